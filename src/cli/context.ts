@@ -1,0 +1,71 @@
+/**
+ * Conventions every `workbench` subcommand follows: `--models DIR` / `WORKBENCH_MODELS_DIR`,
+ * `--events DIR` / `WORKBENCH_EVENTS_DIR`, `--source` and `--path` for data, `--json` for
+ * machine-readable stdout (progress and logs go to stderr), `--debug` for stack traces.
+ */
+import path from 'node:path';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { UsageError } from '../errors.js';
+
+/** Options shared by every subcommand. */
+export const COMMON_OPTIONS = {
+  json: { type: 'boolean', default: false },
+  debug: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const satisfies NonNullable<ParseArgsConfig['options']>;
+
+/** `--models DIR`, `--events DIR`, `--source`, `--path`: add to a command's options where used. */
+export const MODELS_OPTION = { models: { type: 'string' } } as const satisfies NonNullable<ParseArgsConfig['options']>;
+export const EVENTS_OPTION = { events: { type: 'string' } } as const satisfies NonNullable<ParseArgsConfig['options']>;
+export const DATA_OPTIONS = {
+  source: { type: 'string' },
+  path: { type: 'string' },
+} as const satisfies NonNullable<ParseArgsConfig['options']>;
+
+/** What a command gets to talk to the user. */
+export interface CliIO {
+  /** Writes a line to stdout (the result). */
+  out(line: string): void;
+  /** Writes a line to stderr (progress, logs). */
+  err(line: string): void;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export const processIO: CliIO = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  env: process.env,
+  cwd: process.cwd(),
+};
+
+/** Parses argv strictly; unknown flags and bad values become a UsageError (exit 2). */
+export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O, allowPositionals = false) {
+  try {
+    return parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...options }, allowPositionals, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/** The models directory: `--models`, else WORKBENCH_MODELS_DIR, else ./models. */
+export function modelsDir(flag: string | undefined, io: CliIO): string {
+  return path.resolve(io.cwd, flag ?? io.env.WORKBENCH_MODELS_DIR ?? 'models');
+}
+
+/** The event log directory: `--events`, else WORKBENCH_EVENTS_DIR, else ./data/events. */
+export function eventsDir(flag: string | undefined, io: CliIO): string {
+  return path.resolve(io.cwd, flag ?? io.env.WORKBENCH_EVENTS_DIR ?? path.join('data', 'events'));
+}
+
+/** Prints a value as JSON on stdout. */
+export function printJson(io: CliIO, value: unknown): void {
+  io.out(JSON.stringify(value, null, 2));
+}
+
+/** A subcommand: `run` returns the exit code (0 success, 1 failure); throw UsageError for bad usage. */
+export interface Command {
+  summary: string;
+  usage: string;
+  run(argv: string[], io: CliIO): Promise<number>;
+}

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import type { CliIO } from './context.js';
+import { eventsDir, modelsDir } from './context.js';
+import { main } from './main.js';
+
+function captureIO(env: NodeJS.ProcessEnv = {}): CliIO & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l), env, cwd: '/proj' };
+}
+
+describe('workbench CLI conventions', () => {
+  it('exits 2 with one line for an unknown command', async () => {
+    const io = captureIO();
+    expect(await main(['nope'], io)).toBe(2);
+    expect(io.stderr).toEqual(['workbench: unknown command "nope"; run "workbench --help" for the list']);
+  });
+
+  it('exits 2 on an unknown flag, naming it', async () => {
+    const io = captureIO();
+    expect(await main(['doctor', '--bogus'], io)).toBe(2);
+    expect(io.stderr.join('\n')).toMatch(/--bogus/);
+  });
+
+  it('resolves --models and --events from flag, environment, then default', () => {
+    const io = captureIO({ WORKBENCH_MODELS_DIR: '/m', WORKBENCH_EVENTS_DIR: '/e' });
+    expect(modelsDir(undefined, io)).toBe('/m');
+    expect(modelsDir('x', io)).toBe('/proj/x');
+    expect(eventsDir(undefined, io)).toBe('/e');
+    const bare = captureIO();
+    expect(modelsDir(undefined, bare)).toBe('/proj/models');
+    expect(eventsDir(undefined, bare)).toBe('/proj/data/events');
+  });
+
+  it('doctor --json reports the backend and why native is absent, and exits 0 when ready', async () => {
+    const io = captureIO(process.env);
+    const code = await main(['doctor', '--json'], io);
+    const report = JSON.parse(io.stdout.join('\n')) as { ready: boolean; checks: { name: string; ok: boolean; detail: string }[] };
+    expect(code).toBe(report.ready ? 0 : 1);
+    const tfCheck = report.checks.find((c) => c.name === 'tfjs');
+    expect(tfCheck?.ok).toBe(true);
+    expect(tfCheck?.detail).toMatch(/backend (tensorflow|wasm|cpu)/);
+    expect(report.checks.find((c) => c.name === 'danfojs-node')?.ok).toBe(true);
+    expect(report.checks.find((c) => c.name === 'duckdb')?.ok).toBe(true);
+  });
+});

@@ -1,0 +1,56 @@
+/**
+ * `workbench`: the command-line entry. Subcommands load lazily so `workbench doctor` does not pay
+ * for TensorFlow.js unless it needs it. Errors are one line (stack with --debug); exit codes are
+ * 0 success, 1 failure, 2 bad usage.
+ */
+import { errorMessage, UsageError } from '../errors.js';
+import { type CliIO, type Command, processIO } from './context.js';
+
+type Loader = () => Promise<Command>;
+
+/** Every subcommand, by name. Nested commands (e.g. `models list`) dispatch inside their module. */
+export const COMMANDS: Record<string, Loader> = {
+  doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
+  notebook: async () => (await import('./commands/notebook.js')).notebookCommand,
+};
+
+function help(io: CliIO, commands: Record<string, Command>): void {
+  io.out('Usage: workbench <command> [options]\n');
+  io.out('Commands:');
+  for (const [name, cmd] of Object.entries(commands)) io.out(`  ${name.padEnd(12)} ${cmd.summary}`);
+  io.out('\nCommon options: --json (machine-readable stdout), --debug (stack traces), --help');
+}
+
+/**
+ * Runs the CLI.
+ * @param argv - arguments after the program name.
+ * @returns the process exit code.
+ */
+export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
+  const [name, ...rest] = argv;
+  const debug = argv.includes('--debug');
+  try {
+    if (!name || name === '--help' || name === '-h' || name === 'help') {
+      const loaded: Record<string, Command> = {};
+      for (const [n, load] of Object.entries(COMMANDS)) loaded[n] = await load();
+      help(io, loaded);
+      return name ? 0 : 2;
+    }
+    const load = COMMANDS[name];
+    if (!load) throw new UsageError(`unknown command "${name}"; run "workbench --help" for the list`);
+    const cmd = await load();
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.out(`Usage: ${cmd.usage}\n\n${cmd.summary}`);
+      return 0;
+    }
+    return await cmd.run(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`workbench: ${err.message}`);
+      return 2;
+    }
+    io.err(`workbench: ${errorMessage(err)}`);
+    if (debug && err instanceof Error && err.stack) io.err(err.stack);
+    return 1;
+  }
+}
