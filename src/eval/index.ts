@@ -1,0 +1,11 @@
+/**
+ * Offline evaluation: ranking metrics, bootstrap statistics, the evaluation protocol, knob tuning
+ * on a validation window and report rendering. One import for notebooks and the pipeline.
+ */
+export * from './bootstrap.js';
+export * from './metrics.js';
+export * from './protocol.js';
+export * from './ranking.js';
+export * from './report.js';
+export * from './scoring.js';
+export * from './tune.js';
