@@ -12,6 +12,7 @@ type Loader = () => Promise<Command>;
 export const COMMANDS: Record<string, Loader> = {
   doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
   notebook: async () => (await import('./commands/notebook.js')).notebookCommand,
+  models: async () => (await import('./commands/models.js')).modelsCommand,
 };
 
 function help(io: CliIO, commands: Record<string, Command>): void {

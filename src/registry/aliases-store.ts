@@ -1,0 +1,79 @@
+/**
+ * `models/<name>/aliases.json`: every alias of one model in ONE small file, replaced atomically
+ * (temp + fsync + rename), so a reader always sees a complete, valid file. Each alias keeps the
+ * versions it pointed to before (oldest first) so it can be rolled back.
+ *
+ * ```json
+ * { "formatVersion": 1,
+ *   "aliases": { "champion": { "version": 3, "since": "2025-...Z",
+ *                              "history": [{ "version": 2, "since": "2025-...Z" }] } } }
+ * ```
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { RegistryError } from './errors.js';
+import { atomicWriteFile, errnoCode } from './fsutil.js';
+import { ALIASES_FILE, modelDir } from './layout.js';
+import { describeZodError } from './manifest.js';
+
+/** Most previous versions remembered per alias (older ones are forgotten). */
+export const MAX_ALIAS_HISTORY = 20;
+
+const pointSchema = z.strictObject({ version: z.number().int().positive(), since: z.iso.datetime({ offset: true }) });
+
+/** One alias: the version it names now, since when, and what it named before (oldest first). */
+export const aliasEntrySchema = z.strictObject({
+  version: z.number().int().positive(),
+  since: z.iso.datetime({ offset: true }),
+  history: z.array(pointSchema).default([]),
+});
+export type AliasEntry = z.infer<typeof aliasEntrySchema>;
+
+/** The whole aliases.json. */
+export const aliasesFileSchema = z.strictObject({
+  formatVersion: z.literal(1),
+  aliases: z.record(z.string(), aliasEntrySchema),
+});
+export type AliasesFile = z.infer<typeof aliasesFileSchema>;
+
+/** The path of a model's aliases.json. */
+export function aliasesPath(modelsDir: string, name: string): string {
+  return path.join(modelDir(modelsDir, name), ALIASES_FILE);
+}
+
+/** Reads a model's aliases; a model without aliases.json has none. Malformed files are refused. */
+export async function readAliasesFile(modelsDir: string, name: string): Promise<AliasesFile> {
+  const file = aliasesPath(modelsDir, name);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return { formatVersion: 1, aliases: {} };
+    throw err;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new RegistryError('corrupt_model', `malformed JSON (${(err as Error).message})`, file);
+  }
+  const parsed = aliasesFileSchema.safeParse(value);
+  if (!parsed.success) throw new RegistryError('corrupt_model', `invalid aliases file: ${describeZodError(parsed.error)}`, file);
+  return parsed.data;
+}
+
+/** Current alias -> version map of a model (`{}` when it has none). */
+export async function readAliases(modelsDir: string, name: string): Promise<Record<string, number>> {
+  const file = await readAliasesFile(modelsDir, name);
+  return Object.fromEntries(Object.entries(file.aliases).map(([alias, e]) => [alias, e.version]));
+}
+
+/** Replaces aliases.json atomically. Callers hold the model lock (see lock.ts). */
+export async function writeAliasesFile(modelsDir: string, name: string, content: AliasesFile): Promise<void> {
+  const sorted: AliasesFile = {
+    formatVersion: 1,
+    aliases: Object.fromEntries(Object.entries(content.aliases).sort(([a], [b]) => a.localeCompare(b))),
+  };
+  await atomicWriteFile(aliasesPath(modelsDir, name), `${JSON.stringify(sorted, null, 2)}\n`);
+}

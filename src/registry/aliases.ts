@@ -1,0 +1,114 @@
+/**
+ * Promotion and rollback: moving an alias (`champion`, `challenger`, or any name) is how a version
+ * goes live or is withdrawn. Every change runs under the model's lock, verifies the target version
+ * completely first, and replaces aliases.json atomically, recording the version it replaced so
+ * `rollbackAlias` can move back to it.
+ */
+import { NotFoundError } from '../errors.js';
+import { type AliasesFile, MAX_ALIAS_HISTORY, readAliasesFile, writeAliasesFile } from './aliases-store.js';
+import { checkAliasName, checkVersion, modelDir } from './layout.js';
+import { type LoadOptions, listVersions, verifyVersion } from './load.js';
+import { type LockOptions, withModelLock } from './lock.js';
+
+/** What an alias change did. */
+export interface AliasChange {
+  model: string;
+  alias: string;
+  /** The version the alias named before (null if it was unset). */
+  previous: number | null;
+  /** The version it names now (null once removed). */
+  version: number | null;
+  /** False when the alias already named this version (nothing was written). */
+  changed: boolean;
+}
+
+/** Options of alias changes: supported kinds (verification) and lock behaviour. */
+export type AliasOptions = LoadOptions & LockOptions;
+
+async function requireModel(modelsDir: string, name: string): Promise<number[]> {
+  const versions = await listVersions(modelsDir, name);
+  if (versions.length === 0) throw new NotFoundError(`model "${name}" has no published versions in ${modelsDir}`);
+  return versions;
+}
+
+async function requireVersion(modelsDir: string, name: string, version: number): Promise<void> {
+  const versions = await requireModel(modelsDir, name);
+  if (!versions.includes(version)) {
+    throw new NotFoundError(`model "${name}" has no version ${version} (versions: ${versions.join(', ')})`);
+  }
+}
+
+/**
+ * Points `alias` at `version` (promote). Refuses a version that does not exist
+ * (NotFoundError) or fails verification (RegistryError); the alias is then unchanged.
+ */
+export async function setAlias(
+  modelsDir: string,
+  name: string,
+  alias: string,
+  version: number,
+  opts: AliasOptions = {},
+): Promise<AliasChange> {
+  checkAliasName(alias);
+  checkVersion(version);
+  await requireModel(modelsDir, name);
+  return withModelLock(
+    modelDir(modelsDir, name),
+    async () => {
+      // Under the lock: prune cannot remove the version between this check and the write.
+      await requireVersion(modelsDir, name, version);
+      await verifyVersion(modelsDir, name, version, opts);
+      const file = await readAliasesFile(modelsDir, name);
+      const current = file.aliases[alias];
+      if (current?.version === version) return { model: name, alias, previous: version, version, changed: false };
+      const history = current ? [...current.history, { version: current.version, since: current.since }].slice(-MAX_ALIAS_HISTORY) : [];
+      const next: AliasesFile = { ...file, aliases: { ...file.aliases, [alias]: { version, since: new Date().toISOString(), history } } };
+      await writeAliasesFile(modelsDir, name, next);
+      return { model: name, alias, previous: current?.version ?? null, version, changed: true };
+    },
+    opts,
+  );
+}
+
+/**
+ * Moves `alias` back to the version it named before its last change (and forgets the one it
+ * leaves, so repeated rollbacks walk further back). The target is verified first.
+ */
+export async function rollbackAlias(modelsDir: string, name: string, alias: string, opts: AliasOptions = {}): Promise<AliasChange> {
+  checkAliasName(alias);
+  await requireModel(modelsDir, name);
+  return withModelLock(
+    modelDir(modelsDir, name),
+    async () => {
+      const file = await readAliasesFile(modelsDir, name);
+      const current = file.aliases[alias];
+      if (!current) throw new NotFoundError(`model "${name}" has no alias "${alias}"`);
+      const target = current.history.at(-1);
+      if (!target) throw new NotFoundError(`alias "${alias}" of model "${name}" has no earlier version to roll back to`);
+      await requireVersion(modelsDir, name, target.version);
+      await verifyVersion(modelsDir, name, target.version, opts);
+      const entry = { version: target.version, since: new Date().toISOString(), history: current.history.slice(0, -1) };
+      await writeAliasesFile(modelsDir, name, { ...file, aliases: { ...file.aliases, [alias]: entry } });
+      return { model: name, alias, previous: current.version, version: target.version, changed: true };
+    },
+    opts,
+  );
+}
+
+/** Removes an alias (and its history). Removing an unset alias changes nothing. */
+export async function removeAlias(modelsDir: string, name: string, alias: string, opts: LockOptions = {}): Promise<AliasChange> {
+  checkAliasName(alias);
+  await requireModel(modelsDir, name);
+  return withModelLock(
+    modelDir(modelsDir, name),
+    async () => {
+      const file = await readAliasesFile(modelsDir, name);
+      const current = file.aliases[alias];
+      if (!current) return { model: name, alias, previous: null, version: null, changed: false };
+      const { [alias]: _removed, ...rest } = file.aliases;
+      await writeAliasesFile(modelsDir, name, { ...file, aliases: rest });
+      return { model: name, alias, previous: current.version, version: null, changed: true };
+    },
+    opts,
+  );
+}
