@@ -1,0 +1,94 @@
+/**
+ * `workbench data stats --source synthetic|online-retail|file [--path P] [--map ...] [--seed N] [--json]`:
+ * loads a dataset and prints its load report (rows read, kept, rejected by reason, corrections,
+ * warnings, sha256) and figures (users, items, events by type, time range).
+ */
+import path from 'node:path';
+import type { ColumnMapping } from '../../data/mapping.js';
+import type { LoadReport } from '../../data/schema.js';
+import type { DatasetStats } from '../../data/stats.js';
+import { UsageError } from '../../errors.js';
+import { type CliIO, type Command, DATA_OPTIONS, parseCommandArgs, printJson } from '../context.js';
+
+const USAGE =
+  'workbench data stats [--source synthetic|online-retail|file] [--path P] [--map user=col,item=col,timestamp=col[,type=col,weight=col,session=col]] [--seed N] [--json]';
+
+const fmt = (n: number): string => n.toLocaleString('en-GB');
+
+function printHuman(io: CliIO, report: LoadReport, stats: DatasetStats): void {
+  const rejectedTotal = Object.values(report.rejected).reduce((s, n) => s + n, 0);
+  io.out(`source        ${report.source}${report.path ? ` (${report.path})` : ''}`);
+  if (report.sha256) io.out(`sha256        ${report.sha256}`);
+  io.out(`rows read     ${fmt(report.rowsRead)}`);
+  io.out(`rows kept     ${fmt(report.rowsKept)}`);
+  io.out(`rows rejected ${fmt(rejectedTotal)}`);
+  for (const [reason, n] of Object.entries(report.rejected).sort((a, b) => b[1] - a[1])) io.out(`  ${reason.padEnd(24)} ${fmt(n)}`);
+  const corrections = Object.entries(report.corrections);
+  if (corrections.length) {
+    io.out('corrections');
+    for (const [kind, n] of corrections) io.out(`  ${kind.padEnd(24)} ${fmt(n)}`);
+  }
+  if (report.examples.length) {
+    io.out('examples');
+    // Two per reason, so one common reason does not hide the rarer ones.
+    const shown = new Map<string, number>();
+    for (const x of report.examples) {
+      const n = shown.get(x.reason) ?? 0;
+      shown.set(x.reason, n + 1);
+      if (n < 2) io.out(`  line ${x.line} [${x.reason}] ${x.detail}`);
+    }
+  }
+  for (const w of report.warnings) io.out(`warning: ${w}`);
+  io.out('');
+  io.out(`events        ${fmt(stats.events)}`);
+  for (const [t, n] of Object.entries(stats.eventsByType)) io.out(`  ${t.padEnd(24)} ${fmt(n)}`);
+  io.out(`users         ${fmt(stats.users)}`);
+  io.out(`items         ${fmt(stats.items)} in catalogue, ${fmt(stats.itemsWithEvents)} with events`);
+  io.out(`sessions      ${fmt(stats.sessions)}`);
+  io.out(`time range    ${stats.firstEvent ?? '-'} .. ${stats.lastEvent ?? '-'} (${stats.days} days)`);
+}
+
+async function stats(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, { ...DATA_OPTIONS, map: { type: 'string' }, seed: { type: 'string' } }, true);
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"; usage: ${USAGE}`);
+  const { isDataSource, loadDataset, DATA_SOURCES } = await import('../../data/load.js');
+  const source = values.source ?? 'synthetic';
+  if (!isDataSource(source)) throw new UsageError(`--source "${source}" is not one of ${DATA_SOURCES.join(', ')}`);
+  let seed: number | undefined;
+  if (values.seed !== undefined) {
+    seed = Number(values.seed);
+    if (!Number.isInteger(seed)) throw new UsageError(`--seed "${values.seed}" is not an integer`);
+    if (source !== 'synthetic') throw new UsageError('--seed applies to --source synthetic only');
+  }
+  let mapping: ColumnMapping | undefined;
+  if (source === 'file') {
+    if (!values.path) throw new UsageError('--source file needs --path FILE_OR_GLOB');
+    if (!values.map) throw new UsageError('--source file needs --map user=col,item=col,timestamp=col');
+    const { parseColumnMapping } = await import('../../data/mapping.js');
+    mapping = parseColumnMapping(values.map);
+  } else if (values.map) throw new UsageError('--map applies to --source file only');
+  if (source === 'synthetic' && values.path) throw new UsageError('--path does not apply to --source synthetic');
+  const dataPath = values.path === undefined ? undefined : path.resolve(io.cwd, values.path);
+  if (!values.json) io.err(`loading ${source}${dataPath ? ` from ${dataPath}` : ''} ...`);
+  const started = performance.now();
+  const ds = await loadDataset({ source, path: dataPath, seed, mapping });
+  const seconds = (performance.now() - started) / 1000;
+  const { datasetStats } = await import('../../data/stats.js');
+  const figures = datasetStats(ds);
+  if (values.json) printJson(io, { report: ds.report, stats: figures, seconds: Number(seconds.toFixed(3)) });
+  else {
+    io.err(`loaded in ${seconds.toFixed(2)} s`);
+    printHuman(io, ds.report, figures);
+  }
+  return 0;
+}
+
+export const dataCommand: Command = {
+  summary: 'Load a dataset and report rows read, kept and rejected (by reason), corrections, users, items, events by type',
+  usage: USAGE,
+  async run(argv, io) {
+    const [sub, ...rest] = argv;
+    if (sub === 'stats') return stats(rest, io);
+    throw new UsageError(sub ? `unknown subcommand "data ${sub}"; usage: ${USAGE}` : `missing subcommand; usage: ${USAGE}`);
+  },
+};

@@ -1,0 +1,87 @@
+/**
+ * The two record types everything else is built on: interaction events and catalogue items.
+ * Loaders produce them, the event log stores them, features and models read them, the service
+ * writes them. Timestamps are epoch milliseconds (UTC).
+ */
+import { z } from 'zod';
+
+/** Interaction types, weakest to strongest intent for the browse funnel, then service feedback. */
+export const EVENT_TYPES = ['view', 'wishlist', 'cart', 'purchase', 'impression', 'click'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Zod schema of one interaction event (validated at every boundary: files, HTTP, event log). */
+export const interactionEventSchema = z.object({
+  userId: z.string().min(1),
+  itemId: z.string().min(1),
+  /** Epoch milliseconds, UTC. */
+  ts: z.number().int().nonnegative(),
+  type: z.enum(EVENT_TYPES),
+  quantity: z.number().finite().optional(),
+  price: z.number().finite().optional(),
+  /** The recommendation response this event refers to (impressions, clicks). */
+  requestId: z.string().optional(),
+  /** 0-based position of the item in the response it was shown in. */
+  position: z.number().int().nonnegative().optional(),
+  /** A/B variant that produced the response. */
+  variant: z.string().optional(),
+  /** Basket or session the event belongs to (Online Retail: the invoice). */
+  sessionId: z.string().optional(),
+  /** Explicit weight from a generic log's weight column. */
+  weight: z.number().finite().optional(),
+});
+export type InteractionEvent = z.infer<typeof interactionEventSchema>;
+
+/** Zod schema of one catalogue item. */
+export const itemSchema = z.object({
+  itemId: z.string().min(1),
+  title: z.string(),
+  brand: z.string().optional(),
+  colour: z.string().optional(),
+  category: z.string().optional(),
+  price: z.number().finite().nonnegative().optional(),
+});
+export type Item = z.infer<typeof itemSchema>;
+
+/** What a loader read, kept and rejected (by reason), so dirt is reported, never hidden. */
+export interface LoadReport {
+  source: string;
+  path?: string;
+  /** sha256 of the input bytes (lineage). */
+  sha256?: string;
+  rowsRead: number;
+  rowsKept: number;
+  /** Rejected rows by reason; rowsKept + sum(rejected) === rowsRead. */
+  rejected: Record<string, number>;
+  /** A few examples per rejection reason: line number and what was wrong. */
+  examples: { reason: string; line: number; detail: string }[];
+  /** Corrections applied to kept rows (e.g. stock codes case-folded), by kind. */
+  corrections: Record<string, number>;
+  warnings: string[];
+}
+
+/** Ground truth the synthetic store keeps so a simulator can click realistically. */
+export interface GroundTruth {
+  /** True affinity of a user for an item, in [0, 1]; 0 for unknown ids. */
+  affinity(userId: string, itemId: string): number;
+}
+
+/** A loaded dataset: events sorted by `ts`, the catalogue, and the load report. */
+export interface Dataset {
+  /** e.g. "synthetic", "online-retail", "file". */
+  source: string;
+  events: InteractionEvent[];
+  items: Item[];
+  report: LoadReport;
+  /** Present for the synthetic store only. */
+  truth?: GroundTruth;
+}
+
+/** Strength of intent, used to weight training pairs (purchase > cart > wishlist > view). */
+export const EVENT_STRENGTH: Readonly<Record<EventType, number>> = {
+  view: 1,
+  impression: 0,
+  click: 1.5,
+  wishlist: 2,
+  cart: 3,
+  purchase: 5,
+};
