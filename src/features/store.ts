@@ -1,0 +1,277 @@
+/**
+ * The FeatureStore everything reads: training (feature matrices), evaluation (full-catalogue
+ * scoring), the baselines, export (the tables in a model directory) and the service (candidates and
+ * features per request). Built only from events before `cutoff`; a store loaded from its tables
+ * behaves identically to the one that wrote them.
+ */
+import type { InteractionEvent, Item } from '../data/schema.js';
+import { UsageError, WorkbenchError } from '../errors.js';
+import { attributeColumns, DEFAULT_PRICE_BANDS, type ItemRecord } from './attributes.js';
+import { DEFAULT_CANDIDATES, generateCandidates } from './candidates.js';
+import { defaultContract, type FeatureContract, featureContractSchema } from './contract.js';
+import { type CooccurrenceReport, computeCooccurrence, DEFAULT_MAX_BASKET_SIZE, DEFAULT_NEIGHBOURS } from './cooccurrence.js';
+import { computePopularity, DEFAULT_HALF_LIFE_DAYS, DEFAULT_RECENCY_HALF_LIFE_DAYS, POPULARITY_HALF_LIVES_DAYS } from './popularity.js';
+import { computeHistories, profileOf, type UserProfile } from './profiles.js';
+import { createRuntime, type Runtime } from './runtime.js';
+import { decodeTables, encodeTables, type FeatureTables, type StoreData } from './tables.js';
+import { computeFeatures } from './vector.js';
+import { DEFAULT_SESSION_GAP_MINUTES, trainingWindow, type WindowReport } from './window.js';
+
+/** What a build read, used and ignored, and how long each stage took. */
+export interface FeatureBuildReport extends WindowReport {
+  cooccurrence: CooccurrenceReport;
+  timingsMs: { window: number; popularity: number; cooccurrence: number; profiles: number; total: number };
+}
+
+/** Read access to the features of one training window (see the module comment). */
+export interface FeatureStore {
+  /** Built from events with ts < cutoff only. */
+  readonly cutoff: number;
+  /** Catalogue vocabulary (catalogue order, then items only seen in events). */
+  readonly itemIds: readonly string[];
+  /** Names + order (normalisation filled once fitted). */
+  readonly contract: FeatureContract;
+  /** Present on a freshly built store (not on one loaded from tables). */
+  readonly report?: FeatureBuildReport;
+  /** The catalogue record plus its price band. */
+  item(itemId: string): ItemRecord | undefined;
+  user(userId: string): UserProfile | undefined;
+  /** All-time weighted count and decayed recent count (0, 0 for unknown items). */
+  popularity(itemId: string): { count: number; recent: number };
+  /** Co-occurrence neighbours, score descending ([] for unknown items). */
+  neighbours(itemId: string): readonly { itemId: string; score: number }[];
+  /** Deterministic candidate ids without duplicates; unknown users get popular items (+ context neighbours). */
+  candidates(userId: string, opts?: { contextItemId?: string; limit?: number }): string[];
+  /** Raw (un-normalised) features, row-major, candidates.length x contract.names.length. */
+  features(userId: string, candidates: readonly string[], contextItemId?: string): Float32Array;
+}
+
+/** Options of buildFeatureStore. */
+export interface BuildFeatureStoreOptions {
+  /** Only events with ts < cutoff are used (epoch ms). */
+  cutoff: number;
+  /** Co-occurrence neighbours kept per item (default 50). */
+  neighbours?: number;
+  /** Half-life of recent popularity, days (default 14). */
+  halfLifeDays?: number;
+  /** Half-life of the recency features (user, user-item, recent co-occurrence), days (default 30). */
+  recencyHalfLifeDays?: number;
+  /** Baskets above this many distinct items are down-weighted (default 50). */
+  maxBasketSize?: number;
+  /** Minimum shared baskets for a co-occurring pair (default 1). */
+  minSupport?: number;
+  /** Co-occurrence shrinkage lambda (default 0). */
+  shrinkage?: number;
+  /** Session gap for events without sessionId, minutes (default 30). */
+  sessionGapMinutes?: number;
+  /** Number of price bands (default 5). */
+  priceBands?: number;
+  /** DuckDB threads (default all cores). */
+  threads?: number;
+}
+
+/** The FeatureStore implementation (over decoded tables). */
+export class TableFeatureStore implements FeatureStore {
+  readonly cutoff: number;
+  readonly itemIds: readonly string[];
+  readonly contract: FeatureContract;
+  readonly report?: FeatureBuildReport;
+  /** Users with events before the cutoff (sorted). */
+  readonly userIds: readonly string[];
+  /** The decoded tables and lookup structures (shared with withNormalisation copies). */
+  readonly rt: Runtime;
+  private readonly nbrCache = new Map<number, readonly { itemId: string; score: number }[]>();
+
+  constructor(rt: Runtime, contract: FeatureContract, report?: FeatureBuildReport) {
+    this.rt = rt;
+    this.cutoff = rt.d.cutoff;
+    this.itemIds = rt.d.itemIds;
+    this.userIds = rt.d.userIds;
+    this.contract = contract;
+    this.report = report;
+  }
+
+  /** Vocabulary index of an item, -1 when unknown. */
+  itemIndex(itemId: string | undefined): number {
+    return itemId === undefined ? -1 : (this.rt.itemIndex.get(itemId) ?? -1);
+  }
+
+  /** Index of a user, -1 when unknown. */
+  userIndex(userId: string): number {
+    return this.rt.userIndex.get(userId) ?? -1;
+  }
+
+  item(itemId: string): ItemRecord | undefined {
+    const i = this.itemIndex(itemId);
+    if (i < 0) return undefined;
+    const a = this.rt.d.attrs;
+    const rec: ItemRecord = { itemId, title: this.rt.d.titles[i] };
+    if (a.brand[i] >= 0) rec.brand = a.vocab.brand[a.brand[i]];
+    if (a.colour[i] >= 0) rec.colour = a.vocab.colour[a.colour[i]];
+    if (a.category[i] >= 0) rec.category = a.vocab.category[a.category[i]];
+    if (!Number.isNaN(a.price[i])) rec.price = a.price[i];
+    if (a.priceBand[i] >= 0) rec.priceBand = a.priceBand[i];
+    return rec;
+  }
+
+  user(userId: string): UserProfile | undefined {
+    const u = this.userIndex(userId);
+    if (u < 0) return undefined;
+    const d = this.rt.d;
+    return profileOf(d.hist, this.rt.stats, d.attrs, { users: d.userIds, items: d.itemIds }, d.cutoff, u);
+  }
+
+  popularity(itemId: string): { count: number; recent: number } {
+    const i = this.itemIndex(itemId);
+    return i < 0 ? { count: 0, recent: 0 } : { count: this.rt.d.pop.count[i], recent: this.rt.d.pop.recent[i] };
+  }
+
+  /**
+   * Decayed popularity of every item (aligned with itemIds) at one of POPULARITY_HALF_LIVES_DAYS,
+   * the store's own half-life, or Infinity (the all-time count). For tuning a popularity baseline.
+   * @throws UsageError for other half-lives.
+   */
+  popularityVector(halfLifeDays: number): Float32Array {
+    const d = this.rt.d;
+    if (halfLifeDays === Number.POSITIVE_INFINITY) return d.pop.count;
+    if (halfLifeDays === d.params.halfLifeDays) return d.pop.recent;
+    const h = POPULARITY_HALF_LIVES_DAYS.indexOf(halfLifeDays);
+    if (h < 0) {
+      throw new UsageError(
+        `halfLifeDays ${halfLifeDays} is not kept by the store; use ${POPULARITY_HALF_LIVES_DAYS.join(', ')}, ${d.params.halfLifeDays} or Infinity`,
+      );
+    }
+    const n = d.itemIds.length;
+    return d.pop.ladder.subarray(h * n, (h + 1) * n);
+  }
+
+  neighbours(itemId: string): readonly { itemId: string; score: number }[] {
+    const i = this.itemIndex(itemId);
+    if (i < 0) return [];
+    let list = this.nbrCache.get(i);
+    if (!list) {
+      const { offsets, items, scores } = this.rt.d.nbrs;
+      const out: { itemId: string; score: number }[] = [];
+      for (let k = offsets[i]; k < offsets[i + 1]; k++) out.push({ itemId: this.itemIds[items[k]], score: scores[k] });
+      list = Object.freeze(out);
+      this.nbrCache.set(i, list);
+    }
+    return list;
+  }
+
+  candidates(userId: string, opts: { contextItemId?: string; limit?: number } = {}): string[] {
+    const limit = opts.limit ?? DEFAULT_CANDIDATES;
+    if (!Number.isInteger(limit) || limit < 0) throw new UsageError(`candidates limit must be a non-negative integer, got ${limit}`);
+    const idx = generateCandidates(this.rt, this.userIndex(userId), this.itemIndex(opts.contextItemId), limit);
+    return idx.map((i) => this.itemIds[i]);
+  }
+
+  features(userId: string, candidates: readonly string[], contextItemId?: string): Float32Array {
+    const idx = new Int32Array(candidates.length);
+    for (let r = 0; r < candidates.length; r++) idx[r] = this.rt.itemIndex.get(candidates[r]) ?? -1;
+    return computeFeatures(this.rt, this.userIndex(userId), idx, this.itemIndex(contextItemId));
+  }
+}
+
+function checkPositive(name: string, value: number, integer: boolean): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new UsageError(`feature store option ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Builds a feature store from the events before `opts.cutoff` (later events are counted, not read).
+ * Co-occurrence runs in DuckDB; everything else in one or two passes over the window.
+ * @param items - the catalogue (its order fixes the vocabulary).
+ */
+export async function buildFeatureStore(
+  events: readonly InteractionEvent[],
+  items: readonly Item[],
+  opts: BuildFeatureStoreOptions,
+): Promise<TableFeatureStore> {
+  if (typeof opts?.cutoff !== 'number' || !Number.isFinite(opts.cutoff)) {
+    throw new UsageError(`feature store option cutoff must be a finite epoch-ms number, got ${String(opts?.cutoff)}`);
+  }
+  const params = {
+    halfLifeDays: checkPositive('halfLifeDays', opts.halfLifeDays ?? DEFAULT_HALF_LIFE_DAYS, false),
+    recencyHalfLifeDays: checkPositive('recencyHalfLifeDays', opts.recencyHalfLifeDays ?? DEFAULT_RECENCY_HALF_LIFE_DAYS, false),
+    neighbours: checkPositive('neighbours', opts.neighbours ?? DEFAULT_NEIGHBOURS, true),
+    maxBasketSize: checkPositive('maxBasketSize', opts.maxBasketSize ?? DEFAULT_MAX_BASKET_SIZE, true),
+    minSupport: checkPositive('minSupport', opts.minSupport ?? 1, true),
+    shrinkage: opts.shrinkage ?? 0,
+    sessionGapMinutes: checkPositive('sessionGapMinutes', opts.sessionGapMinutes ?? DEFAULT_SESSION_GAP_MINUTES, false),
+    priceBands: checkPositive('priceBands', opts.priceBands ?? DEFAULT_PRICE_BANDS, true),
+  };
+  if (!Number.isFinite(params.shrinkage) || params.shrinkage < 0) {
+    throw new UsageError(`feature store option shrinkage must be >= 0, got ${params.shrinkage}`);
+  }
+  const t0 = performance.now();
+  const w = trainingWindow(events, items, { cutoff: opts.cutoff, sessionGapMinutes: params.sessionGapMinutes });
+  const t1 = performance.now();
+  const pop = computePopularity(w, params.halfLifeDays);
+  const t2 = performance.now();
+  const co = await computeCooccurrence(w, { ...params, threads: opts.threads });
+  const t3 = performance.now();
+  const hist = computeHistories(w);
+  const attrs = attributeColumns(w.catalogue, params.priceBands);
+  const t4 = performance.now();
+  const data: StoreData = {
+    cutoff: opts.cutoff,
+    params,
+    contract: defaultContract(),
+    itemIds: w.itemIds,
+    titles: w.catalogue.map((it, i) => it?.title ?? w.itemIds[i]),
+    attrs,
+    pop,
+    nbrs: co.table,
+    userIds: w.userIds,
+    hist,
+  };
+  const report: FeatureBuildReport = {
+    ...w.report,
+    cooccurrence: co.report,
+    timingsMs: { window: t1 - t0, popularity: t2 - t1, cooccurrence: t3 - t2, profiles: t4 - t3, total: performance.now() - t0 },
+  };
+  return new TableFeatureStore(createRuntime(data), data.contract, report);
+}
+
+function asTableStore(store: FeatureStore): TableFeatureStore {
+  if (!(store instanceof TableFeatureStore)) {
+    throw new WorkbenchError('unsupported_store', 'this FeatureStore was not made by buildFeatureStore or featureStoreFromTables');
+  }
+  return store;
+}
+
+/** The store's compact, JSON-serialisable tables (for the model directory). */
+export function featureStoreToTables(store: FeatureStore): FeatureTables {
+  const s = asTableStore(store);
+  return encodeTables({ ...s.rt.d, contract: s.contract });
+}
+
+/**
+ * A store from its tables (e.g. JSON.parse of a model directory's file); behaves identically to the
+ * store that wrote them.
+ * @throws DataError naming the first malformed field.
+ */
+export function featureStoreFromTables(tables: FeatureTables): TableFeatureStore {
+  const data = decodeTables(tables);
+  return new TableFeatureStore(createRuntime(data), data.contract);
+}
+
+/**
+ * The same store with fitted normalisation statistics in its contract (shares all data).
+ * @throws DataError / ZodError-derived WorkbenchError when the statistics do not match the features.
+ */
+export function withNormalisation(store: FeatureStore, normalisation: { mean: number[]; std: number[] }): TableFeatureStore {
+  const s = asTableStore(store);
+  const contract = {
+    version: 1 as const,
+    names: [...s.contract.names],
+    normalisation: { mean: [...normalisation.mean], std: [...normalisation.std] },
+  };
+  const check = featureContractSchema.safeParse(contract);
+  if (!check.success)
+    throw new WorkbenchError('bad_normalisation', `normalisation does not fit the contract: ${check.error.issues[0]?.message}`);
+  return new TableFeatureStore(s.rt, contract, s.report);
+}

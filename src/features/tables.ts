@@ -1,0 +1,252 @@
+/**
+ * The feature tables: everything a FeatureStore needs at serving time, as one compact,
+ * JSON-serialisable object (vocabularies as string arrays, numeric columns as base64 typed arrays).
+ * They are written into every published model directory, so a version's features travel with it.
+ * `StoreData` is the decoded in-memory form; encode/decode are exact inverses.
+ */
+import { DataError } from '../errors.js';
+import type { AttributeColumns } from './attributes.js';
+import { priceBandsOf } from './attributes.js';
+import { type FeatureContract, featureContractSchema } from './contract.js';
+import type { NeighbourTable } from './cooccurrence.js';
+import { decodeArray, type EncodedArray, encodeArray } from './encoding.js';
+import { POPULARITY_HALF_LIVES_DAYS, type PopularityTable } from './popularity.js';
+import type { HistoryTable } from './profiles.js';
+
+/** Format marker of the tables (checked on load). */
+export const FEATURE_TABLES_FORMAT = 'workbench.feature-tables';
+
+/** The knobs a store was built with (recorded for lineage; halfLifeDays also drives recency features). */
+export interface StoreParams {
+  halfLifeDays: number;
+  recencyHalfLifeDays: number;
+  neighbours: number;
+  maxBasketSize: number;
+  minSupport: number;
+  shrinkage: number;
+  sessionGapMinutes: number;
+  priceBands: number;
+}
+
+/** The decoded tables: what a store is made of. */
+export interface StoreData {
+  cutoff: number;
+  params: StoreParams;
+  contract: FeatureContract;
+  itemIds: string[];
+  titles: string[];
+  attrs: AttributeColumns;
+  pop: PopularityTable;
+  nbrs: NeighbourTable;
+  userIds: string[];
+  hist: HistoryTable;
+}
+
+/** The JSON form of the feature tables. */
+export interface FeatureTables {
+  format: typeof FEATURE_TABLES_FORMAT;
+  version: 1;
+  cutoff: number;
+  params: StoreParams;
+  contract: FeatureContract;
+  items: {
+    ids: string[];
+    titles: string[];
+    vocab: { brand: string[]; colour: string[]; category: string[] };
+    brand: EncodedArray;
+    colour: EncodedArray;
+    category: EncodedArray;
+    price: EncodedArray;
+    priceEdges: number[];
+  };
+  popularity: { count: EncodedArray; recent: EncodedArray; halfLives: number[]; ladder: EncodedArray; firstTs: EncodedArray };
+  neighbours: { offsets: EncodedArray; items: EncodedArray; scores: EncodedArray };
+  users: {
+    ids: string[];
+    events: EncodedArray;
+    sessions: EncodedArray;
+    firstTs: EncodedArray;
+    offsets: EncodedArray;
+    items: EncodedArray;
+    weights: EncodedArray;
+    purchases: EncodedArray;
+    lastTs: EncodedArray;
+  };
+}
+
+/** Encodes store data as tables. */
+export function encodeTables(d: StoreData): FeatureTables {
+  return {
+    format: FEATURE_TABLES_FORMAT,
+    version: 1,
+    cutoff: d.cutoff,
+    params: { ...d.params },
+    contract: structuredClone(d.contract),
+    items: {
+      ids: [...d.itemIds],
+      titles: [...d.titles],
+      vocab: structuredClone(d.attrs.vocab),
+      brand: encodeArray(d.attrs.brand),
+      colour: encodeArray(d.attrs.colour),
+      category: encodeArray(d.attrs.category),
+      price: encodeArray(d.attrs.price),
+      priceEdges: [...d.attrs.priceEdges],
+    },
+    popularity: {
+      count: encodeArray(d.pop.count),
+      recent: encodeArray(d.pop.recent),
+      halfLives: [...POPULARITY_HALF_LIVES_DAYS],
+      ladder: encodeArray(d.pop.ladder),
+      firstTs: encodeArray(d.pop.firstTs),
+    },
+    neighbours: { offsets: encodeArray(d.nbrs.offsets), items: encodeArray(d.nbrs.items), scores: encodeArray(d.nbrs.scores) },
+    users: {
+      ids: [...d.userIds],
+      events: encodeArray(d.hist.events),
+      sessions: encodeArray(d.hist.sessions),
+      firstTs: encodeArray(d.hist.firstTs),
+      offsets: encodeArray(d.hist.offsets),
+      items: encodeArray(d.hist.items),
+      weights: encodeArray(d.hist.weights),
+      purchases: encodeArray(d.hist.purchases),
+      lastTs: encodeArray(d.hist.lastTs),
+    },
+  };
+}
+
+const where = (field: string) => ({ file: 'feature tables', field });
+
+function strings(value: unknown, field: string, length?: number): string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
+    throw new DataError('expected an array of strings', where(field));
+  if (length !== undefined && value.length !== length) throw new DataError(`expected ${length} strings, got ${value.length}`, where(field));
+  return value as string[];
+}
+
+function finite(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new DataError(`expected a finite number, got ${String(value)}`, where(field));
+  return value;
+}
+
+/** Checks CSR offsets (n+1 ascending values from 0 to total) and that indices lie in [lo, hi). */
+function checkCsr(offsets: Int32Array, indices: Int32Array, hi: number, field: string): void {
+  if (offsets[0] !== 0 || offsets[offsets.length - 1] !== indices.length) {
+    throw new DataError(`offsets must run from 0 to ${indices.length}`, where(`${field}.offsets`));
+  }
+  for (let i = 1; i < offsets.length; i++) {
+    if (offsets[i] < offsets[i - 1]) throw new DataError(`offsets decrease at ${i}`, where(`${field}.offsets`));
+  }
+  checkIndices(indices, 0, hi, `${field}.items`);
+}
+
+function checkIndices(indices: Int32Array, lo: number, hi: number, field: string): void {
+  for (let i = 0; i < indices.length; i++) {
+    if (indices[i] < lo || indices[i] >= hi) throw new DataError(`index ${indices[i]} at ${i} is outside [${lo}, ${hi})`, where(field));
+  }
+}
+
+/**
+ * Decodes and validates tables (e.g. parsed from a model directory).
+ * @throws DataError naming the first malformed field.
+ */
+export function decodeTables(value: unknown): StoreData {
+  const t = value as FeatureTables;
+  if (!t || typeof t !== 'object' || t.format !== FEATURE_TABLES_FORMAT) {
+    throw new DataError(`not feature tables (format should be "${FEATURE_TABLES_FORMAT}")`, where('format'));
+  }
+  if (t.version !== 1) throw new DataError(`unsupported version ${String(t.version)}; this build reads version 1`, where('version'));
+  const contract = featureContractSchema.safeParse(t.contract);
+  if (!contract.success) throw new DataError(contract.error.issues[0]?.message ?? 'invalid contract', where('contract'));
+  const p = t.params ?? ({} as StoreParams);
+  const params: StoreParams = {
+    halfLifeDays: finite(p.halfLifeDays, 'params.halfLifeDays'),
+    recencyHalfLifeDays: finite(p.recencyHalfLifeDays, 'params.recencyHalfLifeDays'),
+    neighbours: finite(p.neighbours, 'params.neighbours'),
+    maxBasketSize: finite(p.maxBasketSize, 'params.maxBasketSize'),
+    minSupport: finite(p.minSupport, 'params.minSupport'),
+    shrinkage: finite(p.shrinkage, 'params.shrinkage'),
+    sessionGapMinutes: finite(p.sessionGapMinutes, 'params.sessionGapMinutes'),
+    priceBands: finite(p.priceBands, 'params.priceBands'),
+  };
+  const it = t.items ?? ({} as FeatureTables['items']);
+  const itemIds = strings(it.ids, 'items.ids');
+  const n = itemIds.length;
+  if (new Set(itemIds).size !== n) throw new DataError('item ids repeat', where('items.ids'));
+  const vocab = {
+    brand: strings(it.vocab?.brand, 'items.vocab.brand'),
+    colour: strings(it.vocab?.colour, 'items.vocab.colour'),
+    category: strings(it.vocab?.category, 'items.vocab.category'),
+  };
+  if (!Array.isArray(it.priceEdges)) throw new DataError('expected an array of numbers', where('items.priceEdges'));
+  const priceEdges = it.priceEdges.map((e, i) => finite(e, `items.priceEdges[${i}]`));
+  const price = decodeArray(it.price, 'float64', n, 'items.price');
+  const attrs: AttributeColumns = {
+    vocab,
+    brand: decodeArray(it.brand, 'int32', n, 'items.brand'),
+    colour: decodeArray(it.colour, 'int32', n, 'items.colour'),
+    category: decodeArray(it.category, 'int32', n, 'items.category'),
+    priceBand: priceBandsOf(price, priceEdges),
+    price,
+    priceEdges,
+  };
+  checkIndices(attrs.brand, -1, vocab.brand.length, 'items.brand');
+  checkIndices(attrs.colour, -1, vocab.colour.length, 'items.colour');
+  checkIndices(attrs.category, -1, vocab.category.length, 'items.category');
+
+  const pp = t.popularity ?? ({} as FeatureTables['popularity']);
+  const halfLives = Array.isArray(pp.halfLives) ? pp.halfLives : [];
+  if (halfLives.length !== POPULARITY_HALF_LIVES_DAYS.length || halfLives.some((h, i) => h !== POPULARITY_HALF_LIVES_DAYS[i])) {
+    throw new DataError(`expected half-lives ${POPULARITY_HALF_LIVES_DAYS.join(', ')}`, where('popularity.halfLives'));
+  }
+  const pop: PopularityTable = {
+    count: decodeArray(pp.count, 'float32', n, 'popularity.count'),
+    recent: decodeArray(pp.recent, 'float32', n, 'popularity.recent'),
+    ladder: decodeArray(pp.ladder, 'float32', n * halfLives.length, 'popularity.ladder'),
+    firstTs: decodeArray(pp.firstTs, 'float64', n, 'popularity.firstTs'),
+  };
+
+  const nb = t.neighbours ?? ({} as FeatureTables['neighbours']);
+  const nbOffsets = decodeArray(nb.offsets, 'int32', n + 1, 'neighbours.offsets');
+  const nbItems = decodeArray(nb.items, 'int32', undefined, 'neighbours.items');
+  const nbrs: NeighbourTable = {
+    offsets: nbOffsets,
+    items: nbItems,
+    scores: decodeArray(nb.scores, 'float32', nbItems.length, 'neighbours.scores'),
+  };
+  checkCsr(nbOffsets, nbItems, n, 'neighbours');
+
+  const us = t.users ?? ({} as FeatureTables['users']);
+  const userIds = strings(us.ids, 'users.ids');
+  const m = userIds.length;
+  const hOffsets = decodeArray(us.offsets, 'int32', m + 1, 'users.offsets');
+  const hItems = decodeArray(us.items, 'int32', undefined, 'users.items');
+  const e = hItems.length;
+  const hist: HistoryTable = {
+    events: decodeArray(us.events, 'int32', m, 'users.events'),
+    sessions: decodeArray(us.sessions, 'int32', m, 'users.sessions'),
+    firstTs: decodeArray(us.firstTs, 'float64', m, 'users.firstTs'),
+    offsets: hOffsets,
+    items: hItems,
+    weights: decodeArray(us.weights, 'float32', e, 'users.weights'),
+    purchases: decodeArray(us.purchases, 'int32', e, 'users.purchases'),
+    lastTs: decodeArray(us.lastTs, 'float64', e, 'users.lastTs'),
+  };
+  checkCsr(hOffsets, hItems, n, 'users');
+  for (let u = 0; u < m; u++) {
+    if (hOffsets[u + 1] === hOffsets[u]) throw new DataError(`user ${userIds[u]} has an empty history`, where('users.offsets'));
+  }
+
+  return {
+    cutoff: finite(t.cutoff, 'cutoff'),
+    params,
+    contract: contract.data as FeatureContract,
+    itemIds,
+    titles: strings(it.titles, 'items.titles', n),
+    attrs,
+    pop,
+    nbrs,
+    userIds,
+    hist,
+  };
+}
