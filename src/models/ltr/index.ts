@@ -1,0 +1,31 @@
+/**
+ * The TensorFlow.js learning-to-rank model: scorer, training groups, pairwise training, the
+ * Ranker wrapper and quick group metrics. `src/index.ts` re-exports from here.
+ */
+export { type AssembledBatch, BatchAssembler, packBatches, prepareGroups, type TrainingGroup } from './batches.js';
+export { type BuildGroupsOptions, type BuiltGroups, buildTrainingGroups, type GroupFeatureSource, type GroupsReport } from './groups.js';
+export { evaluateGroups, type GroupMetrics, ndcgAt } from './metrics.js';
+export { discount, type GroupPairs, groupPairs, idealDcg, LossScratch, type PairBatch, pairwiseLoss } from './pairs.js';
+export { LtrRanker, type LtrRankerOptions, type RankerFeatureSource } from './ranker.js';
+export {
+  createScorer,
+  DEFAULT_HIDDEN,
+  LTR_KIND,
+  restoreWeights,
+  type ScorerOptions,
+  scoreRows,
+  scorerInputDim,
+  snapshotWeights,
+  usesItemIndex,
+} from './scorer.js';
+export { trainStream } from './stream.js';
+export { type PlantedOptions, plantedGroups } from './synthetic.js';
+export {
+  type BatchInfo,
+  type EpochStats,
+  TRAIN_DEFAULTS,
+  type TrainOptions,
+  type TrainParams,
+  type TrainResult,
+  trainRanker,
+} from './train.js';
