@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assignVariant, type Experiment, experimentSchema } from './assignment.js';
+import { sampleRatioMismatch } from './stats.js';
 
 const exp: Experiment = {
   id: 'ranker-vs-pop',
@@ -21,6 +22,26 @@ describe('assignVariant', () => {
     for (let i = 0; i < n; i++) if (assignVariant(exp, `user-${i}`).name === 'treatment') treated++;
     const sd = Math.sqrt(n * 0.1 * 0.9); // binomial standard deviation, ~95
     expect(Math.abs(treated - n * 0.1)).toBeLessThan(4 * sd);
+  });
+
+  it('passes the sample-ratio check over 100,000 users with three unequal variants', () => {
+    const three: Experiment = {
+      ...exp,
+      variants: [
+        { name: 'a', weight: 50, alias: 'champion' },
+        { name: 'b', weight: 30, alias: 'challenger' },
+        { name: 'c', weight: 20, version: 3 },
+      ],
+    };
+    const counts = new Map(three.variants.map((v) => [v.name, 0]));
+    for (let i = 0; i < 100_000; i++) {
+      const name = assignVariant(three, `user-${i}`).name;
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+    }
+    const srm = sampleRatioMismatch([...counts.values()], [50, 30, 20]);
+    expect(srm.mismatch).toBe(false);
+    // The same counts against the wrong weights are flagged.
+    expect(sampleRatioMismatch([...counts.values()], [45, 35, 20]).mismatch).toBe(true);
   });
 
   it('reshuffles users when the salt changes', () => {

@@ -19,6 +19,7 @@ export const variantSchema = z
   .refine((v) => (v.alias === undefined) !== (v.version === undefined), {
     message: 'a variant names exactly one of "alias" or "version"',
   });
+/** One arm of an experiment (validated). */
 export type Variant = z.infer<typeof variantSchema>;
 
 /** An experiment as written in its config file. */
@@ -31,6 +32,7 @@ export const experimentSchema = z
     variants: z.array(variantSchema).min(1),
   })
   .refine((e) => new Set(e.variants.map((v) => v.name)).size === e.variants.length, { message: 'variant names must be unique' });
+/** An experiment config (validated). */
 export type Experiment = z.infer<typeof experimentSchema>;
 
 /** The bucket in [0, BUCKETS) of a user in an experiment. */

@@ -1,0 +1,92 @@
+/**
+ * `workbench experiments report [ID] [--events DIR] [--config PATH] [--since T] [--until T] [--confidence C] [--no-state] [--json]`:
+ * the experiment report (per-variant KPIs with intervals, comparisons with the control, SRM,
+ * warnings) computed from the event log; the same report the service exposes at
+ * GET /v1/experiments/{id}.
+ * `workbench experiments validate [ID] [--config PATH] [--events DIR] [--json]`: checks a config
+ * and shows its split and any drift from the first-seen config, without recording anything.
+ *
+ * Config lookup: --config PATH, else WORKBENCH_EXPERIMENT (when its id is ID or no ID is given),
+ * else experiments/<ID>.json in the project. Times are ISO 8601 (2026-03-01, 2026-03-01T12:00Z) or epoch ms.
+ */
+import { UsageError } from '../../errors.js';
+import { type CliIO, type Command, EVENTS_OPTION, eventsDir, parseCommandArgs, printJson } from '../context.js';
+
+const USAGE = [
+  'workbench experiments report [ID] [--events DIR] [--config PATH] [--since T] [--until T] [--confidence 0.95] [--no-state] [--json]',
+  'workbench experiments validate [ID] [--config PATH] [--events DIR] [--json]',
+].join('\n       ');
+
+/** Parses a time flag: epoch milliseconds or an ISO 8601 date/time. */
+export function parseTime(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const t = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(t)) throw new UsageError(`--${flag} "${value}" is not a time (ISO 8601 like 2026-03-01T12:00Z, or epoch ms)`);
+  return t;
+}
+
+function oneId(positionals: string[]): string | undefined {
+  if (positionals.length > 1) throw new UsageError(`expected one experiment ID, got "${positionals.join(' ')}"`);
+  return positionals[0];
+}
+
+async function report(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    {
+      ...EVENTS_OPTION,
+      config: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      confidence: { type: 'string' },
+      'no-state': { type: 'boolean', default: false },
+    },
+    true,
+  );
+  const since = parseTime('since', values.since);
+  const until = parseTime('until', values.until);
+  const confidence = values.confidence === undefined ? 0.95 : Number(values.confidence);
+  if (!(confidence > 0 && confidence < 1)) throw new UsageError(`--confidence "${values.confidence}" must be in (0, 1), e.g. 0.95`);
+  const { resolveExperiment } = await import('../../experiments/config.js');
+  const { experiment, path: configPath } = await resolveExperiment(oneId(positionals), { config: values.config, env: io.env, cwd: io.cwd });
+  const dir = eventsDir(values.events, io);
+  if (!values.json) io.err(`experiment ${experiment.id} (${configPath}), event log ${dir}`);
+  const { experimentReport, reportToText } = await import('../../experiments/report.js');
+  const r = await experimentReport(dir, experiment, { since, until, confidence, stateFile: values['no-state'] ? false : undefined });
+  if (values.json) printJson(io, r);
+  else io.out(reportToText(r));
+  return 0;
+}
+
+async function validate(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, { ...EVENTS_OPTION, config: { type: 'string' } }, true);
+  const { resolveExperiment, checkConfigDrift, defaultStateFile, variantShares, configHash } = await import('../../experiments/config.js');
+  const { experiment, path: configPath } = await resolveExperiment(oneId(positionals), { config: values.config, env: io.env, cwd: io.cwd });
+  const stateFile = defaultStateFile(eventsDir(values.events, io), experiment.id);
+  const warnings = await checkConfigDrift(experiment, stateFile, { record: false });
+  const shares = variantShares(experiment);
+  if (values.json) printJson(io, { ok: true, path: configPath, experiment, shares, hash: configHash(experiment), stateFile, warnings });
+  else {
+    io.out(
+      `${configPath}: experiment "${experiment.id}" is valid (salt "${experiment.salt}"${experiment.model ? `, model ${experiment.model}` : ''})`,
+    );
+    experiment.variants.forEach((v, i) => {
+      const target = v.alias !== undefined ? `alias ${v.alias}` : `version ${v.version}`;
+      io.out(`  ${v.name.padEnd(16)} ${(shares[v.name] * 100).toFixed(1).padStart(5)}%  ${target}${i === 0 ? '  (control)' : ''}`);
+    });
+    for (const w of warnings) io.out(`warning: ${w}`);
+  }
+  return 0;
+}
+
+/** The `workbench experiments` command (subcommands `report` and `validate`). */
+export const experimentsCommand: Command = {
+  summary: 'A/B experiment report (KPIs, CTR tests, sample-ratio check) from the event log, and config validation',
+  usage: USAGE,
+  async run(argv, io) {
+    const [sub, ...rest] = argv;
+    if (sub === 'report') return report(rest, io);
+    if (sub === 'validate') return validate(rest, io);
+    throw new UsageError(sub ? `unknown subcommand "experiments ${sub}"; usage: ${USAGE}` : `usage: ${USAGE}`);
+  },
+};
