@@ -11,8 +11,13 @@ type Loader = () => Promise<Command>;
 /** Every subcommand, by name. Nested commands (e.g. `models list`) dispatch inside their module. */
 export const COMMANDS: Record<string, Loader> = {
   doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
+  data: async () => (await import('./commands/data.js')).dataCommand,
   notebook: async () => (await import('./commands/notebook.js')).notebookCommand,
+  promote: async () => (await import('./commands/promote.js')).promoteCommand,
   models: async () => (await import('./commands/models.js')).modelsCommand,
+  experiments: async () => (await import('./commands/experiments.js')).experimentsCommand,
+  simulate: async () => (await import('./commands/simulate.js')).simulateCommand,
+  serve: async () => (await import('./commands/serve.js')).serveCommand,
 };
 
 function help(io: CliIO, commands: Record<string, Command>): void {

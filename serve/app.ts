@@ -1,0 +1,173 @@
+/**
+ * The Hono app of the recommendation service: `createApp(deps)`. Testable in-process with
+ * `app.request()`. One middleware gives each request an id (a uuid, also the recommendation's
+ * `requestId`), times it, counts it by route and status, and writes one JSON log line; one
+ * `onError` maps the error taxonomy (serve/errors.ts) to `{"error": {"code", "message", "field"?}}`.
+ */
+import { randomUUID } from 'node:crypto';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
+import { timeout } from 'hono/timeout';
+import type { Experiment } from '../src/experiments/assignment.js';
+import { DEFAULT_MAX_BODY_BYTES } from './body.js';
+import { ApiError, toErrorResponse } from './errors.js';
+import type { EventSink, ExposureBuffer } from './exposure.js';
+import { type Logger, silentLogger } from './logger.js';
+import { ServiceMetrics } from './metrics.js';
+import type { ModelStore } from './model-store.js';
+import { mountAdminRoutes } from './routes/admin.js';
+import { mountEventRoutes } from './routes/events.js';
+import { mountModelRoutes } from './routes/models.js';
+import { mountOpsRoutes } from './routes/ops.js';
+import { mountRecommendRoutes } from './routes/recommend.js';
+import { type App, type AppEnv, finishRoutes, type Resolved, routeLabel, type ServiceState, type SetAlias } from './routes/shared.js';
+import { DEFAULT_EXPERIMENT, VariantRouter } from './variants.js';
+
+/** Re-exported so callers need only this module. */
+export type { App, ServiceState, SetAlias } from './routes/shared.js';
+
+/** Default per-request time limit (ms). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+/** What the app is built from. Only `store` is required. */
+export interface AppDeps {
+  store: ModelStore;
+  /** Model the recommendation routes use (default: the store's first name). */
+  modelName?: string;
+  /** A/B experiment (default: 100% champion). Ignored when `router` is given. */
+  experiment?: Experiment;
+  /** A prepared router (the service builds one to know which versions to pin). */
+  router?: VariantRouter;
+  /** Durable sink of POST /v1/events (an EventLogWriter); without it that route answers 503. */
+  events?: EventSink;
+  /** Where recommendation impressions go (buffered, asynchronous). */
+  exposures?: ExposureBuffer;
+  /** Log an impression per returned item (default true; needs `exposures`). */
+  logExposures?: boolean;
+  metrics?: ServiceMetrics;
+  /** Request and error logs (default: silent). */
+  logger?: Logger;
+  /** Enables /admin/* when set. */
+  adminToken?: string;
+  /** Registry alias writer behind PUT /admin/models/{name}/aliases/{alias}. */
+  setAlias?: SetAlias;
+  /** Called when an admin asks for a reload (the cluster forwards it to the other workers). */
+  onReloadRequested?: () => void;
+  /** Storefront origins allowed by CORS on /v1/* ("*" for any; empty or absent: no CORS headers). */
+  corsOrigins?: readonly string[];
+  /** Request body limit in bytes (default 1 MiB). */
+  maxBodyBytes?: number;
+  /** Per-request time limit in ms (default 10 s). */
+  requestTimeoutMs?: number;
+  /** Produces the /metrics text (the cluster aggregates workers); default: this process's registry. */
+  metricsText?: () => Promise<string>;
+  /** Shared with the server: in-flight count and draining flag. */
+  state?: ServiceState;
+}
+
+function clip(text: string, max = 200): string {
+  return text.length > max ? `${text.slice(0, max)}...` : text;
+}
+
+/** Builds the service's Hono app. */
+export function createApp(deps: AppDeps): App {
+  const metrics = deps.metrics ?? new ServiceMetrics();
+  const logger = deps.logger ?? silentLogger;
+  const modelName = deps.modelName ?? deps.router?.modelName ?? deps.store.names[0];
+  const d: Resolved = {
+    store: deps.store,
+    router: deps.router ?? new VariantRouter(deps.experiment ?? DEFAULT_EXPERIMENT, deps.store, modelName, metrics),
+    events: deps.events,
+    exposures: deps.exposures,
+    logExposures: deps.logExposures ?? true,
+    metrics,
+    logger,
+    adminToken: deps.adminToken || undefined,
+    setAlias: deps.setAlias,
+    onReloadRequested: deps.onReloadRequested,
+    maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    metricsText: deps.metricsText ?? (() => metrics.text()),
+    state: deps.state ?? { inFlight: 0, draining: false },
+  };
+  const timeoutMs = deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const app: App = new OpenAPIHono<AppEnv>();
+
+  app.use('*', async (c, next) => {
+    const t0 = performance.now();
+    const requestId = randomUUID();
+    c.set('requestId', requestId);
+    c.set('log', {});
+    d.state.inFlight++;
+    try {
+      await next();
+    } finally {
+      d.state.inFlight--;
+    }
+    const status = c.res.status;
+    const seconds = (performance.now() - t0) / 1000;
+    const route = c.req.routePath === '/*' ? 'unmatched' : routeLabel(c.req.routePath);
+    metrics.observe(c.req.method, route, status, seconds);
+    c.res.headers.set('X-Request-Id', requestId);
+    // While draining, ask keep-alive clients to reconnect (to another instance).
+    if (d.state.draining) c.res.headers.set('Connection', 'close');
+    const client = c.req.header('x-request-id');
+    logger.info('request', {
+      requestId,
+      ...(client ? { clientRequestId: clip(client, 100) } : {}),
+      method: c.req.method,
+      path: clip(c.req.path),
+      route,
+      status,
+      ms: Math.round(seconds * 1e5) / 100,
+      ...c.get('log'),
+    });
+  });
+
+  const origins = (deps.corsOrigins ?? []).filter(Boolean);
+  if (origins.length) {
+    app.use(
+      '/v1/*',
+      cors({
+        origin: origins.includes('*') ? '*' : [...origins],
+        allowMethods: ['GET', 'POST', 'OPTIONS'],
+        allowHeaders: ['Content-Type', 'X-Request-Id'],
+        exposeHeaders: ['X-Request-Id'],
+        maxAge: 600,
+      }),
+    );
+  }
+  const timedOut = () => new HTTPException(504, { message: `request took longer than ${timeoutMs} ms` });
+  app.use('/v1/*', timeout(timeoutMs, timedOut));
+  app.use('/admin/*', timeout(timeoutMs, timedOut));
+
+  mountRecommendRoutes(app, d);
+  mountModelRoutes(app, d);
+  mountEventRoutes(app, d);
+  mountOpsRoutes(app, d);
+  mountAdminRoutes(app, d);
+  finishRoutes(app);
+
+  app.notFound((c) => {
+    const { status, body } = toErrorResponse(
+      new ApiError(404, 'not_found', `no route ${c.req.method} ${clip(c.req.path, 100)}; see GET /openapi.json`),
+    );
+    return c.json(body, status);
+  });
+  app.onError((err, c) => {
+    const { status, body, headers } = toErrorResponse(err);
+    if (status >= 500) {
+      const log = c.get('log') ?? {};
+      log.error = err instanceof Error ? err.message : String(err);
+      logger.error('request failed', {
+        requestId: c.get('requestId'),
+        path: clip(c.req.path),
+        status,
+        error: log.error,
+        stack: err instanceof Error ? err.stack : undefined,
+      });
+    } else if (c.get('log')) c.get('log').errorCode = body.error.code;
+    return c.json(body, status, headers);
+  });
+  return app;
+}

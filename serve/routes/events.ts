@@ -1,0 +1,56 @@
+/**
+ * POST /v1/events: the storefront's feedback (impressions it showed itself, clicks, carts,
+ * purchases). Answers 202 only after the events are durably appended (written and fsync'ed) to the
+ * partitioned event log. A 504 (timeout) means the append may still complete: a retry can then
+ * duplicate events, which the KPI queries tolerate better than losing them.
+ */
+import { createRoute } from '@hono/zod-openapi';
+import type { InteractionEvent } from '../../src/data/schema.js';
+import { readBody } from '../body.js';
+import { ApiError } from '../errors.js';
+import { eventsRequestSchema, eventsResponseSchema, type PostedEvent } from '../schemas.js';
+import { type App, errorResponses, jsonBody, jsonResponse, mount, type Resolved } from './shared.js';
+
+const eventsRoute = createRoute({
+  method: 'post',
+  path: '/v1/events',
+  summary: 'Append interaction events durably (<= 500 per request)',
+  request: { body: jsonBody(eventsRequestSchema) },
+  responses: {
+    202: jsonResponse(eventsResponseSchema, 'all events are on disk'),
+    ...errorResponses(400, 413, 415, 503, 504),
+  },
+});
+
+/** Maps a posted event to the event log's record (default time: now). */
+export function toInteraction(e: PostedEvent, now: number): InteractionEvent {
+  const out: InteractionEvent = { userId: e.userId, itemId: e.itemId, ts: e.ts ?? now, type: e.type };
+  if (e.requestId !== undefined) out.requestId = e.requestId;
+  if (e.position !== undefined) out.position = e.position;
+  if (e.variant !== undefined) out.variant = e.variant;
+  return out;
+}
+
+/** Mounts POST /v1/events. */
+export function mountEventRoutes(app: App, d: Resolved): void {
+  mount(app, eventsRoute, async (c) => {
+    const sink = d.events;
+    if (!sink) throw new ApiError(503, 'events_disabled', 'this service has no event log configured (--events DIR)');
+    const body = await readBody(c, eventsRequestSchema, d.maxBodyBytes);
+    const now = Date.now();
+    const events = body.events.map((e) => toInteraction(e, now));
+    try {
+      await sink.append(events);
+    } catch (err) {
+      throw new ApiError(503, 'event_log_unavailable', `event log append failed: ${err instanceof Error ? err.message : String(err)}`, {
+        headers: { 'Retry-After': '1' },
+        cause: err,
+      });
+    }
+    const byType = new Map<string, number>();
+    for (const e of events) byType.set(e.type, (byType.get(e.type) ?? 0) + 1);
+    for (const [type, n] of byType) d.metrics.eventsAccepted.inc({ type }, n);
+    c.get('log').events = events.length;
+    return c.json({ accepted: events.length }, 202);
+  });
+}

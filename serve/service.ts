@@ -1,0 +1,117 @@
+/**
+ * Wires one service process together: model store (hot reload), variant router, event log writer,
+ * exposure buffer, metrics and the Hono app; and takes them down in the right order.
+ */
+import { EventLogWriter } from '../src/data/eventlog-writer.js';
+import type { Experiment } from '../src/experiments/assignment.js';
+import { type App, createApp, type ServiceState, type SetAlias } from './app.js';
+import { type EventSink, ExposureBuffer, type ExposureOptions } from './exposure.js';
+import { type Logger, silentLogger } from './logger.js';
+import { ServiceMetrics } from './metrics.js';
+import type { ModelSource } from './model-source.js';
+import { ModelStore, type ReloadReport } from './model-store.js';
+import { DEFAULT_EXPERIMENT, VariantRouter } from './variants.js';
+
+/** Everything a service process is configured with. */
+export interface ServiceOptions {
+  source: ModelSource;
+  /** The model recommendations come from. */
+  modelName: string;
+  /** More models to serve on the /v1/models routes (predict, metadata). */
+  extraModels?: readonly string[];
+  /** Event log directory (an EventLogWriter is opened on it); or pass `events`. */
+  eventsDir?: string;
+  /** An event sink instead of `eventsDir`. */
+  events?: EventSink;
+  experiment?: Experiment;
+  /** Log impressions for recommendation responses (default true). */
+  logExposures?: boolean;
+  exposure?: Omit<ExposureOptions, 'logger' | 'metrics'>;
+  /** Registry poll interval (ms, default 2000; 0 disables). */
+  pollIntervalMs?: number;
+  logger?: Logger;
+  adminToken?: string;
+  setAlias?: SetAlias;
+  corsOrigins?: readonly string[];
+  maxBodyBytes?: number;
+  requestTimeoutMs?: number;
+  /** Collect process metrics (CPU, memory, event-loop lag) too. */
+  defaultMetrics?: boolean;
+  metricsText?: () => Promise<string>;
+  onReloadRequested?: () => void;
+}
+
+/** A wired service process. */
+export interface Service {
+  app: App;
+  store: ModelStore;
+  router: VariantRouter;
+  metrics: ServiceMetrics;
+  state: ServiceState;
+  exposures?: ExposureBuffer;
+  /** The writer opened on `eventsDir`, if any. */
+  writer?: EventLogWriter;
+  /** Loads the models (first reload) and starts polling; never rejects (readiness tells). */
+  start(): Promise<ReloadReport[]>;
+  /** Flushes impressions, closes the event log, disposes the models. */
+  close(): Promise<void>;
+}
+
+/** Builds a service process (models load on `start`). */
+export function createService(options: ServiceOptions): Service {
+  const logger = options.logger ?? silentLogger;
+  const metrics = new ServiceMetrics({ defaultMetrics: options.defaultMetrics });
+  const experiment = options.experiment ?? DEFAULT_EXPERIMENT;
+  const names = [...new Set([options.modelName, ...(options.extraModels ?? [])])];
+  const pinnedVersions = experiment.variants.flatMap((v) => (v.version !== undefined ? [v.version] : []));
+  const store = new ModelStore({
+    source: options.source,
+    names,
+    pollIntervalMs: options.pollIntervalMs,
+    pinned: { [options.modelName]: pinnedVersions },
+    logger,
+    metrics,
+  });
+  const router = new VariantRouter(experiment, store, options.modelName, metrics);
+  const writer = options.eventsDir && !options.events ? new EventLogWriter(options.eventsDir) : undefined;
+  const events = options.events ?? writer;
+  const logExposures = options.logExposures ?? true;
+  const exposures = events && logExposures ? new ExposureBuffer(events, { ...options.exposure, logger, metrics }) : undefined;
+  const state: ServiceState = { inFlight: 0, draining: false };
+  const app = createApp({
+    store,
+    router,
+    events,
+    exposures,
+    logExposures,
+    metrics,
+    logger,
+    adminToken: options.adminToken,
+    setAlias: options.setAlias,
+    onReloadRequested: options.onReloadRequested,
+    corsOrigins: options.corsOrigins,
+    maxBodyBytes: options.maxBodyBytes,
+    requestTimeoutMs: options.requestTimeoutMs,
+    metricsText: options.metricsText,
+    state,
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    store,
+    router,
+    metrics,
+    state,
+    exposures,
+    writer,
+    start: () => store.start(),
+    close: () => {
+      closing ??= (async () => {
+        await exposures?.close();
+        await writer?.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

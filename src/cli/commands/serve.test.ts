@@ -1,0 +1,134 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../paths.js';
+import { publishVersion } from '../../registry/publish.js';
+import { sampleInput, tempModelsDir } from '../../registry/testing.js';
+import type { CliIO } from '../context.js';
+import { main } from '../main.js';
+import { serveConfig } from './serve.js';
+
+function io(env: NodeJS.ProcessEnv = {}): CliIO & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l), env, cwd: '/proj' };
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups) await c();
+});
+
+describe('workbench serve configuration', () => {
+  it('takes flags over environment over defaults', async () => {
+    const env = {
+      WORKBENCH_MODEL_NAME: 'demo',
+      WORKBENCH_PORT: '9000',
+      WORKBENCH_HOST: '0.0.0.0',
+      WORKBENCH_CORS_ORIGINS: 'https://a.example, https://b.example',
+    };
+    const fromEnv = await serveConfig([], io(env));
+    expect(fromEnv).toMatchObject({
+      modelName: 'demo',
+      port: 9000,
+      host: '0.0.0.0',
+      corsOrigins: ['https://a.example', 'https://b.example'],
+      pollIntervalMs: 2000,
+      logExposures: true,
+    });
+    expect(fromEnv.modelsDir).toBe('/proj/models');
+    expect(fromEnv.eventsDir).toBe('/proj/data/events');
+    const fromFlags = await serveConfig(
+      ['--name', 'other', '--port', '0', '--host', '::1', '--models', 'm', '--events', 'e', '--workers', '2', '--no-exposures'],
+      io(env),
+    );
+    expect(fromFlags).toMatchObject({
+      modelName: 'other',
+      port: 0,
+      host: '::1',
+      modelsDir: '/proj/m',
+      eventsDir: '/proj/e',
+      workers: 2,
+      logExposures: false,
+    });
+    expect((await serveConfig([], io({ ...env, WORKBENCH_LOG_EXPOSURES: '0' }))).logExposures).toBe(false);
+  });
+
+  it('picks the only model in the directory, and refuses to guess among several', async () => {
+    const { dir, cleanup } = await tempModelsDir();
+    cleanups.push(cleanup);
+    await expect(serveConfig(['--models', dir], io())).rejects.toThrow(/no models in/);
+    await publishVersion(dir, 'alpha', sampleInput(1));
+    expect((await serveConfig(['--models', dir], io())).modelName).toBe('alpha');
+    await publishVersion(dir, 'beta', sampleInput(1));
+    await expect(serveConfig(['--models', dir], io())).rejects.toThrow(/several models \(alpha, beta\)/);
+  });
+
+  it.each([
+    [['--port', '70000'], /--port must be an integer from 0 to 65535 \(got "70000"\)/],
+    [['--port', 'http'], /--port/],
+    [['--workers', '0'], /--workers/],
+    [['--poll-ms', '-5'], /--poll-ms/],
+    [['--bogus'], /bogus/],
+  ])('exits 2 for %j, naming the flag', async (argv, message) => {
+    const out = io({ WORKBENCH_MODEL_NAME: 'demo' });
+    expect(await main(['serve', ...argv], out)).toBe(2);
+    expect(out.stderr.join('\n')).toMatch(message);
+  });
+});
+
+describe('workbench serve (process)', () => {
+  it('starts on the models directory, reports state over HTTP, and exits 0 on SIGTERM', async () => {
+    const { dir, cleanup } = await tempModelsDir();
+    cleanups.push(cleanup);
+    await publishVersion(dir, 'demo', sampleInput(1));
+    const events = mkdtempSync(path.join(os.tmpdir(), 'serve-cli-'));
+    const child = spawn(
+      process.execPath,
+      [path.join(PROJECT_ROOT, 'bin', 'workbench.js'), 'serve', '--models', dir, '--events', events, '--port', '0', '--workers', '1'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const lines: Record<string, unknown>[] = [];
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no "listening" line: ${stderr}`)), 30_000);
+      let buf = '';
+      child.stdout.on('data', (d: Buffer) => {
+        buf += d.toString();
+        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+          const line = JSON.parse(buf.slice(0, nl)) as Record<string, unknown>;
+          buf = buf.slice(nl + 1);
+          lines.push(line);
+          if (line.msg === 'listening') {
+            clearTimeout(timer);
+            resolve(line.url as string);
+          }
+        }
+      });
+      child.on('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+    });
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const deadline = Date.now() + 20_000;
+    let status: { model_version_status: { version: number; state: string }[] } = { model_version_status: [] };
+    while (Date.now() < deadline) {
+      status = (await (await fetch(`${url}/v1/models/demo`)).json()) as typeof status;
+      if (status.model_version_status.some((v) => v.state === 'AVAILABLE' || v.state === 'FAILED')) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // Version 1 was found and either served or refused with a reason (depends on the servable factory).
+    expect(['AVAILABLE', 'FAILED']).toContain(status.model_version_status.find((v) => v.version === 1)?.state);
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(status.model_version_status[0].state === 'AVAILABLE' ? 200 : 503);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(lines.some((l) => l.msg === 'stopped')).toBe(true);
+  });
+});

@@ -1,0 +1,152 @@
+/**
+ * `workbench serve`: the recommendation service (serve/) over the models directory. Flags win over
+ * environment variables, which win over defaults:
+ *   --models DIR      WORKBENCH_MODELS_DIR      ./models
+ *   --name NAME       WORKBENCH_MODEL_NAME      the only model in the directory
+ *   --port N          WORKBENCH_PORT            8080
+ *   --host HOST       WORKBENCH_HOST            127.0.0.1
+ *   --events DIR      WORKBENCH_EVENTS_DIR      ./data/events
+ *   --experiment FILE WORKBENCH_EXPERIMENT      none: 100% champion
+ *   --workers N       WORKBENCH_WORKERS         one per core
+ *   --poll-ms MS      WORKBENCH_POLL_MS         2000 (0: no polling; POST /admin/reload still works)
+ *   --no-exposures    WORKBENCH_LOG_EXPOSURES=0 (impressions are logged by default)
+ *   WORKBENCH_ADMIN_TOKEN (enables /admin/*), WORKBENCH_CORS_ORIGINS (comma list or *),
+ *   WORKBENCH_REQUEST_TIMEOUT_MS (10000), WORKBENCH_MAX_BODY_BYTES (1 MiB), WORKBENCH_LOG_LEVEL (info).
+ * Logs are JSON lines on stdout (one per request). The service lives in serve/ and is imported
+ * lazily, so other commands do not load it.
+ */
+import { UsageError } from '../../errors.js';
+import { listModels } from '../../registry/load.js';
+import { type CliIO, type Command, EVENTS_OPTION, eventsDir, MODELS_OPTION, modelsDir, parseCommandArgs } from '../context.js';
+
+const OPTIONS = {
+  ...MODELS_OPTION,
+  ...EVENTS_OPTION,
+  name: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  experiment: { type: 'string' },
+  workers: { type: 'string' },
+  'poll-ms': { type: 'string' },
+  'no-exposures': { type: 'boolean', default: false },
+} as const;
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+/** The resolved configuration of `workbench serve`. */
+export interface ServeConfig {
+  modelsDir: string;
+  eventsDir: string;
+  modelName: string;
+  port: number;
+  host: string;
+  /** Experiment config file, if any. */
+  experimentFile?: string;
+  /** Worker processes (undefined: one per core). */
+  workers?: number;
+  pollIntervalMs: number;
+  logExposures: boolean;
+  adminToken?: string;
+  corsOrigins: string[];
+  requestTimeoutMs: number;
+  maxBodyBytes: number;
+  logLevel: (typeof LOG_LEVELS)[number];
+}
+
+function integer(value: string | undefined, what: string, min: number, max: number): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < min || n > max)
+    throw new UsageError(`${what} must be an integer from ${min} to ${max} (got "${value}")`);
+  return n;
+}
+
+/** Resolves flags and environment into a ServeConfig (bad values are a UsageError naming them). */
+export async function serveConfig(argv: string[], io: CliIO): Promise<ServeConfig> {
+  const { values } = parseCommandArgs(argv, OPTIONS);
+  const env = io.env;
+  const models = modelsDir(values.models, io);
+  let modelName = values.name ?? env.WORKBENCH_MODEL_NAME;
+  if (!modelName) {
+    const names = await listModels(models);
+    if (names.length !== 1) {
+      throw new UsageError(
+        names.length === 0
+          ? `no models in ${models}; publish one first, or pass --models DIR`
+          : `${models} holds several models (${names.join(', ')}); choose one with --name or WORKBENCH_MODEL_NAME`,
+      );
+    }
+    modelName = names[0];
+  }
+  const logLevel = (env.WORKBENCH_LOG_LEVEL ?? 'info') as ServeConfig['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new UsageError(`WORKBENCH_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  const exposuresEnv = env.WORKBENCH_LOG_EXPOSURES;
+  if (exposuresEnv !== undefined && !['0', '1', 'true', 'false'].includes(exposuresEnv)) {
+    throw new UsageError(`WORKBENCH_LOG_EXPOSURES must be 1/0 or true/false (got "${exposuresEnv}")`);
+  }
+  const experiment = values.experiment ?? env.WORKBENCH_EXPERIMENT;
+  return {
+    modelsDir: models,
+    eventsDir: eventsDir(values.events, io),
+    modelName,
+    port: integer(values.port ?? env.WORKBENCH_PORT, values.port !== undefined ? '--port' : 'WORKBENCH_PORT', 0, 65_535) ?? 8080,
+    host: values.host ?? env.WORKBENCH_HOST ?? '127.0.0.1',
+    experimentFile: experiment ? experiment : undefined,
+    workers: integer(values.workers ?? env.WORKBENCH_WORKERS, values.workers !== undefined ? '--workers' : 'WORKBENCH_WORKERS', 1, 256),
+    pollIntervalMs: integer(values['poll-ms'] ?? env.WORKBENCH_POLL_MS, '--poll-ms', 0, 3_600_000) ?? 2000,
+    logExposures: !values['no-exposures'] && exposuresEnv !== '0' && exposuresEnv !== 'false',
+    adminToken: env.WORKBENCH_ADMIN_TOKEN || undefined,
+    corsOrigins: (env.WORKBENCH_CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    requestTimeoutMs: integer(env.WORKBENCH_REQUEST_TIMEOUT_MS, 'WORKBENCH_REQUEST_TIMEOUT_MS', 100, 600_000) ?? 10_000,
+    maxBodyBytes: integer(env.WORKBENCH_MAX_BODY_BYTES, 'WORKBENCH_MAX_BODY_BYTES', 1024, 64 * 1024 * 1024) ?? 1024 * 1024,
+    logLevel,
+  };
+}
+
+/** The `serve` subcommand. */
+export const serveCommand: Command = {
+  summary: 'Serve recommendations over HTTP: hot-reloaded models, A/B variants, event log, metrics',
+  usage:
+    'workbench serve [--models DIR] [--name NAME] [--port 8080] [--host 127.0.0.1] [--events DIR] [--experiment FILE] [--workers N] [--poll-ms MS] [--no-exposures]',
+  async run(argv, io) {
+    const cfg = await serveConfig(argv, io);
+    const cluster = (await import('node:cluster')).default;
+    const { loadExperiment, checkConfigDrift, defaultStateFile } = await import('../../experiments/config.js');
+    const { runServe, defaultWorkers } = await import('../../../serve/cluster.js');
+    const { jsonLogger } = await import('../../../serve/logger.js');
+    const { createRegistrySource, registrySetAlias } = await import('../../../serve/registry-source.js');
+    const logger = jsonLogger((line) => io.out(line), { level: cfg.logLevel, base: { pid: process.pid } });
+    const experiment = cfg.experimentFile ? await loadExperiment(cfg.experimentFile) : undefined;
+    if (experiment && cluster.isPrimary) {
+      // Changing weights or salt mid-experiment biases it: say so at start (once, not per worker).
+      for (const warning of await checkConfigDrift(experiment, defaultStateFile(cfg.eventsDir, experiment.id))) {
+        logger.warn('experiment config drift', { experiment: experiment.id, warning });
+      }
+    }
+    return runServe({
+      workers: cfg.workers ?? defaultWorkers(io.env),
+      logger,
+      serverOptions: () => ({
+        source: createRegistrySource(cfg.modelsDir),
+        setAlias: registrySetAlias(cfg.modelsDir),
+        modelName: cfg.modelName,
+        eventsDir: cfg.eventsDir,
+        experiment,
+        logExposures: cfg.logExposures,
+        pollIntervalMs: cfg.pollIntervalMs,
+        port: cfg.port,
+        host: cfg.host,
+        adminToken: cfg.adminToken,
+        corsOrigins: cfg.corsOrigins,
+        requestTimeoutMs: cfg.requestTimeoutMs,
+        maxBodyBytes: cfg.maxBodyBytes,
+        defaultMetrics: true,
+        logger,
+      }),
+    });
+  },
+};
