@@ -10,6 +10,8 @@ type Loader = () => Promise<Command>;
 
 /** Every subcommand, by name. Nested commands (e.g. `models list`) dispatch inside their module. */
 export const COMMANDS: Record<string, Loader> = {
+  eval: async () => (await import('./commands/eval.js')).evalCommand,
+  train: async () => (await import('./commands/train.js')).trainCommand,
   doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
   data: async () => (await import('./commands/data.js')).dataCommand,
   notebook: async () => (await import('./commands/notebook.js')).notebookCommand,

@@ -3,12 +3,11 @@
  * loads a dataset and prints its load report (rows read, kept, rejected by reason, corrections,
  * warnings, sha256) and figures (users, items, events by type, time range).
  */
-import path from 'node:path';
-import type { ColumnMapping } from '../../data/mapping.js';
 import type { LoadReport } from '../../data/schema.js';
 import type { DatasetStats } from '../../data/stats.js';
 import { UsageError } from '../../errors.js';
-import { type CliIO, type Command, DATA_OPTIONS, parseCommandArgs, printJson } from '../context.js';
+import { type CliIO, type Command, parseCommandArgs, printJson } from '../context.js';
+import { DATASET_OPTIONS, datasetSpecFrom } from '../dataset-args.js';
 
 const USAGE =
   'workbench data stats [--source synthetic|online-retail|file] [--path P] [--map user=col,item=col,timestamp=col[,type=col,weight=col,session=col]] [--seed N] [--json]';
@@ -49,29 +48,14 @@ function printHuman(io: CliIO, report: LoadReport, stats: DatasetStats): void {
 }
 
 async function stats(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, { ...DATA_OPTIONS, map: { type: 'string' }, seed: { type: 'string' } }, true);
+  const { values, positionals } = parseCommandArgs(argv, DATASET_OPTIONS, true);
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"; usage: ${USAGE}`);
-  const { isDataSource, loadDataset, DATA_SOURCES } = await import('../../data/load.js');
-  const source = values.source ?? 'synthetic';
-  if (!isDataSource(source)) throw new UsageError(`--source "${source}" is not one of ${DATA_SOURCES.join(', ')}`);
-  let seed: number | undefined;
-  if (values.seed !== undefined) {
-    seed = Number(values.seed);
-    if (!Number.isInteger(seed)) throw new UsageError(`--seed "${values.seed}" is not an integer`);
-    if (source !== 'synthetic') throw new UsageError('--seed applies to --source synthetic only');
-  }
-  let mapping: ColumnMapping | undefined;
-  if (source === 'file') {
-    if (!values.path) throw new UsageError('--source file needs --path FILE_OR_GLOB');
-    if (!values.map) throw new UsageError('--source file needs --map user=col,item=col,timestamp=col');
-    const { parseColumnMapping } = await import('../../data/mapping.js');
-    mapping = parseColumnMapping(values.map);
-  } else if (values.map) throw new UsageError('--map applies to --source file only');
-  if (source === 'synthetic' && values.path) throw new UsageError('--path does not apply to --source synthetic');
-  const dataPath = values.path === undefined ? undefined : path.resolve(io.cwd, values.path);
+  const { loadDataset } = await import('../../data/load.js');
+  const spec = await datasetSpecFrom(values, io);
+  const { source, path: dataPath } = spec;
   if (!values.json) io.err(`loading ${source}${dataPath ? ` from ${dataPath}` : ''} ...`);
   const started = performance.now();
-  const ds = await loadDataset({ source, path: dataPath, seed, mapping });
+  const ds = await loadDataset(spec);
   const seconds = (performance.now() - started) / 1000;
   const { datasetStats } = await import('../../data/stats.js');
   const figures = datasetStats(ds);

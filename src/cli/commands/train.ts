@@ -1,0 +1,49 @@
+/**
+ * `workbench train --name NAME [--source ...] [--path P] [--kind ltr-mlp|popularity|...] [--models DIR] [--json]`:
+ * trains, evaluates (the offline protocol) and publishes one version; the first version of a model
+ * becomes `champion`.
+ */
+import { UsageError } from '../../errors.js';
+import { type Command, MODELS_OPTION, modelsDir, parseCommandArgs, printJson } from '../context.js';
+import { DATASET_OPTIONS, DATASET_USAGE, datasetSpecFrom } from '../dataset-args.js';
+import { TRAINING_OPTIONS, TRAINING_USAGE, trainRunOptionsFrom } from '../training-args.js';
+
+const KINDS = ['ltr-mlp', 'popularity', 'repeat', 'cooccurrence', 'attributes'] as const;
+type Kind = (typeof KINDS)[number];
+
+export const trainCommand: Command = {
+  summary: 'Train, evaluate and publish one model version (the first becomes champion)',
+  usage: `workbench train --name NAME ${DATASET_USAGE} [--kind ${KINDS.join('|')}]... ${TRAINING_USAGE} [--models DIR] [--json]`,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(
+      argv,
+      { ...DATASET_OPTIONS, ...TRAINING_OPTIONS, ...MODELS_OPTION, name: { type: 'string' }, kind: { type: 'string', multiple: true } },
+      true,
+    );
+    if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"; usage: ${this.usage}`);
+    if (!values.name) throw new UsageError(`--name is required; usage: ${this.usage}`);
+    const kinds = (values.kind ?? ['ltr-mlp']).map((k) => {
+      if (!(KINDS as readonly string[]).includes(k)) throw new UsageError(`--kind "${k}" is not one of ${KINDS.join(', ')}`);
+      return k as Kind;
+    });
+    const spec = await datasetSpecFrom(values, io);
+    const { trainAndPublish } = await import('../../pipeline/train-publish.js');
+    const dir = modelsDir(values.models, io);
+    const { published, report } = await trainAndPublish({
+      data: spec,
+      modelsDir: dir,
+      name: values.name,
+      kinds,
+      training: trainRunOptionsFrom(values),
+      log: (l) => io.err(l),
+    });
+    if (values.json) printJson(io, { modelsDir: dir, published, report });
+    else {
+      const { reportToMarkdown } = await import('../../eval/report.js');
+      io.out(reportToMarkdown(report, { metrics: ['ndcg@10', 'recall@10', 'mrr', 'auc'] }));
+      for (const p of published)
+        io.out(`published ${values.name} v${p.version} (${p.kind}) at ${p.dir}${p.aliases.length ? ` [${p.aliases.join(', ')}]` : ''}`);
+    }
+    return 0;
+  },
+};

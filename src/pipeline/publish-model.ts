@@ -1,0 +1,96 @@
+/**
+ * Publishes a trained run as a model version: the TF.js scorer (or a baseline's knobs), the feature
+ * tables built on every event with the ranker's normalisation, warm-up requests, and a manifest with
+ * the feature contract, offline metrics and lineage. Everything a version needs travels with it.
+ */
+import type { Dataset } from '../data/schema.js';
+import type { EvalReport } from '../eval/protocol.js';
+import { featureStoreToTables, type TableFeatureStore, withNormalisation } from '../features/index.js';
+import type { BaselineKind } from '../models/baselines/index.js';
+import { LTR_KIND } from '../models/ltr/index.js';
+import { layersModelFiles } from '../registry/io-handlers.js';
+import { type PublishResult, publishVersion } from '../registry/publish.js';
+import type { RecommendQuery } from '../registry/servable.js';
+import { FEATURES_FILE } from '../registry/servable-factory.js';
+import type { TrainedRun } from './train-model.js';
+import { describeWindows } from './windows.js';
+
+/** What to publish from a run: the ranker, or one of its tuned baselines. */
+export type PublishKind = typeof LTR_KIND | BaselineKind;
+
+/** Options of `publishRun`. */
+export interface PublishRunOptions {
+  modelsDir: string;
+  name: string;
+  kind: PublishKind;
+  dataset: Dataset;
+  /** The store over every event (pipeline/train-model.ts `servingStore`). */
+  serving: TableFeatureStore;
+  /** Who produced it: a notebook and cell, a pipeline run id, or "workbench train". */
+  producer: string;
+  run?: { id: string; path?: string };
+}
+
+/** A few representative requests: active users, a product page, an unknown user. */
+export function warmupRequests(store: TableFeatureStore, count = 4): RecommendQuery[] {
+  const users = store.userIds;
+  const out: RecommendQuery[] = [];
+  for (let i = 0; i < Math.min(count, users.length); i++) out.push({ userId: users[Math.floor((i * users.length) / count)], k: 10 });
+  if (store.itemIds.length > 0) out.push({ userId: users[0] ?? 'warmup-user', itemId: store.itemIds[0], k: 10 });
+  out.push({ userId: '__warmup_unknown_user__', k: 10 });
+  return out;
+}
+
+/** The offline metrics worth keeping in a manifest: each model's means and the comparisons. */
+export function manifestMetrics(report: EvalReport, kind: string): Record<string, unknown> {
+  const mine = report.models.find((m) => m.name === kind);
+  return {
+    protocol: report.protocol,
+    users: report.users,
+    model: mine ? Object.fromEntries(Object.entries(mine.metrics).map(([k, v]) => [k, v.mean])) : null,
+    byModel: Object.fromEntries(report.models.map((m) => [m.name, m.metrics['ndcg@10']])),
+    comparisons: report.comparisons,
+  };
+}
+
+/** Writes the version atomically; returns the registry's result. */
+export async function publishRun(run: TrainedRun, opts: PublishRunOptions): Promise<PublishResult> {
+  const files: Record<string, Uint8Array | string> = {};
+  let contract: object = opts.serving.contract;
+  let rankerParams: Record<string, unknown> = {};
+  let serving = opts.serving;
+  if (opts.kind === LTR_KIND) {
+    if (!run.ranker) throw new Error('the run trained no ranker (skipRanker); publish a baseline kind instead');
+    const { normalisation } = run.ranker.contract;
+    if (normalisation) serving = withNormalisation(serving, normalisation);
+    contract = run.ranker.contract;
+    Object.assign(files, await layersModelFiles(run.ranker.model));
+    rankerParams = { hidden: run.params.hidden, bestEpoch: run.ranker.train.bestEpoch, epochsRun: run.ranker.train.epochsRun };
+  } else {
+    const tuned = run.baselines.find((b) => b.kind === opts.kind);
+    if (!tuned) throw new Error(`the run has no baseline "${opts.kind}"`);
+    rankerParams = tuned.params;
+  }
+  files[FEATURES_FILE] = JSON.stringify(featureStoreToTables(serving));
+  files['warmup.json'] = JSON.stringify(warmupRequests(serving), null, 2);
+  const report = opts.dataset.report;
+  return publishVersion(opts.modelsDir, opts.name, {
+    files,
+    manifest: {
+      kind: opts.kind,
+      featureContract: contract as Record<string, unknown>,
+      metrics: manifestMetrics(run.report, opts.kind) as Record<string, never>,
+      warmup: 'warmup.json',
+      rankerParams,
+      run: opts.run,
+      lineage: {
+        data: { source: report.source, path: report.path, sha256: report.sha256 },
+        split: describeWindows(run.windows),
+        params: JSON.parse(JSON.stringify(run.params)) as Record<string, never>,
+        seed: typeof run.params.seed === 'number' ? run.params.seed : null,
+        producer: opts.producer,
+        tfjsBackend: opts.kind === LTR_KIND ? run.tfjsBackend : null,
+      },
+    },
+  });
+}

@@ -1,0 +1,63 @@
+/**
+ * `workbench train` in one call: load, train and evaluate, publish the chosen kind, and set
+ * `champion` when the model has none yet. Returns what was published and the report.
+ */
+import { type DatasetSpec, loadDataset } from '../data/load.js';
+import type { EvalReport } from '../eval/protocol.js';
+import { setAlias } from '../registry/aliases.js';
+import { readAliases } from '../registry/aliases-store.js';
+import { type PublishKind, publishRun } from './publish-model.js';
+import { servingStore, type TrainRunOptions, trainAndEvaluate } from './train-model.js';
+
+/** Options of `trainAndPublish`. */
+export interface TrainPublishOptions {
+  data: DatasetSpec;
+  modelsDir: string;
+  name: string;
+  /** What to publish (default the TF.js ranker); the report always covers every model. */
+  kinds?: PublishKind[];
+  training?: TrainRunOptions;
+  producer?: string;
+  log?: (line: string) => void;
+}
+
+/** One published version. */
+export interface PublishedVersion {
+  kind: PublishKind;
+  version: number;
+  dir: string;
+  aliases: string[];
+}
+
+/** Trains, evaluates and publishes; the first version of a model becomes `champion`. */
+export async function trainAndPublish(opts: TrainPublishOptions): Promise<{ published: PublishedVersion[]; report: EvalReport }> {
+  const log = opts.log ?? (() => {});
+  const dataset = await loadDataset(opts.data);
+  log(`loaded ${dataset.source}: ${dataset.events.length} events, ${dataset.items.length} items`);
+  const kinds = opts.kinds ?? ['ltr-mlp'];
+  const run = await trainAndEvaluate(dataset, { ...opts.training, skipRanker: !kinds.includes('ltr-mlp'), log });
+  try {
+    const serving = await servingStore(dataset, run.windows, opts.training?.features);
+    const published: PublishedVersion[] = [];
+    for (const kind of kinds) {
+      const result = await publishRun(run, {
+        modelsDir: opts.modelsDir,
+        name: opts.name,
+        kind,
+        dataset,
+        serving,
+        producer: opts.producer ?? 'workbench train',
+      });
+      const aliases: string[] = [];
+      if ((await readAliases(opts.modelsDir, opts.name)).champion === undefined) {
+        await setAlias(opts.modelsDir, opts.name, 'champion', result.version);
+        aliases.push('champion');
+      }
+      published.push({ kind, version: result.version, dir: result.dir, aliases });
+      log(`published ${opts.name} version ${result.version} (${kind})${aliases.length ? ` as ${aliases.join(', ')}` : ''}`);
+    }
+    return { published, report: run.report };
+  } finally {
+    run.ranker?.model.dispose();
+  }
+}
