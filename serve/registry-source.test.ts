@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../src/paths.js';
 import { publishVersion } from '../src/registry/publish.js';
 import { sampleInput, tempModelsDir } from '../src/registry/testing.js';
 import { ModelStore } from './model-store.js';
@@ -49,13 +47,31 @@ describe('createRegistrySource', () => {
     await expect(source.load('demo', 1)).rejects.toThrow(/popularity\.json.*sha256/);
   });
 
-  it.skipIf(existsSync(path.join(PROJECT_ROOT, 'src', 'registry', 'servable-factory.ts')))(
-    'without a servable factory, refuses versions with a message saying what is missing',
-    async () => {
-      const dir = await modelsDir();
-      await publishVersion(dir, 'demo', sampleInput(1));
-      const source = createRegistrySource(dir);
-      await expect(source.load('demo', 1)).rejects.toThrow(/servable-factory/);
-    },
-  );
+  it('serves a real published version (TF.js ranker and a baseline) through the servable factory', async () => {
+    const dir = await modelsDir();
+    const { trainAndPublish } = await import('../src/pipeline/train-publish.js');
+    await trainAndPublish({
+      data: { source: 'synthetic', seed: 3 },
+      modelsDir: dir,
+      name: 'shop',
+      kinds: ['ltr-mlp', 'popularity'],
+      training: { epochs: 2, maxValidUsers: 100, bootstrapResamples: 50 },
+    });
+    const source = createRegistrySource(dir);
+    expect(await source.describe('shop')).toEqual({ versions: [1, 2], aliases: { champion: 1 } });
+    for (const version of [1, 2]) {
+      const model = await source.load('shop', version);
+      expect(model.kind).toBe(version === 1 ? 'ltr-mlp' : 'popularity');
+      const items = model.recommend({ userId: model.warmup[0].userId, k: 5 });
+      expect(items).toHaveLength(5);
+      expect(items.every((x, i) => i === 0 || items[i - 1].score >= x.score)).toBe(true);
+      const cold = model.recommend({ userId: 'never-seen', k: 3, exclude: [items[0].itemId] });
+      expect(cold).toHaveLength(3);
+      expect(cold.map((x) => x.itemId)).not.toContain(items[0].itemId);
+      const ranked = model.rank('never-seen', ['no-such-item', items[1].itemId]);
+      expect(ranked.map((x) => x.itemId)).toEqual([items[1].itemId, 'no-such-item']);
+      expect(model.predict([{ userId: 'u0001', itemId: items[0].itemId }])).toHaveLength(1);
+      model.dispose();
+    }
+  });
 });

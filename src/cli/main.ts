@@ -12,6 +12,7 @@ type Loader = () => Promise<Command>;
 export const COMMANDS: Record<string, Loader> = {
   eval: async () => (await import('./commands/eval.js')).evalCommand,
   train: async () => (await import('./commands/train.js')).trainCommand,
+  start: async () => (await import('./commands/start.js')).startCommand,
   doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
   data: async () => (await import('./commands/data.js')).dataCommand,
   notebook: async () => (await import('./commands/notebook.js')).notebookCommand,

@@ -1,0 +1,64 @@
+/**
+ * `workbench start` (what `npm start` runs): the main job on the built-in data. When the models
+ * directory has no version of the model yet, it trains the TF.js ranker and a popularity baseline
+ * on the seeded synthetic store and publishes both (ranker = champion, popularity = challenger),
+ * then serves them, printing the URL and a sample request. Takes every `workbench serve` flag.
+ */
+import cluster from 'node:cluster';
+import { listVersions } from '../../registry/load.js';
+import { type Command, modelsDir } from '../context.js';
+import { serveCommand } from './serve.js';
+
+/** The model `npm start` trains and serves unless --name or WORKBENCH_MODEL_NAME says otherwise. */
+export const DEFAULT_MODEL_NAME = 'store';
+
+function flag(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(`--${name}`);
+  if (i >= 0) return argv[i + 1];
+  return argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+
+export const startCommand: Command = {
+  summary: 'Train and publish a model on the built-in synthetic store if none exists, then serve it (npm start)',
+  usage: 'workbench start [every workbench serve option]',
+  async run(argv, io) {
+    const models = modelsDir(flag(argv, 'models'), io);
+    const name = flag(argv, 'name') ?? io.env.WORKBENCH_MODEL_NAME ?? DEFAULT_MODEL_NAME;
+    const serveArgs = flag(argv, 'name') ? argv : [...argv, '--name', name];
+    if (cluster.isPrimary) {
+      if ((await listVersions(models, name)).length === 0) {
+        io.err(`workbench start: no model "${name}" in ${models}; training one on the built-in synthetic store (seed 42) ...`);
+        const { trainAndPublish } = await import('../../pipeline/train-publish.js');
+        const { setAlias } = await import('../../registry/aliases.js');
+        const { published, report } = await trainAndPublish({
+          data: { source: 'synthetic', seed: 42 },
+          modelsDir: models,
+          name,
+          kinds: ['ltr-mlp', 'popularity'],
+          producer: 'workbench start',
+          log: (l) => io.err(`  ${l}`),
+        });
+        const baseline = published.find((p) => p.kind === 'popularity');
+        if (baseline) await setAlias(models, name, 'challenger', baseline.version);
+        for (const c of report.comparisons) {
+          io.err(
+            `  offline: ${c.model} vs ${c.baseline} on ${c.metric}: ${c.liftPercent === null ? 'n/a' : `${c.liftPercent.mean >= 0 ? '+' : ''}${c.liftPercent.mean.toFixed(1)}% [${c.liftPercent.lo.toFixed(1)}%, ${c.liftPercent.hi.toFixed(1)}%]`}`,
+          );
+        }
+        io.err(
+          `workbench start: published ${published.map((p) => `v${p.version} (${p.kind}${p.aliases.length ? `, ${p.aliases.join(', ')}` : ''})`).join(', ')}; popularity is the challenger`,
+        );
+      } else {
+        io.err(`workbench start: serving the published model "${name}" from ${models}`);
+      }
+      const port = flag(argv, 'port') ?? io.env.WORKBENCH_PORT ?? '8080';
+      const host = flag(argv, 'host') ?? io.env.WORKBENCH_HOST ?? '127.0.0.1';
+      const url = `http://${host}:${port}`;
+      io.err(`workbench start: the service will listen on ${url} (Ctrl-C stops it). Try:`);
+      io.err(`  curl -s ${url}/readyz`);
+      io.err(`  curl -s -X POST ${url}/v1/recommendations -H 'content-type: application/json' -d '{"userId":"u0001","k":5}'`);
+      io.err(`  curl -s ${url}/openapi.json   # every route`);
+    }
+    return serveCommand.run(serveArgs, io);
+  },
+};
