@@ -52,6 +52,11 @@ export const SYNTHETIC_MODEL = {
 } as const;
 
 /** The defaults: seed 42, 2,000 users, 600 items, 10 weeks from Monday 2025-01-06 UTC. */
+/** The id of the synthetic store's u-th user (0-based): every user has one, with or without events. */
+export function syntheticUserId(u: number): string {
+  return `u${String(u + 1).padStart(4, '0')}`;
+}
+
 export const SYNTHETIC_DEFAULTS = { seed: 42, users: 2000, items: 600, weeks: 10, start: Date.UTC(2025, 0, 6) } as const;
 
 /** The generator's parameters, as recorded in the report. */
@@ -176,7 +181,7 @@ export function generateSyntheticStore(opts: SyntheticOptions = {}): SyntheticDa
   const aff = affinityMatrix(users, cat);
   const events = simulate(rng.fork(), users, cat, aff, params);
 
-  const userIds = users.map((_, u) => `u${String(u + 1).padStart(4, '0')}`);
+  const userIds = users.map((_, u) => syntheticUserId(u));
   const userIndex = new Map(userIds.map((id, u) => [id, u]));
   const itemIndex = new Map(cat.items.map((it, i) => [it.itemId, i]));
   const n = cat.items.length;

@@ -10,7 +10,7 @@
 import { loadDataset } from '../data/load.js';
 import type { InteractionEvent } from '../data/schema.js';
 import { splitByLastDays } from '../data/split.js';
-import { generateSyntheticStore, type SyntheticOptions } from '../data/synthetic.js';
+import { generateSyntheticStore, SYNTHETIC_DEFAULTS, type SyntheticOptions, syntheticUserId } from '../data/synthetic.js';
 import { UsageError } from '../errors.js';
 import { Rng } from '../util/random.js';
 import { type ClickModelOptions, positionBasedShoppers, replayShoppers, type ShopperModel } from './shoppers.js';
@@ -33,7 +33,8 @@ export function syntheticShoppers(opts: {
 }): ShopperModel {
   const seed = opts.seed ?? 42;
   const store = generateSyntheticStore({ ...opts.store, seed });
-  const all = [...new Set(store.events.map((e) => e.userId))];
+  // Every shopper of the store, including those with no history yet (they get a non-personal ranking).
+  const all = Array.from({ length: opts.store?.users ?? SYNTHETIC_DEFAULTS.users }, (_, u) => syntheticUserId(u));
   return positionBasedShoppers(store.truth, sampleUsers(all, opts.users, seed), opts.click);
 }
 
