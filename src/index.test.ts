@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import * as workbench from './index.js';
+
+describe('the library facade', () => {
+  it('loads and exposes each concern: data, features, models, evaluation, registry, experiments, pipeline', () => {
+    for (const name of [
+      'loadDataset',
+      'generateSyntheticStore',
+      'buildFeatureStore',
+      'createBaseline',
+      'LtrRanker',
+      'trainRanker',
+      'evaluateRankers',
+      'publishVersion',
+      'loadVersion',
+      'openServable',
+      'assignVariant',
+      'experimentReport',
+      'trainAndEvaluate',
+      'showTable',
+    ] as const) {
+      expect(typeof workbench[name], name).toBe('function');
+    }
+  });
+});
