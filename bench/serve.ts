@@ -9,28 +9,31 @@
  * small JSON, and POST /echo parsing the same 500-id body. Rows: POST /v1/recommendations with k=10
  * over 200 and 500 given candidates, at 1 and 32 connections. Figures are medians over the runs;
  * ratios compare with the baseline measured in the same run. BENCH_EXPOSURES=0 turns impression
- * logging off and BENCH_LOGS=0 request logs, to see their cost. For now the model is the test fixture
- * (popularity + co-visitation over 5,000 items); point MODEL at a published model when one exists.
+ * logging off and BENCH_LOGS=0 request logs, to see their cost. The model is REAL: the TF.js ranker
+ * trained and published on Online Retail (3,659 items; the synthetic store when the shared file is
+ * absent), served through the registry exactly as `workbench serve` does.
  */
 import { fork } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
-import { createWriteStream, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
 import { jsonLogger, silentLogger } from '../serve/logger.js';
+import { createRegistrySource } from '../serve/registry-source.js';
 import { startServer } from '../serve/server.js';
-import { createFixtureModel, fixtureTables } from '../serve/testing/fixture-model.js';
-import { MemorySource } from '../serve/testing/memory-source.js';
+import type { FeatureTables } from '../src/features/index.js';
+import { onlineRetailPath } from '../src/paths.js';
+import { trainAndPublish } from '../src/pipeline/train-publish.js';
+import { loadVersion } from '../src/registry/load.js';
+import type { ServableModel } from '../src/registry/servable.js';
+import { openServable } from '../src/registry/servable-factory.js';
 import { Rng } from '../src/util/random.js';
 
-const ITEMS = 5000;
-const USERS = 2000;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const TABLES = { items: ITEMS, users: USERS, neighbours: 20, seed: 11 };
 
 interface Urls {
   service: string;
@@ -39,8 +42,7 @@ interface Urls {
 
 /** Child mode: start both servers, report their URLs, stop on request. */
 async function serveChild(): Promise<void> {
-  const source = new MemorySource();
-  source.publish('bench', { tables: fixtureTables(TABLES) });
+  const source = createRegistrySource(process.env.BENCH_MODELS_DIR ?? '');
   const sink = createWriteStream('/dev/null');
   const srv = await startServer({
     source,
@@ -108,12 +110,16 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : Number.NaN;
 }
 
+/** User and item ids of the served model (filled in main before any body is made). */
+const ids = { users: [] as string[], items: [] as string[] };
+
 function bodies(candidates: number, rng: Rng): string[] {
   return Array.from({ length: 64 }, () => {
-    const userId = rng.chance(0.1) ? `new-${rng.int(1e6)}` : `u${rng.int(USERS)}`;
-    const ids = new Set<string>();
-    while (ids.size < candidates) ids.add(`i${rng.int(ITEMS)}`);
-    return JSON.stringify({ userId, k: 10, candidates: [...ids] });
+    const userId = rng.chance(0.1) ? `new-${rng.int(1e6)}` : rng.pick(ids.users);
+    const chosen = new Set<string>();
+    while (chosen.size < Math.min(candidates, ids.items.length)) chosen.add(rng.pick(ids.items));
+    const ids_ = chosen;
+    return JSON.stringify({ userId, k: 10, candidates: [...ids_] });
   });
 }
 
@@ -156,8 +162,16 @@ async function measure(name: string, url: string, connections: number, requests:
 
 async function main(): Promise<void> {
   const rng = new Rng(5);
+  const modelsDir = mkdtempSync(path.join(os.tmpdir(), 'bench-serve-models-'));
+  const source = existsSync(onlineRetailPath()) ? 'online-retail' : 'synthetic';
+  console.log(`training and publishing the TF.js ranker on ${source} ...`);
+  await trainAndPublish({ data: { source }, modelsDir, name: 'bench', training: { epochs: 3, bootstrapResamples: 100 } });
   // Model scoring alone, in this process: the floor under the HTTP figures.
-  const model = createFixtureModel({ name: 'bench', version: 1, tables: fixtureTables(TABLES) });
+  const model: ServableModel = await openServable(await loadVersion(modelsDir, 'bench', 1));
+  const tables = (await (await loadVersion(modelsDir, 'bench', 1)).readJson('features.json')) as FeatureTables;
+  ids.items = tables.items.ids;
+  ids.users = tables.users.ids;
+  console.log(`model: ${model.kind} over ${ids.items.length} items and ${ids.users.length} known users`);
   for (const n of [200, 500]) {
     const qs = bodies(n, rng).map((b) => JSON.parse(b) as { userId: string; candidates: string[] });
     const times: number[] = [];
@@ -169,7 +183,10 @@ async function main(): Promise<void> {
     console.log(`model.recommend alone, ${n} candidates: ${median(times).toFixed(3)} ms median per call`);
   }
 
-  const child = fork(process.argv[1], ['--server'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(process.argv[1], ['--server'], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, BENCH_MODELS_DIR: modelsDir },
+  });
   // Never leave the server child behind, whatever happens here.
   process.on('exit', () => child.kill());
   const urls = await new Promise<Urls>((resolve) => child.once('message', (m) => resolve(m as Urls)));
