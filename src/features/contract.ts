@@ -54,6 +54,13 @@ export const FEATURE_DOCS = {
   bought_before: '1 if the user bought the candidate before the cutoff, else 0',
   /** Interest fades; a recent interaction is a stronger signal than an old one. */
   user_item_recency: '2^(-days since the user last touched the candidate / recencyHalfLife); 0 if never',
+  /** Re-ordering: an item bought on many separate occasions is a standing order, not a one-off. */
+  log_user_item_purchases: 'log(1 + distinct baskets in which the user bought the candidate)',
+  /** How central the candidate is to this user's history (a rank-like signal, comparable across users). */
+  user_item_share: "candidate's share of the user's strength-weighted history; 0 if never touched",
+  /** Replenishment is due when the time since the last purchase reaches the user's usual cycle. */
+  log_item_gap_ratio:
+    "log(1 + days since the user last touched the candidate / the user's mean days between baskets (>= 1)); 0 if never touched",
   /** Some users re-buy the same things, others always explore. */
   repeat_propensity: "share of the user's purchase occasions that re-bought an item bought before",
   /** The interaction that makes repeat items rank for repeat buyers only. */

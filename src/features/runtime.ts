@@ -28,6 +28,10 @@ export interface Scratch {
   uWeight: Float64Array;
   uBought: Uint8Array;
   uRecency: Float64Array;
+  /** Distinct baskets in which the user bought each item. */
+  uPurchases: Float64Array;
+  /** Days between the user's last interaction with each item and the cutoff. */
+  uDays: Float64Array;
   aff: AffinityScratch;
   /** 1 for items already taken (candidate generation). */
   seen: Uint8Array;
@@ -90,6 +94,8 @@ export function createRuntime(d: StoreData): Runtime {
       uWeight: new Float64Array(n),
       uBought: new Uint8Array(n),
       uRecency: new Float64Array(n),
+      uPurchases: new Float64Array(n),
+      uDays: new Float64Array(n),
       aff: affinityScratch(d.attrs),
       seen: new Uint8Array(n),
     },
@@ -114,6 +120,8 @@ export function accumulate(rt: Runtime, u: number, ctx: number): void {
       s.uWeight[hi] = h.weights[e];
       s.uBought[hi] = h.purchases[e] > 0 ? 1 : 0;
       s.uRecency[hi] = rec;
+      s.uPurchases[hi] = h.purchases[e];
+      s.uDays[hi] = (d.cutoff - h.lastTs[e]) / DAY_MS;
       for (let k = offsets[hi]; k < offsets[hi + 1]; k++) {
         const j = items[k];
         const sc = scores[k];
@@ -149,6 +157,8 @@ export function release(rt: Runtime, u: number, ctx: number): void {
       s.uWeight[hi] = 0;
       s.uBought[hi] = 0;
       s.uRecency[hi] = 0;
+      s.uPurchases[hi] = 0;
+      s.uDays[hi] = 0;
     }
     clearAffinity(h, d.attrs, u, s.aff);
   }

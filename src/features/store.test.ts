@@ -137,6 +137,9 @@ describe('buildFeatureStore on the tiny shop', () => {
     expect(d.user_item_recency).toBe(0);
     expect(d.repeat_propensity).toBeCloseTo(1 / 3, 6);
     expect(d.repeat_x_bought).toBe(0);
+    expect(d.log_user_item_purchases).toBe(0);
+    expect(d.user_item_share).toBe(0);
+    expect(d.log_item_gap_ratio).toBe(0);
     expect(d.brand_affinity).toBeCloseTo(1 / 16, 6);
     expect(d.colour_affinity).toBeCloseTo(5 / 16, 6);
     expect(d.category_affinity).toBeCloseTo(1 / 16, 6);
@@ -154,6 +157,10 @@ describe('buildFeatureStore on the tiny shop', () => {
     expect(a.bought_before).toBe(1);
     expect(a.user_item_recency).toBeCloseTo(rec(day(5)), 6);
     expect(a.repeat_x_bought).toBeCloseTo(1 / 3, 6);
+    expect(a.log_user_item_purchases).toBeCloseTo(Math.log1p(2), 6); // baskets s1 and s2
+    expect(a.user_item_share).toBeCloseTo(10 / 16, 6);
+    // Last touched 5 days before the cutoff; u1's 2 baskets are 4 days apart.
+    expect(a.log_item_gap_ratio).toBeCloseTo(Math.log1p(5 / 4), 6);
     expect(a.price_band_affinity).toBeCloseTo(10 / 16, 6);
 
     // Unknown item: item features 0, user-level features kept.

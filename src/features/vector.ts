@@ -5,7 +5,7 @@
  */
 import { attributeSimilarityAt } from './attributes.js';
 import { FEATURE_INDEX as F, FEATURE_NAMES } from './contract.js';
-import { decay } from './popularity.js';
+import { DAY_MS, decay } from './popularity.js';
 import { accumulate, type Runtime, release } from './runtime.js';
 
 /** Number of features (columns of the matrix `computeFeatures` returns). */
@@ -23,6 +23,9 @@ const ATTR_CTX = F.attr_sim_context;
 const UI_WEIGHT = F.log_user_item_weight;
 const BOUGHT = F.bought_before;
 const UI_RECENCY = F.user_item_recency;
+const UI_PURCHASES = F.log_user_item_purchases;
+const UI_SHARE = F.user_item_share;
+const UI_GAP = F.log_item_gap_ratio;
 const REPEAT = F.repeat_propensity;
 const REPEAT_X_BOUGHT = F.repeat_x_bought;
 const BRAND = F.brand_affinity;
@@ -49,6 +52,9 @@ export function computeFeatures(rt: Runtime, u: number, candidates: ArrayLike<nu
   const logTypical = known ? stats.logTypicalPrice[u] : Number.NaN;
   const activity = known ? Math.log1p(d.hist.events[u]) : 0;
   const userRecency = known ? decay(d.cutoff - stats.lastTs[u], half) : 0;
+  const weightTotal = known ? stats.weightTotal[u] : 0;
+  // The user's usual days between baskets (at least a day): the yardstick of "due again".
+  const gapDays = known ? Math.max(1, (stats.lastTs[u] - d.hist.firstTs[u]) / DAY_MS / Math.max(1, d.hist.sessions[u] - 1)) : 1;
   accumulate(rt, u, ctx);
   try {
     for (let r = 0; r < candidates.length; r++) {
@@ -72,6 +78,11 @@ export function computeFeatures(rt: Runtime, u: number, candidates: ArrayLike<nu
       out[o + BOUGHT] = bought;
       out[o + UI_RECENCY] = s.uRecency[c];
       out[o + REPEAT_X_BOUGHT] = repeat * bought;
+      out[o + UI_PURCHASES] = Math.log1p(s.uPurchases[c]);
+      if (s.uWeight[c] > 0) {
+        out[o + UI_SHARE] = weightTotal > 0 ? s.uWeight[c] / weightTotal : 0;
+        out[o + UI_GAP] = Math.log1p(s.uDays[c] / gapDays);
+      }
       if (known) {
         if (a.brand[c] >= 0) out[o + BRAND] = s.aff.brand[a.brand[c]];
         if (a.colour[c] >= 0) out[o + COLOUR] = s.aff.colour[a.colour[c]];

@@ -41,6 +41,14 @@ export interface TrainRunOptions {
   lambdaWeights?: boolean;
   negativesHard?: number;
   negativesRandom?: number;
+  /** Negatives per group from the user's own items not bought again (see BuildGroupsOptions). */
+  negativesOwn?: number;
+  /** Weight sampled negatives by their stratum size (see BuildGroupsOptions.importanceWeights). */
+  importanceWeights?: boolean;
+  /** Size of the candidate list hard negatives come from. */
+  candidatesLimit?: number;
+  /** Share of training groups built in the context of the user's latest item. */
+  contextShare?: number;
   /** Cap on training users per label window. */
   maxTrainUsers?: number;
   /** Cap on validation users (early stopping and baseline tuning score the full catalogue). */
@@ -86,8 +94,15 @@ const DEFAULTS = {
   l1: 1e-6,
   l2: 1e-5,
   lambdaWeights: false,
-  negativesHard: 30,
-  negativesRandom: 30,
+  // Own items, candidates and the rest of the catalogue, each negative weighted by its stratum's
+  // size: the sampled loss then estimates the full-catalogue ranking the evaluation measures
+  // (unweighted hard negatives gave NDCG@10 0.219 on Online Retail, weighted 0.371).
+  negativesHard: 50,
+  negativesRandom: 100,
+  negativesOwn: 100,
+  importanceWeights: true,
+  candidatesLimit: 200,
+  contextShare: 0.5,
   maxTrainUsers: 6000,
   maxValidUsers: 600,
   bootstrapResamples: 1000,
@@ -159,6 +174,10 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
         const built = buildTrainingGroups(store, eventsBetween(events, start, start + windows.labelDays * 86_400_000), {
           negativesHard: o.negativesHard,
           negativesRandom: o.negativesRandom,
+          negativesOwn: o.negativesOwn,
+          importanceWeights: o.importanceWeights,
+          candidatesLimit: o.candidatesLimit,
+          contextShare: o.contextShare,
           seed: o.seed + i,
           maxUsers: o.maxTrainUsers,
           contract,

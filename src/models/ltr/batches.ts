@@ -16,6 +16,12 @@ export interface TrainingGroup {
   ts?: number;
   /** Whose group this is (reports, debugging). */
   userId?: string;
+  /**
+   * Per-row sampling weight (default 1 each): a negative drawn with probability p stands for 1/p
+   * items of the catalogue, so the pairwise loss estimates the full-catalogue one. A pair's weight
+   * is (label_i - label_j) x weight_i x weight_j.
+   */
+  weights?: Float32Array;
   /** Per-row item index (1-based into the store's itemIds, 0 = unknown): item-embedding models only. */
   itemIndex?: Int32Array;
 }
@@ -52,10 +58,17 @@ export function prepareGroups(groups: readonly TrainingGroup[], dim: number, nee
       const l = group.labels[r];
       if (!(l >= 0) || !Number.isFinite(l)) throw new DataError(`${where}: row ${r} has label ${l}; labels must be finite and >= 0`);
     }
+    if (group.weights) {
+      if (group.weights.length !== rows) throw new DataError(`${where}: weights has ${group.weights.length} values for ${rows} rows`);
+      for (let r = 0; r < rows; r++) {
+        const w = group.weights[r];
+        if (!(w > 0) || !Number.isFinite(w)) throw new DataError(`${where}: row ${r} has weight ${w}; weights must be finite and > 0`);
+      }
+    }
     if (needsItemIndex && group.itemIndex?.length !== rows) {
       throw new DataError(`${where}: the scorer has an item embedding, so every row needs an itemIndex (${rows} rows)`);
     }
-    return { index, group, rows, pairs: groupPairs(group.labels), idcg: idealDcg(group.labels) };
+    return { index, group, rows, pairs: groupPairs(group.labels, group.weights), idcg: idealDcg(group.labels) };
   });
 }
 

@@ -104,4 +104,29 @@ describe('buildTrainingGroups', () => {
       /0 users with label events after the cutoff, 0 without negatives, 1 events before the cutoff/,
     );
   });
+
+  it('draws own-history negatives and weights each negative by its stratum size', () => {
+    const u0 = store.user('u0');
+    if (!u0) throw new Error('toy store has no u0');
+    const own = u0.history.map((h) => h.itemId).filter((id) => id !== 'i1' && id !== 'i2');
+    const opts = { negativesHard: 2, negativesRandom: 3, negativesOwn: 1, contextShare: 0, seed: 3 };
+    const plain = buildTrainingGroups(store, EVENTS, opts);
+    expect(plain.groups[2].weights).toBeUndefined();
+    expect(own.length).toBeGreaterThan(0);
+    // At most one per known user (u0, u2), none for the cold user.
+    expect(plain.report.ownNegatives).toBeGreaterThan(0);
+    expect(plain.report.ownNegatives).toBeLessThanOrEqual(2);
+
+    const { groups } = buildTrainingGroups(store, EVENTS, { ...opts, importanceWeights: true, withItemIndex: true });
+    const g = groups[2];
+    const w = Array.from(g.weights as Float32Array);
+    const ids = Array.from(g.itemIndex as Int32Array, (i) => store.itemIds[i - 1]);
+    // Positives count once; the own negative stands for every own item not bought again.
+    expect(w.slice(0, 2)).toEqual([1, 1]);
+    expect(own).toContain(ids[2]);
+    expect(w[2]).toBe(own.length);
+    // The weights of the sampled negatives add up to the catalogue minus the positives in it.
+    const negatives = w.slice(2).reduce((a, b) => a + b, 0);
+    expect(negatives).toBeCloseTo(store.itemIds.length - 2, 3);
+  });
 });

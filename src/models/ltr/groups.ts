@@ -28,6 +28,19 @@ export interface BuildGroupsOptions {
   negativesHard: number;
   /** Negatives per group drawn uniformly from the rest of the catalogue. */
   negativesRandom: number;
+  /**
+   * Negatives per group drawn from the user's own pre-cutoff items that were NOT bought again in
+   * the label window (default 0). Full-catalogue ranking is decided mostly among the user's own
+   * items, so the model must learn which of them come back, not only that they beat strangers.
+   */
+  negativesOwn?: number;
+  /**
+   * Weight every negative by (its stratum's size / negatives drawn from it), strata being the
+   * user's own items, the candidates, and the rest of the catalogue (default false). Sampled
+   * negatives then estimate the full-catalogue loss the evaluation ranks by, instead of
+   * over-representing hard candidates against everything else.
+   */
+  importanceWeights?: boolean;
   seed: number;
   /** Keep a seeded random sample of at most this many users. */
   maxUsers?: number;
@@ -67,6 +80,8 @@ export interface GroupsReport {
   positivesOutsideCatalogue: number;
   hardNegatives: number;
   randomNegatives: number;
+  /** Negatives from the user's own history (items not bought again). */
+  ownNegatives: number;
 }
 
 /** Groups, the contract (with the normalisation applied to them) and the report. */
@@ -116,6 +131,9 @@ export function buildTrainingGroups(
   nonNegativeInt(opts.negativesHard, 'negativesHard');
   nonNegativeInt(opts.negativesRandom, 'negativesRandom');
   nonNegativeInt(opts.maxUsers, 'maxUsers');
+  nonNegativeInt(opts.negativesOwn, 'negativesOwn');
+  const negativesOwn = opts.negativesOwn ?? 0;
+  const weighted = opts.importanceWeights ?? false;
   const contextShare = opts.contextShare ?? 0.5;
   if (!(contextShare >= 0 && contextShare <= 1)) throw new RangeError(`contextShare must be in [0, 1], got ${contextShare}`);
   const dim = store.contract.names.length;
@@ -134,6 +152,7 @@ export function buildTrainingGroups(
     positivesOutsideCatalogue: 0,
     hardNegatives: 0,
     randomNegatives: 0,
+    ownNegatives: 0,
   };
 
   // Per user: strongest intent per item, and when the user first showed any.
@@ -168,7 +187,15 @@ export function buildTrainingGroups(
   users.sort((a, b) => (byUser.get(a)?.first ?? 0) - (byUser.get(b)?.first ?? 0) || (a < b ? -1 : a > b ? 1 : 0));
 
   const vocab = new Map(store.itemIds.map((id, i) => [id, i + 1]));
-  const raw: { userId: string; ts: number; rows: Float32Array; labels: Float32Array; itemIndex?: Int32Array; context: boolean }[] = [];
+  const raw: {
+    userId: string;
+    ts: number;
+    rows: Float32Array;
+    labels: Float32Array;
+    weights?: Float32Array;
+    itemIndex?: Int32Array;
+    context: boolean;
+  }[] = [];
   for (const userId of users) {
     const label = byUser.get(userId);
     if (!label) continue;
@@ -178,14 +205,21 @@ export function buildTrainingGroups(
     const contextItemId = lastItem !== undefined && rng.chance(contextShare) ? lastItem : undefined;
     const positives = [...label.items.keys()];
     const taken = new Set(positives);
-    const hard = sample(rng, store.candidates(userId, { contextItemId, limit: opts.candidatesLimit ?? 200 }), opts.negativesHard, taken);
-    for (const id of hard) taken.add(id);
+    // Strata: own items, then candidates, then the rest of the catalogue (disjoint when weighted).
+    const ownPool = negativesOwn > 0 && profile ? profile.history.map((h) => h.itemId).filter((id) => !taken.has(id)) : [];
+    const own = sample(rng, ownPool, negativesOwn, taken);
+    for (const id of weighted ? ownPool : own) taken.add(id);
+    const candPool = store.candidates(userId, { contextItemId, limit: opts.candidatesLimit ?? 200 }).filter((id) => !taken.has(id));
+    const hard = sample(rng, candPool, opts.negativesHard, taken);
+    for (const id of weighted ? candPool : hard) taken.add(id);
+    let rest = 0;
+    if (weighted) for (const id of store.itemIds) if (!taken.has(id)) rest++;
     const random = sampleCatalogue(rng, store.itemIds, opts.negativesRandom, taken);
-    if (hard.length + random.length === 0) {
+    if (own.length + hard.length + random.length === 0) {
       report.usersWithoutNegatives++;
       continue;
     }
-    const items = [...positives, ...hard, ...random];
+    const items = [...positives, ...own, ...hard, ...random];
     const rows = store.features(userId, items, contextItemId);
     if (rows.length !== items.length * dim) {
       throw new DataError(`store.features returned ${rows.length} values for ${items.length} items x ${dim} features (user ${userId})`);
@@ -194,12 +228,23 @@ export function buildTrainingGroups(
     positives.forEach((id, i) => {
       labels[i] = label.items.get(id) ?? 0;
     });
+    // Each sampled negative stands for (stratum size / drawn) items: an unbiased full-catalogue loss.
+    const weights = weighted
+      ? Float32Array.from(items, (_, r) => {
+          const k = r - positives.length;
+          if (k < 0) return 1;
+          if (k < own.length) return ownPool.length / own.length;
+          if (k < own.length + hard.length) return candPool.length / hard.length;
+          return Math.max(1, rest) / random.length;
+        })
+      : undefined;
     const itemIndex = opts.withItemIndex ? Int32Array.from(items, (id) => vocab.get(id) ?? 0) : undefined;
-    raw.push({ userId, ts: label.first, rows, labels, itemIndex, context: contextItemId !== undefined });
+    raw.push({ userId, ts: label.first, rows, labels, weights, itemIndex, context: contextItemId !== undefined });
     report.positives += positives.length;
     report.positivesOutsideCatalogue += positives.filter((id) => !vocab.has(id)).length;
     report.hardNegatives += hard.length;
     report.randomNegatives += random.length;
+    report.ownNegatives += own.length;
     if (contextItemId !== undefined) report.groupsWithContext++;
   }
   report.groups = raw.length;
@@ -224,6 +269,7 @@ export function buildTrainingGroups(
   const groups = raw.map((g) => {
     const group: TrainingGroup = { features: normalise(g.rows, fitted), labels: g.labels, ts: g.ts, userId: g.userId };
     if (g.itemIndex) group.itemIndex = g.itemIndex;
+    if (g.weights) group.weights = g.weights;
     return group;
   });
   return { groups, contract: fitted, report };

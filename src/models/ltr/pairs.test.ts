@@ -23,6 +23,8 @@ describe('groupPairs', () => {
 
   it('gives no pairs when all labels are equal', () => {
     expect(groupPairs([3, 3]).w.length).toBe(0);
+    // Sampling weights multiply in: a negative standing for 10 items weighs 10 times as much.
+    expect(Array.from(groupPairs([5, 0, 0], [1, 10, 2]).w)).toEqual([50, 10]);
     expect(groupPairs([0, 0, 0]).w.length).toBe(0);
   });
 });

@@ -21,9 +21,10 @@ export interface GroupPairs {
 /**
  * Every ordered pair (i, j) of a group with label_i > label_j. A positive against a negative gets
  * the positive's strength as weight; two positives of different strength (a purchase over a view)
- * get the difference, so a weak preference counts less than a clear one.
+ * get the difference, so a weak preference counts less than a clear one. Optional per-row sampling
+ * `weights` multiply in (both rows' weights), making the sum an estimate over the whole catalogue.
  */
-export function groupPairs(labels: ArrayLike<number>): GroupPairs {
+export function groupPairs(labels: ArrayLike<number>, weights?: ArrayLike<number>): GroupPairs {
   const n = labels.length;
   let count = 0;
   for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) if (labels[a] > labels[b]) count++;
@@ -34,7 +35,7 @@ export function groupPairs(labels: ArrayLike<number>): GroupPairs {
       if (labels[a] > labels[b]) {
         out.i[k] = a;
         out.j[k] = b;
-        out.w[k] = labels[a] - labels[b];
+        out.w[k] = (labels[a] - labels[b]) * (weights ? weights[a] * weights[b] : 1);
         k++;
       }
     }
