@@ -21,6 +21,7 @@ export const COMMANDS: Record<string, Loader> = {
   experiments: async () => (await import('./commands/experiments.js')).experimentsCommand,
   simulate: async () => (await import('./commands/simulate.js')).simulateCommand,
   serve: async () => (await import('./commands/serve.js')).serveCommand,
+  pipeline: async () => (await import('./commands/pipeline.js')).pipelineCommand,
 };
 
 function help(io: CliIO, commands: Record<string, Command>): void {

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { type FeatureTables, featureContractSchema, featureStoreFromTables } from '../features/index.js';
+import { type FeatureStore, type FeatureTables, featureContractSchema, featureStoreFromTables } from '../features/index.js';
 import { BASELINE_KINDS, createBaseline, isBaselineKind } from '../models/baselines/index.js';
 import { LTR_KIND, LtrRanker } from '../models/ltr/index.js';
 import type { Ranker } from '../models/ranker.js';
@@ -29,32 +29,50 @@ const warmupSchema = z.array(
   }),
 );
 
-/** Opens a loaded version for serving. */
-export async function openServable(loaded: LoadedVersion): Promise<ServableModel> {
+/**
+ * Builds a loaded version's Ranker over `store`: the version's own feature tables (serving), or
+ * another FeatureStore with the same feature names, e.g. a pipeline run's test store, so a champion
+ * and a candidate are scored on the same cases. An LTR version normalises with its own contract.
+ * The caller owns the ranker (dispose it).
+ * @throws RegistryError `corrupt_model` for an invalid feature contract; `unsupported_model` for an
+ *   unknown kind, or an LTR contract whose features differ from the store's (names or order).
+ */
+export async function rankerFromVersion(loaded: LoadedVersion, store: FeatureStore): Promise<Ranker> {
   const { manifest } = loaded;
   const manifestFile = path.join(loaded.dir, 'manifest.json');
-  const store = featureStoreFromTables(await loaded.readJson<FeatureTables>(FEATURES_FILE));
-  let ranker: Ranker;
   if (manifest.kind === LTR_KIND) {
     const parsed = featureContractSchema.safeParse(manifest.featureContract);
     if (!parsed.success) throw new RegistryError('corrupt_model', `featureContract is invalid: ${parsed.error.message}`, manifestFile);
     const model = await loaded.loadLayersModel();
     try {
-      ranker = new LtrRanker({ store, contract: parsed.data, model });
+      return new LtrRanker({ store, contract: parsed.data, model });
     } catch (err) {
       model.dispose();
       throw new RegistryError('unsupported_model', (err as Error).message, loaded.dir);
     }
-  } else if (isBaselineKind(manifest.kind)) {
-    const params = (manifest.rankerParams ?? {}) as Record<string, unknown>;
-    ranker = createBaseline(manifest.kind, store, params);
-  } else {
-    throw new RegistryError(
-      'unsupported_model',
-      `kind "${manifest.kind}" cannot be served (supported: ${SERVABLE_KINDS.join(', ')})`,
-      manifestFile,
-    );
   }
-  const warmup: RecommendQuery[] = manifest.warmup ? await loaded.readJson(manifest.warmup, warmupSchema) : [];
+  if (isBaselineKind(manifest.kind)) {
+    const params = (manifest.rankerParams ?? {}) as Record<string, unknown>;
+    return createBaseline(manifest.kind, store, params);
+  }
+  throw new RegistryError(
+    'unsupported_model',
+    `kind "${manifest.kind}" cannot be served (supported: ${SERVABLE_KINDS.join(', ')})`,
+    manifestFile,
+  );
+}
+
+/** Opens a loaded version for serving: its feature tables, its ranker (rankerFromVersion), its warm-up requests. */
+export async function openServable(loaded: LoadedVersion): Promise<ServableModel> {
+  const { manifest } = loaded;
+  const store = featureStoreFromTables(await loaded.readJson<FeatureTables>(FEATURES_FILE));
+  const ranker = await rankerFromVersion(loaded, store);
+  let warmup: RecommendQuery[];
+  try {
+    warmup = manifest.warmup ? await loaded.readJson(manifest.warmup, warmupSchema) : [];
+  } catch (err) {
+    ranker.dispose(); // a bad warm-up file must not leak the model's tensors
+    throw err;
+  }
   return new RankerServable({ name: loaded.name, version: loaded.version, kind: manifest.kind, manifest, ranker, store, warmup });
 }

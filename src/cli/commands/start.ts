@@ -3,6 +3,8 @@
  * directory has no version of the model yet, it trains the TF.js ranker and a popularity baseline
  * on the seeded synthetic store and publishes both (ranker = champion, popularity = challenger),
  * then serves them, printing the URL and a sample request. Takes every `workbench serve` flag.
+ * With WORKBENCH_RETRAIN_EVERY (e.g. 3h) the primary process also runs the pipeline on that
+ * schedule (synthetic store + the service's events; first run at start), never overlapping.
  */
 import cluster from 'node:cluster';
 import { listVersions } from '../../registry/load.js';
@@ -59,6 +61,23 @@ export const startCommand: Command = {
       io.err(`  curl -s -X POST ${url}/v1/recommendations -H 'content-type: application/json' -d '{"userId":"u0001","k":5}'`);
       io.err(`  curl -s ${url}/openapi.json   # every route`);
     }
-    return serveCommand.run(serveArgs, io);
+    let retraining: { stop(): Promise<void> } | undefined;
+    if (cluster.isPrimary && io.env.WORKBENCH_RETRAIN_EVERY) {
+      const { startRetrainingFromEnv } = await import('../../pipeline/retrain.js');
+      const { eventsDir } = await import('../context.js');
+      retraining = startRetrainingFromEnv(io.env, {
+        name,
+        modelsDir: models,
+        eventsDir: eventsDir(flag(argv, 'events'), io),
+        data: { source: 'synthetic', seed: 42 },
+        log: (l) => io.err(`retrain: ${l}`),
+      });
+      io.err(`workbench start: retraining every ${io.env.WORKBENCH_RETRAIN_EVERY} (run records in ${io.env.WORKBENCH_RUNS_DIR ?? 'runs'})`);
+    }
+    try {
+      return await serveCommand.run(serveArgs, io);
+    } finally {
+      await retraining?.stop();
+    }
   },
 };

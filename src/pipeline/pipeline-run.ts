@@ -1,0 +1,332 @@
+/**
+ * One run of the continuous pipeline: base data + the events the service logged since the last
+ * successful run of this model -> features -> train -> evaluate on the most recent window -> gate
+ * against the champion on the same test cases -> publish (manifest linked to the run record) ->
+ * aliases by policy. One run per model at a time (lock file); a failed run changes nothing in the
+ * registry and its record says why.
+ */
+import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
+import path from 'node:path';
+import { type DatasetSpec, loadDataset } from '../data/load.js';
+import type { Dataset } from '../data/schema.js';
+import { WorkbenchError } from '../errors.js';
+import { LTR_KIND } from '../models/ltr/index.js';
+import type { Ranker } from '../models/ranker.js';
+import { setAlias } from '../registry/aliases.js';
+import { modelDir } from '../registry/layout.js';
+import { alignmentShiftDays, type FreshEvents, mergeEvents, type PositionCtr, readFreshEvents } from './fresh-events.js';
+import { CHAMPION_RANKER, type ChampionStatus, championRanker, checkGateMetric, decideGate } from './gate.js';
+import { shuffleLabelWindows } from './label-shuffle.js';
+import { acquireLock, type Lock } from './lock.js';
+import { type ProgressSink, silentSink, startProgress } from './progress.js';
+import { publishRun } from './publish-model.js';
+import { listRunRecords, newRunId, type RunRecord, writeRunRecord } from './run-record.js';
+import { servingStore, type TrainedRun, type TrainRunOptions, trainAndEvaluate } from './train-model.js';
+
+/** Where new versions' aliases go: `challenger` (default) or straight to `champion`; both only past the gate. */
+export type AliasPolicy = 'challenger' | 'champion';
+export const ALIAS_POLICIES: readonly AliasPolicy[] = ['challenger', 'champion'];
+
+/** Options of {@link runPipeline}. */
+export interface RunPipelineOptions {
+  /** The model to retrain. */
+  name: string;
+  modelsDir: string;
+  /** Run records go to `<runsDir>/pipeline/`. */
+  runsDir: string;
+  /** The service's event log. */
+  eventsDir: string;
+  /** The base data (default the synthetic store); ignored when `dataset` is given. */
+  data?: DatasetSpec;
+  /** An already loaded base dataset (notebooks, tests, benchmarks). */
+  dataset?: Dataset;
+  /** Gate metric (default "ndcg@10"). */
+  gateMetric?: string;
+  /** Relative improvement over the champion required to pass (default 0.01 = 1%). */
+  minImprovement?: number;
+  policy?: AliasPolicy;
+  training?: TrainRunOptions;
+  /** TEST HOOK: shuffle label-window item ids (see label-shuffle.ts) so the candidate learns nothing. */
+  shuffleLabels?: boolean;
+  /** Clock (ms) for the end of the fresh-event range (default Date.now). */
+  now?: () => number;
+  log?: (line: string) => void;
+  /** Stage progress (default silent; the CLI passes stderr). */
+  progress?: ProgressSink;
+}
+
+/** A pipeline run record: the registry's RunRecord plus what this pipeline measures. */
+export type PipelineRunRecord = RunRecord & {
+  /** Impressions and clicks of the fresh events: CTR by position, so position bias is measured. */
+  positionBias?: { impressions: number; clicks: number; unmatchedClicks: number; byPosition: PositionCtr[] };
+  champion?: ChampionStatus;
+  /** The event log read: part files, lines, malformed and invalid lines (with examples). */
+  eventLog?: FreshEvents['log'];
+  durationMs?: number;
+  warnings: string[];
+};
+
+/** What a successful run returns. */
+export interface PipelineResult {
+  record: PipelineRunRecord;
+  recordPath: string;
+}
+
+/** A failed run: the message says why; `record` (status failed) is already written. */
+export class PipelineRunError extends WorkbenchError {
+  readonly record: PipelineRunRecord;
+  readonly recordPath: string;
+  constructor(record: PipelineRunRecord, recordPath: string, cause: unknown) {
+    const code = cause instanceof WorkbenchError ? cause.code : 'pipeline_failed';
+    super(code, `pipeline run ${record.runId} for model "${record.model}" failed: ${record.error} (record ${recordPath})`, { cause });
+    this.name = 'PipelineRunError';
+    this.record = record;
+    this.recordPath = recordPath;
+  }
+}
+
+/** Stages in order, for the progress line. */
+const STAGES = ['lock', 'load-base', 'load-events', 'train-evaluate', 'gate', 'serving-features', 'publish', 'aliases'] as const;
+
+/** Locks held by this process: acquireLock takes over a lock whose pid is our own, so guard here too. */
+const HELD = new Set<string>();
+
+function takeLock(file: string, name: string): Lock {
+  const what = `the pipeline for model "${name}"`;
+  if (HELD.has(file)) throw new WorkbenchError('locked', `${what} is already running in this process (lock ${file})`);
+  const lock = acquireLock(file, what);
+  HELD.add(file);
+  return {
+    path: lock.path,
+    release() {
+      HELD.delete(file);
+      lock.release();
+    },
+  };
+}
+
+/** Start of the fresh-event range: where the last successful run of `name` stopped reading (null: from the start). */
+export function lastSuccessfulUntil(runsDir: string, name: string): number | null {
+  const ok = listRunRecords(runsDir, name).records.filter((r) => r.status === 'succeeded');
+  const last = ok.at(-1);
+  return last ? Date.parse(last.newEvents.until) : null;
+}
+
+/**
+ * Runs the pipeline once for model `opts.name`.
+ * @returns the succeeded run record and its path.
+ * @throws PipelineRunError (record written, status failed) when any stage fails, including when
+ *   another run of the same model holds the lock; UsageError for a bad gate metric or policy.
+ */
+export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineResult> {
+  const metric = checkGateMetric(opts.gateMetric ?? 'ndcg@10');
+  const minImprovement = opts.minImprovement ?? 0.01;
+  const policy = opts.policy ?? 'challenger';
+  if (!ALIAS_POLICIES.includes(policy)) throw new WorkbenchError('invalid_argument', `policy "${policy}" is not challenger or champion`);
+  if (!Number.isFinite(minImprovement))
+    throw new WorkbenchError('invalid_argument', `minImprovement must be a number, got ${minImprovement}`);
+  const log = opts.log ?? (() => {});
+  const started = new Date();
+  const until = (opts.now ?? Date.now)();
+  const record: PipelineRunRecord = {
+    runId: newRunId(started),
+    model: opts.name,
+    status: 'running',
+    startedAt: started.toISOString(),
+    params: JSON.parse(
+      JSON.stringify({
+        gateMetric: metric,
+        minImprovement,
+        policy,
+        eventsDir: opts.eventsDir,
+        training: opts.training ?? {},
+        shuffleLabels: opts.shuffleLabels ?? false,
+      }),
+    ) as Record<string, unknown>,
+    data: { source: opts.dataset?.source ?? opts.data?.source ?? 'synthetic', path: opts.data?.path },
+    newEvents: { since: null, until: new Date(until).toISOString(), byType: {}, total: 0 },
+    counts: {},
+    stages: [],
+    warnings: [],
+  };
+  const recordPath = writeRunRecord(opts.runsDir, record);
+  const progress = startProgress(opts.progress ?? silentSink, `pipeline ${opts.name}`, STAGES.length, 'stages');
+  let done = 0;
+  const timed = async <T>(stage: string, fn: () => Promise<T> | T): Promise<T> => {
+    const t0 = performance.now();
+    const out = await fn();
+    record.stages.push({ stage, ms: Math.round(performance.now() - t0) });
+    progress.update(++done);
+    return out;
+  };
+
+  let lock: Lock | undefined;
+  let run: TrainedRun | undefined;
+  let createdDir: string | undefined;
+  try {
+    lock = await timed('lock', () => {
+      const dir = modelDir(opts.modelsDir, opts.name);
+      if (!existsSync(dir)) createdDir = dir;
+      mkdirSync(dir, { recursive: true });
+      return takeLock(path.join(dir, '.pipeline.lock'), opts.name);
+    });
+    const base = await timed('load-base', async () => opts.dataset ?? (await loadDataset(opts.data ?? { source: 'synthetic' })));
+    const r = base.report;
+    record.data = { source: base.source, path: r.path, sha256: r.sha256, rowsRead: r.rowsRead, rowsKept: r.rowsKept };
+    log(`base data ${base.source}: ${base.events.length} events, ${base.items.length} items`);
+
+    const since = lastSuccessfulUntil(opts.runsDir, opts.name);
+    const fresh = await timed('load-events', () => readFreshEvents(opts.eventsDir, { since, until }));
+    record.newEvents = {
+      since: since === null ? null : new Date(since).toISOString(),
+      until: record.newEvents.until,
+      byType: fresh.byType as Record<string, number>,
+      total: fresh.total,
+    };
+    record.eventLog = fresh.log;
+    const clicks = fresh.positionCtr.reduce((n, p) => n + p.clicks, 0);
+    record.positionBias = { impressions: fresh.impressions, clicks, unmatchedClicks: fresh.unmatchedClicks, byPosition: fresh.positionCtr };
+    if (fresh.log.malformed + fresh.log.invalid > 0) {
+      const where = fresh.log.examples.map((x) => `${x.file}:${x.line}`).join(', ');
+      record.warnings.push(`event log: skipped ${fresh.log.malformed} malformed and ${fresh.log.invalid} invalid line(s) (e.g. ${where})`);
+    }
+    const shiftDays = alignmentShiftDays(base.events, fresh.training);
+    if (shiftDays > 0) {
+      record.warnings.push(
+        `base data ends ${shiftDays} day(s) before the fresh events; moved forward by ${shiftDays} day(s) to continue them`,
+      );
+    }
+    let events = mergeEvents(base.events, fresh.training, shiftDays);
+    if (opts.shuffleLabels) {
+      const shuffled = shuffleLabelWindows(events, opts.training?.windows, opts.training?.seed ?? 42);
+      events = shuffled.events;
+      record.counts.shuffledLabelEvents = shuffled.shuffled;
+      record.warnings.push(`TEST HOOK: item ids of ${shuffled.shuffled} label-window events were shuffled`);
+    }
+    Object.assign(record.counts, {
+      baseEvents: base.events.length,
+      freshEvents: fresh.total,
+      freshTrainingEvents: fresh.training.length,
+      impressions: fresh.impressions,
+      trainingEvents: events.length,
+      baseShiftDays: shiftDays,
+      eventLogMalformed: fresh.log.malformed,
+      eventLogInvalid: fresh.log.invalid,
+    });
+    log(
+      `fresh events since ${record.newEvents.since ?? 'the beginning'}: ${fresh.total} (${fresh.training.length} for training, ${fresh.impressions} impressions)`,
+    );
+    const dataset: Dataset = { ...base, events };
+
+    let champion: ChampionStatus = { version: null, comparable: false };
+    const extraRankers = async (testStore: Parameters<NonNullable<TrainRunOptions['extraRankers']>>[0]): Promise<Ranker[]> => {
+      const found = await championRanker(opts.modelsDir, opts.name, testStore);
+      champion = found.status;
+      if (found.status.note) log(`champion: ${found.status.note}`);
+      return found.ranker ? [found.ranker] : [];
+    };
+    const trainLog = epochProgress(opts.progress ?? silentSink, opts.training?.epochs ?? 0, log);
+    run = await timed('train-evaluate', () => trainAndEvaluate(dataset, { ...opts.training, extraRankers, log: trainLog }));
+    record.stages.push(...run.timings.map((t) => ({ stage: `train-evaluate/${t.stage}`, ms: t.ms })));
+    record.champion = champion;
+    const trained = run;
+
+    const gate = await timed('gate', () => {
+      const mean = (name: string) => trained.report.models.find((m) => m.name === name)?.metrics[metric]?.mean;
+      const candidate = mean(LTR_KIND);
+      if (candidate === undefined) throw new WorkbenchError('no_candidate', `the run produced no ${LTR_KIND} result for ${metric}`);
+      const championMean = champion.comparable ? (mean(CHAMPION_RANKER) ?? null) : null;
+      return decideGate({
+        metric,
+        candidate,
+        champion: championMean,
+        championVersion: champion.version,
+        minImprovement,
+        note: champion.note,
+      });
+    });
+    record.gate = gate;
+    record.metrics = {
+      testUsers: trained.report.users,
+      catalogue: trained.report.catalogueSize,
+      byModel: Object.fromEntries(trained.report.models.map((m) => [m.name, m.metrics[metric]?.mean ?? null])),
+      comparisons: trained.report.comparisons,
+    };
+    log(`gate: ${gate.reason}`);
+
+    const serving = await timed('serving-features', () => servingStore(dataset, trained.windows, opts.training?.features));
+    const published = await timed('publish', () =>
+      publishRun(trained, {
+        modelsDir: opts.modelsDir,
+        name: opts.name,
+        kind: LTR_KIND,
+        dataset,
+        serving,
+        producer: `workbench pipeline run ${record.runId}`,
+        run: { id: record.runId, path: recordPath },
+      }),
+    );
+    const aliases = await timed('aliases', async () => {
+      const moved: string[] = [];
+      // No comparable champion: the new version is the champion. Past the gate: the policy's alias.
+      const alias = champion.comparable ? (gate.promoted ? policy : undefined) : 'champion';
+      if (alias) {
+        await setAlias(opts.modelsDir, opts.name, alias, published.version);
+        moved.push(alias);
+      }
+      return moved;
+    });
+    record.published = { version: published.version, aliases };
+    log(`published ${opts.name} v${published.version}${aliases.length ? ` as ${aliases.join(', ')}` : ' (no alias: refused by the gate)'}`);
+    record.status = 'succeeded';
+    progress.finish(`v${published.version}${aliases.length ? ` -> ${aliases.join(', ')}` : ''}`);
+  } catch (err) {
+    record.status = 'failed';
+    record.error = (err as Error).message ?? String(err);
+    progress.finish('failed');
+    finishRecord(record, started);
+    writeRunRecord(opts.runsDir, record);
+    throw new PipelineRunError(record, recordPath, err);
+  } finally {
+    run?.ranker?.model.dispose();
+    lock?.release();
+    if (createdDir && record.status === 'failed') removeIfEmpty(createdDir);
+  }
+  finishRecord(record, started);
+  writeRunRecord(opts.runsDir, record);
+  return { record, recordPath };
+}
+
+/**
+ * Passes training's log lines on, and turns its "epoch N: ..." lines into a progress bar (training
+ * is the long stage; trainAndEvaluate reports epochs only through its log).
+ */
+function epochProgress(sink: ProgressSink, epochs: number, log: (line: string) => void): (line: string) => void {
+  let bar: ReturnType<typeof startProgress> | undefined;
+  return (line) => {
+    log(line);
+    const epoch = /^epoch (\d+):/.exec(line);
+    if (epoch) {
+      bar ??= startProgress(sink, 'train', epochs, 'epochs');
+      bar.update(Number(epoch[1]));
+    } else if (bar && line.startsWith('train-ranker:')) {
+      bar.finish();
+      bar = undefined;
+    }
+  };
+}
+
+/** A model folder this run created and left empty (it failed before publishing) is removed again. */
+function removeIfEmpty(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    /* not empty: someone published meanwhile */
+  }
+}
+
+function finishRecord(record: PipelineRunRecord, started: Date): void {
+  const end = new Date();
+  record.finishedAt = end.toISOString();
+  record.durationMs = end.getTime() - started.getTime();
+}
