@@ -3,62 +3,54 @@
  * Deeper modules stay importable for specialised use; this file names the supported surface.
  */
 
-// Data: schemas, loaders, the event log, splits.
-export * from './data/schema.js';
-export { DATA_SOURCES, type DataSource, type DatasetSpec, isDataSource, loadDataset } from './data/load.js';
-export { loadOnlineRetail } from './data/online-retail.js';
-export { generateSyntheticStore, SYNTHETIC_DEFAULTS, syntheticUserId } from './data/synthetic.js';
-export { loadEventFile } from './data/file.js';
-export { type ColumnMapping, parseColumnMapping } from './data/mapping.js';
-export { EventLogWriter, partitionOf } from './data/eventlog-writer.js';
-export { readEventLog, scanEventLog, withEventLog } from './data/eventlog.js';
-export { leaveLastNOut, splitByLastDays, temporalSplit } from './data/split.js';
 export { toDataFrame } from './data/dataframe.js';
 export { Duck } from './data/duckdb.js';
+export { readEventLog, scanEventLog, withEventLog } from './data/eventlog.js';
+export { EventLogWriter, partitionOf } from './data/eventlog-writer.js';
+export { loadEventFile } from './data/file.js';
+export { DATA_SOURCES, type DataSource, type DatasetSpec, isDataSource, loadDataset } from './data/load.js';
+export { type ColumnMapping, parseColumnMapping } from './data/mapping.js';
+export { loadOnlineRetail } from './data/online-retail.js';
+// Data: schemas, loaders, the event log, splits.
+export * from './data/schema.js';
+export { leaveLastNOut, splitByLastDays, temporalSplit } from './data/split.js';
 export { datasetStats } from './data/stats.js';
-
-// Features.
-export * from './features/index.js';
-
-// Models: backend, the Ranker contract, baselines, the TF.js ranker.
-export { BACKEND_PREFERENCE, type BackendName, type BackendReport, initBackend, tf } from './models/backend.js';
-export { type Ranker, type RankRequest, topK } from './models/ranker.js';
-export * from './models/baselines/index.js';
-export * from './models/ltr/index.js';
-
+export { generateSyntheticStore, SYNTHETIC_DEFAULTS, syntheticUserId } from './data/synthetic.js';
+// Errors.
+export * from './errors.js';
 // Offline evaluation.
 export * from './eval/index.js';
-
-// Model directory.
-export { publishVersion, gitCommit } from './registry/publish.js';
-export { listModels, listVersions, loadVersion, type LoadedVersion } from './registry/load.js';
-export { setAlias, rollbackAlias } from './registry/aliases.js';
-export { readAliases } from './registry/aliases-store.js';
-export { prune } from './registry/prune.js';
-export { layersModelFiles, fileLoadHandler, fileSaveHandler } from './registry/io-handlers.js';
-export type { Manifest } from './registry/manifest.js';
-export type { PredictInstance, RecommendQuery, ScoredItem, ServableModel } from './registry/servable.js';
-export { openServable, SERVABLE_KINDS } from './registry/servable-factory.js';
-
 // Experiments.
 export { assignVariant, bucketOf, type Experiment, experimentSchema, type Variant } from './experiments/assignment.js';
 export { checkConfigDrift, loadExperiment } from './experiments/config.js';
+export { teamDraftInterleave } from './experiments/interleaving.js';
 export { experimentReport } from './experiments/report.js';
 export { reportToText } from './experiments/report-text.js';
-export { sampleRatioMismatch, twoProportionTest, wilsonInterval } from './experiments/stats.js';
 export { simulate } from './experiments/simulator.js';
-export { teamDraftInterleave } from './experiments/interleaving.js';
-
-// Training runs and the pipeline.
-export { servingStore, type TrainedRun, type TrainRunOptions, trainAndEvaluate } from './pipeline/train-model.js';
-export { publishRun } from './pipeline/publish-model.js';
-export { trainAndPublish } from './pipeline/train-publish.js';
-export { trainingWindows, type TrainingWindows } from './pipeline/windows.js';
-
+export { sampleRatioMismatch, twoProportionTest, wilsonInterval } from './experiments/stats.js';
+// Features.
+export * from './features/index.js';
+// Models: backend, the Ranker contract, baselines, the TF.js ranker.
+export { BACKEND_PREFERENCE, type BackendName, type BackendReport, initBackend, tf } from './models/backend.js';
+export * from './models/baselines/index.js';
+export * from './models/ltr/index.js';
+export { type Ranker, type RankRequest, topK } from './models/ranker.js';
 // Notebook helpers.
 export { barChart, histogram, lineChart, show, showChart, showMarkdown, showTable } from './notebook/display.js';
 export { reimport } from './notebook/reimport.js';
 export { runNotebook } from './notebook/run.js';
-
-// Errors.
-export * from './errors.js';
+export { publishRun } from './pipeline/publish-model.js';
+// Training runs and the pipeline.
+export { servingStore, type TrainedRun, type TrainRunOptions, trainAndEvaluate } from './pipeline/train-model.js';
+export { trainAndPublish } from './pipeline/train-publish.js';
+export { type TrainingWindows, trainingWindows } from './pipeline/windows.js';
+export { rollbackAlias, setAlias } from './registry/aliases.js';
+export { readAliases } from './registry/aliases-store.js';
+export { fileLoadHandler, fileSaveHandler, layersModelFiles } from './registry/io-handlers.js';
+export { type LoadedVersion, listModels, listVersions, loadVersion } from './registry/load.js';
+export type { Manifest } from './registry/manifest.js';
+export { prune } from './registry/prune.js';
+// Model directory.
+export { gitCommit, publishVersion } from './registry/publish.js';
+export type { PredictInstance, RecommendQuery, ScoredItem, ServableModel } from './registry/servable.js';
+export { openServable, SERVABLE_KINDS } from './registry/servable-factory.js';
