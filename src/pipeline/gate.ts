@@ -6,7 +6,9 @@
 
 import { UsageError } from '../errors.js';
 import { DEFAULT_KS, metricNamesFor } from '../eval/protocol.js';
-import type { FeatureStore } from '../features/index.js';
+import { type FeatureContract, type FeatureStore, featureContractSchema } from '../features/index.js';
+import type { tf } from '../models/backend.js';
+import { LTR_KIND } from '../models/ltr/index.js';
 import type { Ranker } from '../models/ranker.js';
 import { readAliases } from '../registry/aliases-store.js';
 import { listVersions, loadVersion } from '../registry/load.js';
@@ -59,6 +61,26 @@ export async function championRanker(
   } catch (err) {
     const note = `champion v${version} cannot be compared on this run's features: ${(err as Error).message}`;
     return { status: { version, kind, comparable: false, note } };
+  }
+}
+
+/**
+ * The champion's TF.js weights and contract, for warm-starting the next training run; undefined
+ * when there is no champion, it is not a TF.js ranker, or it cannot be loaded (training starts cold).
+ */
+export async function championWeights(
+  modelsDir: string,
+  name: string,
+): Promise<{ model: tf.LayersModel; contract: FeatureContract; version: number } | undefined> {
+  const version = (await readAliases(modelsDir, name).catch(() => ({}) as Record<string, number>)).champion;
+  if (version === undefined) return undefined;
+  try {
+    const loaded = await loadVersion(modelsDir, name, version);
+    if (loaded.manifest.kind !== LTR_KIND) return undefined;
+    const contract = featureContractSchema.parse(loaded.manifest.featureContract);
+    return { model: await loaded.loadLayersModel(), contract, version };
+  } catch {
+    return undefined;
   }
 }
 

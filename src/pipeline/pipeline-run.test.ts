@@ -35,6 +35,19 @@ beforeAll(() => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('runPipeline: gate and alias policy', () => {
+  it('warm-starts from the champion weights unless told not to', async () => {
+    const first = await runPipeline({ ...base, name: 'w' });
+    expect(first.record.params.warmStart).toBe(true);
+    const lines: string[] = [];
+    const warm = await runPipeline({ ...base, name: 'w', log: (l) => lines.push(l) });
+    expect(lines.some((l) => /warm start from version 1's weights/.test(l))).toBe(true);
+    expect(warm.record.status).toBe('succeeded');
+    const coldLines: string[] = [];
+    const cold = await runPipeline({ ...base, name: 'w', warmStart: false, log: (l) => coldLines.push(l) });
+    expect(cold.record.params.warmStart).toBe(false);
+    expect(coldLines.some((l) => /warm start/.test(l))).toBe(false);
+  });
+
   it('first run becomes champion; the next run rebuilds it on the same test cases and refuses a candidate below the bar', async () => {
     const first = await runPipeline({ ...base, name: 'g' });
     expect(first.record).toMatchObject({ status: 'succeeded', published: { version: 1, aliases: ['champion'] } });

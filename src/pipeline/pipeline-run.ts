@@ -15,7 +15,7 @@ import type { Ranker } from '../models/ranker.js';
 import { setAlias } from '../registry/aliases.js';
 import { modelDir } from '../registry/layout.js';
 import { alignmentShiftDays, type FreshEvents, mergeEvents, type PositionCtr, readFreshEvents } from './fresh-events.js';
-import { CHAMPION_RANKER, type ChampionStatus, championRanker, checkGateMetric, decideGate } from './gate.js';
+import { CHAMPION_RANKER, type ChampionStatus, championRanker, championWeights, checkGateMetric, decideGate } from './gate.js';
 import { shuffleLabelWindows } from './label-shuffle.js';
 import { acquireLock, type Lock } from './lock.js';
 import { type ProgressSink, silentSink, startProgress } from './progress.js';
@@ -48,6 +48,8 @@ export interface RunPipelineOptions {
   training?: TrainRunOptions;
   /** TEST HOOK: shuffle label-window item ids (see label-shuffle.ts) so the candidate learns nothing. */
   shuffleLabels?: boolean;
+  /** Start training from the champion's weights when it is a TF.js ranker (default true). */
+  warmStart?: boolean;
   /** Clock (ms) for the end of the fresh-event range (default Date.now). */
   now?: () => number;
   log?: (line: string) => void;
@@ -141,6 +143,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
         eventsDir: opts.eventsDir,
         training: opts.training ?? {},
         shuffleLabels: opts.shuffleLabels ?? false,
+        warmStart: opts.warmStart !== false && !opts.shuffleLabels,
       }),
     ) as Record<string, unknown>,
     data: { source: opts.dataset?.source ?? opts.data?.source ?? 'synthetic', path: opts.data?.path },
@@ -226,7 +229,9 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
       return found.ranker ? [found.ranker] : [];
     };
     const trainLog = epochProgress(opts.progress ?? silentSink, opts.training?.epochs ?? 0, log);
-    run = await timed('train-evaluate', () => trainAndEvaluate(dataset, { ...opts.training, extraRankers, log: trainLog }));
+    // Continuous training: start from the champion's weights (a shuffled-label test run starts cold).
+    const warmStart = opts.warmStart === false || opts.shuffleLabels ? undefined : () => championWeights(opts.modelsDir, opts.name);
+    run = await timed('train-evaluate', () => trainAndEvaluate(dataset, { ...opts.training, extraRankers, warmStart, log: trainLog }));
     record.stages.push(...run.timings.map((t) => ({ stage: `train-evaluate/${t.stage}`, ms: t.ms })));
     record.champion = champion;
     const trained = run;

@@ -56,6 +56,12 @@ export interface TrainRunOptions {
   bootstrapResamples?: number;
   /** Skip the ranker (baselines only). */
   skipRanker?: boolean;
+  /**
+   * Continue training from these weights (the champion's, in the pipeline) instead of a fresh
+   * initialisation; its contract's normalisation is reused so inputs mean the same. Ignored (with a
+   * log line) when its features differ from the store's. The model is consumed (trained in place).
+   */
+  warmStart?: () => Promise<{ model: tf.LayersModel; contract: FeatureContract; version: number } | undefined>;
   /** Extra models to evaluate on the test window next to ours (e.g. the current champion). */
   extraRankers?: (testStore: TableFeatureStore) => Promise<Ranker[]>;
   /** Progress lines (stderr in the CLI). */
@@ -168,7 +174,13 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
     ranker = await timed('train-ranker', async () => {
       const groups: TrainingGroup[] = [];
       const reports: GroupsReport[] = [];
-      let contract: FeatureContract | undefined;
+      let warm = options.warmStart ? await options.warmStart() : undefined;
+      if (warm && warm.contract.names.join() !== validStore.contract.names.join()) {
+        log(`warm start from v${warm.version} skipped: its features differ from this code's`);
+        warm.model.dispose();
+        warm = undefined;
+      }
+      let contract: FeatureContract | undefined = warm?.contract;
       for (const [i, start] of windows.labelStarts.entries()) {
         const store = await build(start);
         const built = buildTrainingGroups(store, eventsBetween(events, start, start + windows.labelDays * 86_400_000), {
@@ -189,7 +201,8 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
       if (!contract || groups.length === 0) throw new Error('no training groups: the label windows hold no interactions');
       const fitted = contract;
       log(`training groups: ${groups.length} (${reports.map((r) => r.groups).join(' + ')}), features: ${fitted.names.length}`);
-      const model = createScorer({ inputDim: fitted.names.length, hidden: o.hidden, seed: o.seed });
+      const model = warm?.model ?? createScorer({ inputDim: fitted.names.length, hidden: o.hidden, seed: o.seed });
+      if (warm) log(`warm start from version ${warm.version}'s weights and normalisation`);
       // Validation scores the full catalogue with this window's features; the wrapper is not disposed
       // (it would dispose the model we keep).
       const validRanker = new LtrRanker({ store: validStore, contract: fitted, model });
@@ -238,7 +251,7 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
     }
   });
 
-  const { extraRankers: _e, log: _l, features, windows: _w, ...knobs } = o as TrainRunOptions & typeof DEFAULTS;
+  const { extraRankers: _e, warmStart: _ws, log: _l, features, windows: _w, ...knobs } = o as TrainRunOptions & typeof DEFAULTS;
   return {
     windows,
     ranker,

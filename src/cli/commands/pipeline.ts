@@ -20,9 +20,10 @@ const RUN_OPTIONS = {
   'gate-metric': { type: 'string' },
   'min-improvement': { type: 'string' },
   policy: { type: 'string' },
+  cold: { type: 'boolean', default: false },
 } as const;
 
-const RUN_USAGE = `--name NAME ${DATASET_USAGE} [--events DIR] [--models DIR] [--runs DIR] [--gate-metric ndcg@10] [--min-improvement 0.01] [--policy challenger|champion] ${TRAINING_USAGE} [--json]`;
+const RUN_USAGE = `--name NAME ${DATASET_USAGE} [--events DIR] [--models DIR] [--runs DIR] [--gate-metric ndcg@10] [--min-improvement 0.01] [--policy challenger|champion] [--cold] ${TRAINING_USAGE} [--json]`;
 const USAGE = [
   `workbench pipeline run ${RUN_USAGE}`,
   `workbench pipeline schedule --every 3h ${RUN_USAGE}`,
@@ -34,7 +35,7 @@ export function runsDir(flag: string | undefined, io: CliIO): string {
   return path.resolve(io.cwd, flag ?? io.env.WORKBENCH_RUNS_DIR ?? 'runs');
 }
 
-type RunValues = Partial<Record<keyof typeof RUN_OPTIONS, string>>;
+type RunValues = Partial<Record<Exclude<keyof typeof RUN_OPTIONS, 'cold'>, string>> & { cold?: boolean };
 
 async function pipelineOptions(values: RunValues, io: CliIO): Promise<RunPipelineOptions> {
   if (!values.name) throw new UsageError('--name is required (the model to retrain)');
@@ -58,6 +59,7 @@ async function pipelineOptions(values: RunValues, io: CliIO): Promise<RunPipelin
     gateMetric: metric,
     minImprovement,
     policy,
+    warmStart: !values.cold,
     training: trainRunOptionsFrom(values),
     log: (line) => io.err(line),
   };
