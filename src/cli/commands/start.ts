@@ -8,25 +8,21 @@
  */
 import cluster from 'node:cluster';
 import { listVersions } from '../../registry/load.js';
-import { type Command, modelsDir } from '../context.js';
-import { serveCommand } from './serve.js';
+import type { Command } from '../context.js';
+import { serveCommand, serveConfig } from './serve.js';
 
 /** The model `npm start` trains and serves unless --name or WORKBENCH_MODEL_NAME says otherwise. */
 export const DEFAULT_MODEL_NAME = 'store';
-
-function flag(argv: string[], name: string): string | undefined {
-  const i = argv.indexOf(`--${name}`);
-  if (i >= 0) return argv[i + 1];
-  return argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-}
 
 export const startCommand: Command = {
   summary: 'Train and publish a model on the built-in synthetic store if none exists, then serve it (npm start)',
   usage: 'workbench start [every workbench serve option]',
   async run(argv, io) {
-    const models = modelsDir(flag(argv, 'models'), io);
-    const name = flag(argv, 'name') ?? io.env.WORKBENCH_MODEL_NAME ?? DEFAULT_MODEL_NAME;
-    const serveArgs = flag(argv, 'name') ? argv : [...argv, '--name', name];
+    const named = io.env.WORKBENCH_MODEL_NAME || argv.some((a) => a === '--name' || a.startsWith('--name='));
+    const serveArgs = named ? argv : [...argv, '--name', DEFAULT_MODEL_NAME];
+    // The same resolution as `workbench serve` (flags > environment > defaults), checked before training.
+    const cfg = await serveConfig(serveArgs, io);
+    const { modelsDir: models, modelName: name } = cfg;
     if (cluster.isPrimary) {
       if ((await listVersions(models, name)).length === 0) {
         io.err(`workbench start: no model "${name}" in ${models}; training one on the built-in synthetic store (seed 42) ...`);
@@ -53,9 +49,7 @@ export const startCommand: Command = {
       } else {
         io.err(`workbench start: serving the published model "${name}" from ${models}`);
       }
-      const port = flag(argv, 'port') ?? io.env.WORKBENCH_PORT ?? '8080';
-      const host = flag(argv, 'host') ?? io.env.WORKBENCH_HOST ?? '127.0.0.1';
-      const url = `http://${host}:${port}`;
+      const url = `http://${cfg.host}:${cfg.port}`;
       io.err(`workbench start: the service will listen on ${url} (Ctrl-C stops it). Try:`);
       io.err(`  curl -s ${url}/readyz`);
       io.err(`  curl -s -X POST ${url}/v1/recommendations -H 'content-type: application/json' -d '{"userId":"u0001","k":5}'`);
@@ -64,11 +58,10 @@ export const startCommand: Command = {
     let retraining: { stop(): Promise<void> } | undefined;
     if (cluster.isPrimary && io.env.WORKBENCH_RETRAIN_EVERY) {
       const { startRetrainingFromEnv } = await import('../../pipeline/retrain.js');
-      const { eventsDir } = await import('../context.js');
       retraining = startRetrainingFromEnv(io.env, {
         name,
         modelsDir: models,
-        eventsDir: eventsDir(flag(argv, 'events'), io),
+        eventsDir: cfg.eventsDir,
         data: { source: 'synthetic', seed: 42 },
         log: (l) => io.err(`retrain: ${l}`),
       });
