@@ -13,6 +13,7 @@ describe('the library facade', () => {
       'LtrRanker',
       'trainRanker',
       'evaluateRankers',
+      'evaluateAgainstTruth',
       'publishVersion',
       'loadVersion',
       'openServable',

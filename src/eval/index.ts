@@ -8,4 +8,5 @@ export * from './protocol.js';
 export * from './ranking.js';
 export * from './report.js';
 export * from './scoring.js';
+export * from './truth.js';
 export * from './tune.js';

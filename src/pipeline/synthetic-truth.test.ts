@@ -1,84 +1,59 @@
 /**
- * Known-answer check of the whole training protocol: on the synthetic store, whose TRUE user-item
- * affinities are known, the trained ranker's top 10 must hold clearly more true affinity than every
- * behavioural baseline's, and be on par with the attribute baseline, which scores with the very
- * attributes the generator plants the affinity in. Relevant = each user's TOP items by true
- * affinity. The evaluation on held-out purchases cannot show this on its own (purchases are a noisy
- * sample of affinity); this checks the planted preferences themselves.
+ * Known-answer check of the whole training protocol: on the built-in synthetic store (the default
+ * one `workbench eval --source synthetic` runs), whose TRUE user-item affinities are known, the
+ * trained ranker's top 10 must hold clearly more of what users truly like than EVERY baseline's,
+ * the attribute baseline included (it scores with the very attributes the generator plants most
+ * of the affinity in). "Clearly" = the paired bootstrap 95% interval of the difference lies above
+ * zero, over every user with history before the test window (~2,000), for both gain schemes.
+ * Measured with seeds 42, 7 and 2026: the closest baseline (attributes) trails by 0.025-0.038.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSyntheticStore, type SyntheticDataset } from '../data/synthetic.js';
+import { generateSyntheticStore } from '../data/synthetic.js';
 import { tf } from '../models/backend.js';
-import { createBaseline } from '../models/baselines/index.js';
-import { LtrRanker } from '../models/ltr/index.js';
-import type { Ranker } from '../models/ranker.js';
+import { BASELINE_KINDS } from '../models/baselines/index.js';
 import { type TrainedRun, trainAndEvaluate } from './train-model.js';
 
-/** NDCG@k of the ranking by `scores` against per-item gains (ideal = the k largest gains). */
-function truthNdcg(scores: Float32Array, gains: Float64Array, k: number): number {
-  const byScore = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a] || a - b);
-  const ideal = Array.from(gains).sort((a, b) => b - a);
-  let dcg = 0;
-  let idcg = 0;
-  for (let r = 0; r < k; r++) {
-    const disc = 1 / Math.log2(r + 2);
-    dcg += gains[byScore[r]] * disc;
-    idcg += ideal[r] * disc;
-  }
-  return idcg > 0 ? dcg / idcg : 0;
-}
-
-const TOP = 20;
-let dataset: SyntheticDataset;
 let run: TrainedRun;
 let tensorsBefore: number;
 
 beforeAll(async () => {
-  dataset = generateSyntheticStore({ seed: 42, users: 1000, items: 300, weeks: 10 });
+  const dataset = generateSyntheticStore();
   tensorsBefore = tf.memory().numTensors;
-  run = await trainAndEvaluate(dataset, { bootstrapResamples: 50, maxValidUsers: 300 });
-}, 60_000);
+  run = await trainAndEvaluate(dataset, { bootstrapResamples: 1000, maxValidUsers: 300 });
+}, 180_000);
 
 afterAll(() => {
   run?.ranker?.model.dispose();
 });
 
 describe('the trained ranker recovers the planted preferences of the synthetic store', () => {
-  it('ranks truly liked items above the behavioural baselines and on par with attributes (truth-NDCG@10)', () => {
-    const store = run.testStore;
-    const catalogue = store.itemIds;
-    // Users known before the test window, none of whose test-window behaviour was trained on.
-    const users = [...store.userIds].sort().slice(0, 250);
-    expect(users.length).toBeGreaterThan(100);
-    const trained = run.ranker;
-    if (!trained) throw new Error('no ranker was trained');
-    const rankers: Ranker[] = run.baselines.map((b) => createBaseline(b.kind, store, b.params));
-    const ltr = new LtrRanker({ store, contract: trained.contract, model: trained.model });
-    const means: Record<string, number> = {};
-    for (const r of [...rankers, ltr]) {
-      let sum = 0;
-      for (const userId of users) {
-        const aff = Float64Array.from(catalogue, (itemId) => dataset.truth.affinity(userId, itemId));
-        const cut = Array.from(aff).sort((a, b) => b - a)[TOP - 1];
-        const gains = aff.map((a) => (a >= cut ? 1 : 0));
-        sum += truthNdcg(r.score({ userId, candidates: catalogue as string[] }), gains, 10);
-      }
-      means[r.name] = sum / users.length;
+  it('evaluates every model against the true affinities for every user known before the test window', () => {
+    const truth = run.truth;
+    if (!truth) throw new Error('no truth report for the synthetic store');
+    expect(truth.users).toBe(run.testStore.userIds.length);
+    expect(truth.users).toBeGreaterThan(1500);
+    expect(truth.catalogueSize).toBe(run.testStore.itemIds.length);
+    expect(truth.models.map((m) => m.name).sort()).toEqual([...BASELINE_KINDS, 'ltr-mlp'].sort());
+  });
+
+  it('ranks truly liked items clearly above every baseline (truth-NDCG@10, paired bootstrap)', () => {
+    const truth = run.truth;
+    if (!truth) throw new Error('no truth report for the synthetic store');
+    const summary = JSON.stringify(truth.comparisons.map((c) => ({ vs: c.baseline, top: c.top.diff, graded: c.graded.diff })));
+    expect(truth.comparisons.map((c) => c.baseline).sort()).toEqual([...BASELINE_KINDS].sort());
+    for (const c of truth.comparisons) {
+      expect(c.model).toBe('ltr-mlp');
+      expect(c.top.diff.lo, `${c.baseline} top-20: ${summary}`).toBeGreaterThan(0);
+      expect(c.graded.diff.lo, `${c.baseline} graded: ${summary}`).toBeGreaterThan(0);
     }
-    for (const r of rankers) r.dispose();
-    const ours = means[ltr.name];
-    const summary = JSON.stringify(means);
-    // Behavioural baselines (what was bought, with what, how often): clearly beaten.
-    for (const kind of ['popularity', 'cooccurrence', 'repeat']) expect(ours, summary).toBeGreaterThan(means[kind] + 0.02);
-    // The attribute baseline mirrors the generator's own affinity terms: measured 0.602 vs 0.614
-    // here (0.536 vs 0.512 on the default-size store with graded gains), so only parity is asserted.
-    expect(ours, summary).toBeGreaterThan(means.attributes - 0.03);
+    // The truth is not trivially easy: the ranker is far from a perfect score.
+    const ours = truth.models.find((m) => m.name === 'ltr-mlp');
+    expect(ours?.topNdcg.mean).toBeLessThan(0.9);
   });
 
   it('leaves no tensors behind but the model it returns', () => {
     const trained = run.ranker;
     if (!trained) throw new Error('no ranker was trained');
-    const own = trained.model.weights.length;
-    expect(tf.memory().numTensors).toBe(tensorsBefore + own);
+    expect(tf.memory().numTensors).toBe(tensorsBefore + trained.model.weights.length);
   });
 });

@@ -5,7 +5,16 @@
  * The CLI (`workbench train`, `workbench eval`), the pipeline and the notebooks all call this.
  */
 import type { Dataset } from '../data/schema.js';
-import { buildEvalCases, type EvalCase, type EvalReport, evaluateRankers, temporalProtocol, tuneOnValidation } from '../eval/index.js';
+import {
+  buildEvalCases,
+  type EvalCase,
+  type EvalReport,
+  evaluateAgainstTruth,
+  evaluateRankers,
+  type TruthReport,
+  temporalProtocol,
+  tuneOnValidation,
+} from '../eval/index.js';
 import { type BuildFeatureStoreOptions, buildFeatureStore, type FeatureContract, type TableFeatureStore } from '../features/index.js';
 import { initBackend, type tf } from '../models/backend.js';
 import { BASELINE_KINDS, type BaselineKind, createBaseline } from '../models/baselines/index.js';
@@ -82,6 +91,11 @@ export interface TrainedRun {
   ranker?: { model: tf.LayersModel; contract: FeatureContract; train: TrainResult; groups: GroupsReport[] };
   baselines: TunedBaseline[];
   report: EvalReport;
+  /**
+   * Every model against the dataset's TRUE affinities (synthetic store only): the same test-window
+   * models scored for every user with history before the test window.
+   */
+  truth?: TruthReport;
   /** The store of the test window (features before testStart), for inspection in notebooks. */
   testStore: TableFeatureStore;
   /** Parameters in effect (defaults filled in), for lineage. */
@@ -227,6 +241,7 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
     });
   }
 
+  let truth: TruthReport | undefined;
   const report = await timed('evaluate', async () => {
     const rankers: Ranker[] = baselines.map((b) => {
       const r = createBaseline(b.kind, testStore, b.params);
@@ -236,8 +251,21 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
     if (ranker) rankers.push(new LtrRanker({ store: testStore, contract: ranker.contract, model: ranker.model }));
     const extra = options.extraRankers ? await options.extraRankers(testStore) : [];
     try {
+      const all = [...rankers, ...extra];
+      if (dataset.truth) {
+        const cutoff = new Date(windows.testStart).toISOString().slice(0, 10);
+        truth = evaluateAgainstTruth({
+          truth: dataset.truth,
+          rankers: all,
+          baselineNames,
+          users: [...testStore.userIds].sort(),
+          catalogue: testStore.itemIds,
+          bootstrap: { resamples: o.bootstrapResamples, seed: o.seed },
+          usersDescription: `every user with history before ${cutoff}`,
+        });
+      }
       return await evaluateRankers({
-        rankers: [...rankers, ...extra],
+        rankers: all,
         cases: testCases,
         catalogue: testStore.itemIds,
         baselineNames,
@@ -257,6 +285,7 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
     ranker,
     baselines,
     report,
+    truth,
     testStore,
     params: { ...knobs, ...(features as Record<string, number>) },
     timings,
