@@ -18,19 +18,29 @@ export const evalCommand: Command = {
     const options = trainRunOptionsFrom(values);
     const { loadDataset } = await import('../../data/load.js');
     const { trainAndEvaluate } = await import('../../pipeline/train-model.js');
-    const { reportToMarkdown } = await import('../../eval/report.js');
+    const { reportToMarkdown, truthReportToMarkdown } = await import('../../eval/index.js');
     io.err(`loading ${spec.source}${spec.path ? ` from ${spec.path}` : ''} ...`);
     const dataset = await loadDataset(spec);
     const run = await trainAndEvaluate(dataset, { ...options, log: (l) => io.err(l) });
     run.ranker?.model.dispose();
-    const markdown = reportToMarkdown(run.report);
+    // The synthetic store knows what users truly like: the report then also says how close each model gets.
+    const markdown = run.truth ? `${reportToMarkdown(run.report)}\n\n${truthReportToMarkdown(run.truth)}` : reportToMarkdown(run.report);
     if (values.out) {
       const { writeFileSync } = await import('node:fs');
-      writeFileSync(values.out, `${markdown}\n`);
-      io.err(`report written to ${values.out}`);
+      const { resolve } = await import('node:path');
+      const file = resolve(io.cwd, values.out);
+      writeFileSync(file, `${markdown}\n`);
+      io.err(`report written to ${file}`);
     }
     if (values.json)
-      printJson(io, { report: run.report, baselines: run.baselines, timings: run.timings, backend: run.tfjsBackend, params: run.params });
+      printJson(io, {
+        report: run.report,
+        truth: run.truth ?? null,
+        baselines: run.baselines,
+        timings: run.timings,
+        backend: run.tfjsBackend,
+        params: run.params,
+      });
     else io.out(markdown);
     return 0;
   },
