@@ -12,5 +12,6 @@ process.stdout.on('error', (err) => {
   throw err;
 });
 register();
-const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+// The library's commands plus the service's (serve, start): src/ itself never imports serve/.
+const { runWorkbench } = await import('../serve/cli/commands.ts');
+process.exitCode = await runWorkbench(process.argv.slice(2));

@@ -6,13 +6,16 @@
 import { errorMessage, UsageError } from '../errors.js';
 import { type CliIO, type Command, processIO } from './context.js';
 
-type Loader = () => Promise<Command>;
+/** Loads a subcommand's module on first use. */
+export type CommandLoader = () => Promise<Command>;
 
-/** Every subcommand, by name. Nested commands (e.g. `models list`) dispatch inside their module. */
-export const COMMANDS: Record<string, Loader> = {
+/**
+ * The library's subcommands, by name. Nested commands (e.g. `models list`) dispatch inside their
+ * module. The service adds `serve` and `start` (serve/cli/commands.ts; src/ never imports serve/).
+ */
+export const COMMANDS: Readonly<Record<string, CommandLoader>> = {
   eval: async () => (await import('./commands/eval.js')).evalCommand,
   train: async () => (await import('./commands/train.js')).trainCommand,
-  start: async () => (await import('./commands/start.js')).startCommand,
   doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
   data: async () => (await import('./commands/data.js')).dataCommand,
   notebook: async () => (await import('./commands/notebook.js')).notebookCommand,
@@ -20,7 +23,6 @@ export const COMMANDS: Record<string, Loader> = {
   models: async () => (await import('./commands/models.js')).modelsCommand,
   experiments: async () => (await import('./commands/experiments.js')).experimentsCommand,
   simulate: async () => (await import('./commands/simulate.js')).simulateCommand,
-  serve: async () => (await import('./commands/serve.js')).serveCommand,
   pipeline: async () => (await import('./commands/pipeline.js')).pipelineCommand,
 };
 
@@ -34,19 +36,21 @@ function help(io: CliIO, commands: Record<string, Command>): void {
 /**
  * Runs the CLI.
  * @param argv - arguments after the program name.
+ * @param extra - more subcommands (bin/workbench.js passes the service's `serve` and `start`).
  * @returns the process exit code.
  */
-export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
+export async function main(argv: string[], io: CliIO = processIO, extra: Readonly<Record<string, CommandLoader>> = {}): Promise<number> {
+  const commands = { ...COMMANDS, ...extra };
   const [name, ...rest] = argv;
   const debug = argv.includes('--debug');
   try {
     if (!name || name === '--help' || name === '-h' || name === 'help') {
       const loaded: Record<string, Command> = {};
-      for (const [n, load] of Object.entries(COMMANDS)) loaded[n] = await load();
+      for (const [n, load] of Object.entries(commands)) loaded[n] = await load();
       help(io, loaded);
       return name ? 0 : 2;
     }
-    const load = COMMANDS[name];
+    const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
     if (!load) throw new UsageError(`unknown command "${name}"; run "workbench --help" for the list`);
     const cmd = await load();
     if (rest.includes('--help') || rest.includes('-h')) {

@@ -12,12 +12,13 @@
  *   --no-exposures    WORKBENCH_LOG_EXPOSURES=0 (impressions are logged by default)
  *   WORKBENCH_ADMIN_TOKEN (enables /admin/*), WORKBENCH_CORS_ORIGINS (comma list or *),
  *   WORKBENCH_REQUEST_TIMEOUT_MS (10000), WORKBENCH_MAX_BODY_BYTES (1 MiB), WORKBENCH_LOG_LEVEL (info).
- * Logs are JSON lines on stdout (one per request). The service lives in serve/ and is imported
- * lazily, so other commands do not load it.
+ * Logs are JSON lines on stdout (one per request). The command lives in serve/ (src/ never depends
+ * on the service); bin/workbench.js adds it to the CLI, and the service loads only when it runs.
  */
-import { UsageError } from '../../errors.js';
-import { listModels } from '../../registry/load.js';
-import { type CliIO, type Command, EVENTS_OPTION, eventsDir, MODELS_OPTION, modelsDir, parseCommandArgs } from '../context.js';
+
+import { type CliIO, type Command, EVENTS_OPTION, eventsDir, MODELS_OPTION, modelsDir, parseCommandArgs } from '../../src/cli/context.js';
+import { UsageError } from '../../src/errors.js';
+import { listModels } from '../../src/registry/load.js';
 
 const OPTIONS = {
   ...MODELS_OPTION,
@@ -115,10 +116,10 @@ export const serveCommand: Command = {
   async run(argv, io) {
     const cfg = await serveConfig(argv, io);
     const cluster = (await import('node:cluster')).default;
-    const { loadExperiment, checkConfigDrift, defaultStateFile } = await import('../../experiments/config.js');
-    const { runServe, defaultWorkers } = await import('../../../serve/cluster.js');
-    const { jsonLogger } = await import('../../../serve/logger.js');
-    const { createRegistrySource, registrySetAlias } = await import('../../../serve/registry-source.js');
+    const { loadExperiment, checkConfigDrift, defaultStateFile } = await import('../../src/experiments/config.js');
+    const { runServe, defaultWorkers } = await import('../cluster.js');
+    const { jsonLogger } = await import('../logger.js');
+    const { createRegistrySource, registrySetAlias } = await import('../registry-source.js');
     const logger = jsonLogger((line) => io.out(line), { level: cfg.logLevel, base: { pid: process.pid } });
     const experiment = cfg.experimentFile ? await loadExperiment(cfg.experimentFile) : undefined;
     if (experiment && cluster.isPrimary) {

@@ -3,12 +3,12 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../paths.js';
-import { publishVersion } from '../../registry/publish.js';
-import { sampleInput, tempModelsDir } from '../../registry/testing.js';
-import type { CliIO } from '../context.js';
-import { main } from '../main.js';
-import { serveConfig } from './serve.js';
+import type { CliIO } from '../../src/cli/context.js';
+import { PROJECT_ROOT } from '../../src/paths.js';
+import { publishVersion } from '../../src/registry/publish.js';
+import { sampleInput, tempModelsDir } from '../../src/registry/testing.js';
+import { runWorkbench } from './commands.js';
+import { serveConfig } from './serve-command.js';
 
 function io(env: NodeJS.ProcessEnv = {}): CliIO & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
@@ -74,7 +74,7 @@ describe('workbench serve configuration', () => {
     [['--bogus'], /bogus/],
   ])('exits 2 for %j, naming the flag', async (argv, message) => {
     const out = io({ WORKBENCH_MODEL_NAME: 'demo' });
-    expect(await main(['serve', ...argv], out)).toBe(2);
+    expect(await runWorkbench(['serve', ...argv], out)).toBe(2);
     expect(out.stderr.join('\n')).toMatch(message);
   });
 });

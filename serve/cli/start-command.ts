@@ -7,9 +7,9 @@
  * schedule (synthetic store + the service's events; first run at start), never overlapping.
  */
 import cluster from 'node:cluster';
-import { listVersions } from '../../registry/load.js';
-import type { Command } from '../context.js';
-import { serveCommand, serveConfig } from './serve.js';
+import type { Command } from '../../src/cli/context.js';
+import { listVersions } from '../../src/registry/load.js';
+import { serveCommand, serveConfig } from './serve-command.js';
 
 /** The model `npm start` trains and serves unless --name or WORKBENCH_MODEL_NAME says otherwise. */
 export const DEFAULT_MODEL_NAME = 'store';
@@ -26,8 +26,8 @@ export const startCommand: Command = {
     if (cluster.isPrimary) {
       if ((await listVersions(models, name)).length === 0) {
         io.err(`workbench start: no model "${name}" in ${models}; training one on the built-in synthetic store (seed 42) ...`);
-        const { trainAndPublish } = await import('../../pipeline/train-publish.js');
-        const { setAlias } = await import('../../registry/aliases.js');
+        const { trainAndPublish } = await import('../../src/pipeline/train-publish.js');
+        const { setAlias } = await import('../../src/registry/aliases.js');
         const { published, report } = await trainAndPublish({
           data: { source: 'synthetic', seed: 42 },
           modelsDir: models,
@@ -57,7 +57,7 @@ export const startCommand: Command = {
     }
     let retraining: { stop(): Promise<void> } | undefined;
     if (cluster.isPrimary && io.env.WORKBENCH_RETRAIN_EVERY) {
-      const { startRetrainingFromEnv } = await import('../../pipeline/retrain.js');
+      const { startRetrainingFromEnv } = await import('../../src/pipeline/retrain.js');
       retraining = startRetrainingFromEnv(io.env, {
         name,
         modelsDir: models,
