@@ -3,17 +3,15 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CliIO } from '../../src/cli/context.js';
+import { type RecordingIO, recordingIO } from '../../src/cli/testing.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { publishVersion } from '../../src/registry/publish.js';
 import { sampleInput, tempModelsDir } from '../../src/registry/testing.js';
 import { runWorkbench } from './commands.js';
 import { serveConfig } from './serve-command.js';
 
-function io(env: NodeJS.ProcessEnv = {}): CliIO & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l), env, cwd: '/proj' };
+function io(env: NodeJS.ProcessEnv = {}): RecordingIO {
+  return recordingIO('/proj', env);
 }
 
 const cleanups: (() => Promise<void>)[] = [];

@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { CliIO } from './context.js';
 import { eventsDir, modelsDir } from './context.js';
 import { main } from './main.js';
+import { type RecordingIO, recordingIO } from './testing.js';
 
-function captureIO(env: NodeJS.ProcessEnv = {}): CliIO & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l), env, cwd: '/proj' };
+function captureIO(env: NodeJS.ProcessEnv = {}): RecordingIO {
+  return recordingIO('/proj', env);
 }
 
 describe('workbench CLI conventions', () => {

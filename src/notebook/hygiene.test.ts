@@ -2,8 +2,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CliIO } from '../cli/context.js';
 import { main } from '../cli/main.js';
+import { type RecordingIO, recordingIO } from '../cli/testing.js';
 import { DataError } from '../errors.js';
 import { PROJECT_ROOT } from '../paths.js';
 import { checkClean, describeDirt, findDirt, isClean, stripFile } from './hygiene.js';
@@ -11,10 +11,8 @@ import { formatNotebook, type Notebook, parseNotebook, readNotebook, writeNotebo
 
 const FIXTURE = path.join(PROJECT_ROOT, 'src', 'notebook', '__fixtures__', 'params.ipynb');
 
-function captureIO(env: NodeJS.ProcessEnv = {}): CliIO & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l), env, cwd: process.cwd() };
+function captureIO(env: NodeJS.ProcessEnv = {}): RecordingIO {
+  return recordingIO(process.cwd(), env);
 }
 
 /** The fixture as it looks after a run: outputs, counts, timing and run metadata. */

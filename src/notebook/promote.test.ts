@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import ts from 'typescript';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CliIO } from '../cli/context.js';
 import { main } from '../cli/main.js';
+import { type RecordingIO, recordingIO } from '../cli/testing.js';
 import { DataError, WorkbenchError } from '../errors.js';
 import { PROJECT_ROOT } from '../paths.js';
 import { cellSource, readNotebook, toSourceLines, writeNotebook } from './ipynb.js';
@@ -38,10 +38,8 @@ function editCell(id: string, edit: (code: string) => string): void {
   writeNotebook(nbFile, nb);
 }
 
-function captureIO(): CliIO & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l), env: process.env, cwd: root };
+function captureIO(): RecordingIO {
+  return recordingIO(root, process.env);
 }
 
 describe('promote', () => {

@@ -3,13 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { onlineRetailPath } from '../../paths.js';
-import type { CliIO } from '../context.js';
 import { main } from '../main.js';
+import { type RecordingIO, recordingIO } from '../testing.js';
 
-function capture(cwd = process.cwd()): CliIO & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l), env: {}, cwd };
+function capture(cwd = process.cwd()): RecordingIO {
+  return recordingIO(cwd, {});
 }
 
 function logFile(): string {

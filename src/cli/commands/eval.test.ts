@@ -2,13 +2,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CliIO } from '../context.js';
 import { main } from '../main.js';
+import { type RecordingIO, recordingIO } from '../testing.js';
 
-function capture(cwd: string): CliIO & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l), env: {}, cwd };
+function capture(cwd: string): RecordingIO {
+  return recordingIO(cwd, {});
 }
 
 describe('workbench eval', () => {

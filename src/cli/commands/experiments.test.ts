@@ -5,14 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { EventLogWriter } from '../../data/eventlog-writer.js';
 import type { InteractionEvent } from '../../data/schema.js';
 import type { ExperimentReport } from '../../experiments/report.js';
-import type { CliIO } from '../context.js';
 import { main } from '../main.js';
+import { type RecordingIO, recordingIO } from '../testing.js';
 import { parseTime } from './experiments.js';
 
-function capture(cwd: string, env: NodeJS.ProcessEnv = {}): CliIO & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l), env, cwd };
+function capture(cwd: string, env: NodeJS.ProcessEnv = {}): RecordingIO {
+  return recordingIO(cwd, env);
 }
 
 const TS = Date.UTC(2026, 4, 1, 9);

@@ -5,14 +5,12 @@ import { readAliases } from '../../registry/aliases-store.js';
 import { listVersions } from '../../registry/load.js';
 import { publishVersion } from '../../registry/publish.js';
 import { sampleInput, tempModelsDir } from '../../registry/testing.js';
-import type { CliIO } from '../context.js';
 import { main } from '../main.js';
+import { type RecordingIO, recordingIO } from '../testing.js';
 import { keyMetric } from './models.js';
 
-function captureIO(modelsDir: string): CliIO & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l), env: { WORKBENCH_MODELS_DIR: modelsDir }, cwd: '/' };
+function captureIO(modelsDir: string): RecordingIO {
+  return recordingIO('/', { WORKBENCH_MODELS_DIR: modelsDir });
 }
 
 describe('workbench models', () => {

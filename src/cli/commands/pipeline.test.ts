@@ -2,17 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CliIO } from '../context.js';
 import { main } from '../main.js';
+import { type RecordingIO, recordingIO } from '../testing.js';
 import { runsDir } from './pipeline.js';
 
 const cwd = mkdtempSync(path.join(os.tmpdir(), 'cli-pipeline-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
-function capture(env: NodeJS.ProcessEnv = {}): CliIO & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l), env, cwd };
+function capture(env: NodeJS.ProcessEnv = {}): RecordingIO {
+  return recordingIO(cwd, env);
 }
 
 describe('workbench pipeline', () => {

@@ -10,8 +10,8 @@ import type { InteractionEvent } from '../../data/schema.js';
 import { assignVariant, type Experiment } from '../../experiments/assignment.js';
 import type { ExperimentReport } from '../../experiments/report.js';
 import type { SimulationResult } from '../../experiments/simulator.js';
-import type { CliIO } from '../context.js';
 import { main } from '../main.js';
+import { type RecordingIO, recordingIO } from '../testing.js';
 
 const experiment: Experiment = {
   id: 'sim-cli',
@@ -76,10 +76,8 @@ afterAll(async () => {
   await log.close();
 });
 
-function capture(env: NodeJS.ProcessEnv = {}): CliIO & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l), env, cwd: root };
+function capture(env: NodeJS.ProcessEnv = {}): RecordingIO {
+  return recordingIO(root, env);
 }
 
 describe('workbench simulate', () => {
