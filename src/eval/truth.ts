@@ -28,21 +28,33 @@ export function gradedNdcgAtK(scores: Scores, gains: ArrayLike<number>, k: numbe
   if (scores.length !== gains.length) {
     throw new WorkbenchError('invalid_argument', `gradedNdcgAtK: ${scores.length} scores for ${gains.length} gains`);
   }
+  assertGains(gains, 'gradedNdcgAtK');
+  const ranked = topKIndices(scores, k); // also checks k
+  const ideal = idealDcg(gains, k);
+  return ideal > 0 ? dcgOf(ranked, gains) / ideal : 0;
+}
+
+function assertGains(gains: ArrayLike<number>, what: string): void {
   for (let i = 0; i < gains.length; i++) {
     if (!(gains[i] >= 0) || !Number.isFinite(gains[i])) {
-      throw new WorkbenchError('invalid_argument', `gradedNdcgAtK: gain at index ${i} is ${gains[i]}; gains must be finite and >= 0`);
+      throw new WorkbenchError('invalid_argument', `${what}: gain at index ${i} is ${gains[i]}; gains must be finite and >= 0`);
     }
   }
-  const top = topKIndices(scores, k);
-  const ideal = Array.from(gains).sort((a, b) => b - a);
+}
+
+/** DCG of a ranked list of item indices (best first). */
+function dcgOf(ranked: readonly number[], gains: ArrayLike<number>): number {
   let dcg = 0;
-  let idcg = 0;
-  for (let r = 0; r < top.length; r++) {
-    const discount = 1 / Math.log2(r + 2);
-    dcg += gains[top[r]] * discount;
-    idcg += ideal[r] * discount;
-  }
-  return idcg > 0 ? dcg / idcg : 0;
+  for (let r = 0; r < ranked.length; r++) dcg += gains[ranked[r]] / Math.log2(r + 2);
+  return dcg;
+}
+
+/** DCG of the k largest gains. */
+function idealDcg(gains: ArrayLike<number>, k: number): number {
+  const sorted = Float64Array.from(gains).sort().reverse();
+  let dcg = 0;
+  for (let r = 0; r < Math.min(k, sorted.length); r++) dcg += sorted[r] / Math.log2(r + 2);
+  return dcg;
 }
 
 /**
@@ -129,12 +141,17 @@ export function evaluateAgainstTruth(opts: TruthEvalOptions): TruthReport {
   const candidates = [...catalogue];
   for (const [u, userId] of users.entries()) {
     const affinity = Float64Array.from(candidates, (itemId) => opts.truth.affinity(userId, itemId));
+    assertGains(affinity, `true affinities of user "${userId}"`);
     const binary = topItemGains(affinity, top);
+    // The ideal DCGs are the user's, the same for every model.
+    const idealTop = idealDcg(binary, k);
+    const idealGraded = idealDcg(affinity, k);
     for (const [m, ranker] of rankers.entries()) {
       const scores = ranker.score({ userId, candidates });
       assertFiniteScores(scores, candidates, `${ranker.name} scores for user "${userId}"`);
-      topScores[m][u] = gradedNdcgAtK(scores, binary, k);
-      gradedScores[m][u] = gradedNdcgAtK(scores, affinity, k);
+      const ranked = topKIndices(scores, k);
+      topScores[m][u] = idealTop > 0 ? dcgOf(ranked, binary) / idealTop : 0;
+      gradedScores[m][u] = idealGraded > 0 ? dcgOf(ranked, affinity) / idealGraded : 0;
     }
   }
   const boot = {

@@ -24,7 +24,8 @@ export const evalCommand: Command = {
     const run = await trainAndEvaluate(dataset, { ...options, log: (l) => io.err(l) });
     run.ranker?.model.dispose();
     // The synthetic store knows what users truly like: the report then also says how close each model gets.
-    const markdown = run.truth ? `${reportToMarkdown(run.report)}\n\n${truthReportToMarkdown(run.truth)}` : reportToMarkdown(run.report);
+    const sections = [reportToMarkdown(run.report), ...(run.truth ? [truthReportToMarkdown(run.truth)] : [])];
+    const markdown = sections.join('\n\n');
     if (values.out) {
       const { writeFileSync } = await import('node:fs');
       const { resolve } = await import('node:path');
