@@ -3,9 +3,10 @@
  * build time (total and per stage), candidates() and features() latency for ~500 candidates per
  * request (median, p99 over many users), full-catalogue features() per user, and the tables' size.
  * Baselines measured in the same run: a naive DuckDB self-join counting every co-occurring pair
- * (no basket cap, no top-N), and a naive features loop (history x candidates lookups).
+ * (no basket cap, no top-N), and a naive features loop (history x candidates lookups). Also the
+ * online side of user state: one `apply` per event (median, p99) and memory per user state.
  *
- *   npx tsx bench/features.ts [--runs 3] [--users 1000]
+ *   node --expose-gc --import tsx bench/features.ts [--runs 3] [--users 1000]
  */
 import { parseArgs } from 'node:util';
 import { Duck } from '../src/data/duckdb.js';
@@ -15,6 +16,7 @@ import { splitByLastDays } from '../src/data/split.js';
 import { FEATURE_NAMES } from '../src/features/contract.js';
 import { buildFeatureStore, featureStoreFromTables, featureStoreToTables, type TableFeatureStore } from '../src/features/store.js';
 import type { FeatureTables } from '../src/features/tables.js';
+import { MemoryUserStateStore } from '../src/features/user-state-store.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, users: { type: 'string', default: '1000' } } });
 const RUNS = Number(values.runs);
@@ -61,7 +63,7 @@ async function benchDataset(label: string, data: Dataset): Promise<void> {
   );
 
   const builds: TableFeatureStore[] = [];
-  const stages: Record<string, number[]> = { window: [], popularity: [], cooccurrence: [], profiles: [], total: [] };
+  const stages: Record<string, number[]> = { window: [], popularity: [], cooccurrence: [], userState: [], total: [] };
   for (let r = 0; r < RUNS; r++) {
     const store = await buildFeatureStore(data.events, data.items, { cutoff });
     for (const [k, v] of Object.entries(store.report!.timingsMs)) stages[k].push(v);
@@ -131,13 +133,37 @@ async function benchDataset(label: string, data: Dataset): Promise<void> {
       `${users.length} users in ${ms(total)}`,
   );
 
+  // Online user state: every training event applied one at a time, as the service does.
+  const stream = data.events.filter((e) => e.ts < cutoff).sort((a, b) => a.ts - b.ts);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const heap0 = process.memoryUsage().heapUsed;
+  const live = new MemoryUserStateStore();
+  const perEvent: number[] = [];
+  const one: InteractionEvent[] = [stream[0]];
+  for (const e of stream) {
+    one[0] = e;
+    const t0 = performance.now();
+    live.apply(one);
+    perEvent.push(performance.now() - t0);
+  }
+  gc?.();
+  const heap1 = process.memoryUsage().heapUsed;
+  const entries = live.userIds().reduce((n, u) => n + (live.get(u)?.history.items.size ?? 0), 0);
+  console.log(
+    `online state update: ${stream.length} events applied one by one: median ${(1000 * median(perEvent)).toFixed(2)} us, p99 ${(1000 * quantile(perEvent, 0.99)).toFixed(2)} us per event; ` +
+      `memory ${gc ? '' : '(approximate: run with --expose-gc) '}${((heap1 - heap0) / live.size / 1024).toFixed(2)} KB per user state (${live.size} users, ${(entries / live.size).toFixed(1)} items each)`,
+  );
+
   let t = performance.now();
   const json = JSON.stringify(featureStoreToTables(store));
   const toMs = performance.now() - t;
   t = performance.now();
   featureStoreFromTables(JSON.parse(json) as FeatureTables);
   const fromMs = performance.now() - t;
-  console.log(`tables: ${(json.length / 1e6).toFixed(2)} MB JSON; to tables + stringify ${ms(toMs)}, parse + from tables ${ms(fromMs)}`);
+  console.log(
+    `item tables (the model directory's features.json, no user state): ${(json.length / 1e6).toFixed(2)} MB JSON; to tables + stringify ${ms(toMs)}, parse + from tables ${ms(fromMs)}`,
+  );
 }
 
 console.log(`feature store benchmark (node ${process.versions.node}, ${RUNS} builds per dataset)`);

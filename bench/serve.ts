@@ -21,10 +21,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
+import { liveRegistry } from '../serve/live-state.js';
 import { jsonLogger, silentLogger } from '../serve/logger.js';
-import { createRegistrySource } from '../serve/registry-source.js';
 import { startServer } from '../serve/server.js';
-import type { FeatureTables } from '../src/features/index.js';
+import { type FeatureTables, registeredUserStates } from '../src/features/index.js';
+import { restoreUserState } from '../src/features/user-state-snapshot.js';
 import { onlineRetailPath } from '../src/paths.js';
 import { trainAndPublish } from '../src/pipeline/train-publish.js';
 import { loadVersion } from '../src/registry/load.js';
@@ -42,10 +43,11 @@ interface Urls {
 
 /** Child mode: start both servers, report their URLs, stop on request. */
 async function serveChild(): Promise<void> {
-  const source = createRegistrySource(process.env.BENCH_MODELS_DIR ?? '');
+  const { userState, source } = await liveRegistry(process.env.BENCH_MODELS_DIR ?? '', { stateDir: process.env.BENCH_STATE_DIR });
   const sink = createWriteStream('/dev/null');
   const srv = await startServer({
     source,
+    userState,
     modelName: 'bench',
     port: 0,
     eventsDir: mkdtempSync(path.join(os.tmpdir(), 'bench-serve-events-')),
@@ -165,12 +167,14 @@ async function main(): Promise<void> {
   const modelsDir = mkdtempSync(path.join(os.tmpdir(), 'bench-serve-models-'));
   const source = existsSync(onlineRetailPath()) ? 'online-retail' : 'synthetic';
   console.log(`training and publishing the TF.js ranker on ${source} ...`);
-  await trainAndPublish({ data: { source }, modelsDir, name: 'bench', training: { epochs: 3, bootstrapResamples: 100 } });
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'bench-serve-state-'));
+  await trainAndPublish({ data: { source }, modelsDir, stateDir, name: 'bench', training: { epochs: 3, bootstrapResamples: 100 } });
   // Model scoring alone, in this process: the floor under the HTTP figures.
-  const model: ServableModel = await openServable(await loadVersion(modelsDir, 'bench', 1));
+  const users = restoreUserState({ stateDir, definitions: registeredUserStates() }).store;
+  const model: ServableModel = await openServable(await loadVersion(modelsDir, 'bench', 1), { users });
   const tables = (await (await loadVersion(modelsDir, 'bench', 1)).readJson('features.json')) as FeatureTables;
   ids.items = tables.items.ids;
-  ids.users = tables.users.ids;
+  ids.users = users.userIds();
   console.log(`model: ${model.kind} over ${ids.items.length} items and ${ids.users.length} known users`);
   for (const n of [200, 500]) {
     const qs = bodies(n, rng).map((b) => JSON.parse(b) as { userId: string; candidates: string[] });
@@ -185,7 +189,7 @@ async function main(): Promise<void> {
 
   const child = fork(process.argv[1], ['--server'], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, BENCH_MODELS_DIR: modelsDir },
+    env: { ...process.env, BENCH_MODELS_DIR: modelsDir, BENCH_STATE_DIR: stateDir },
   });
   // Never leave the server child behind, whatever happens here.
   process.on('exit', () => child.kill());

@@ -17,6 +17,7 @@ import cluster, { type Worker } from 'node:cluster';
 import net from 'node:net';
 import os from 'node:os';
 import { AggregatorRegistry } from 'prom-client';
+import type { AppliedBatch } from './live-state.js';
 import { type Logger, silentLogger } from './logger.js';
 import { type RunningServer, type ServerOptions, startServer } from './server.js';
 
@@ -26,7 +27,12 @@ type Message =
   | { type: 'workbench:metrics'; id: number }
   | { type: 'workbench:metrics-result'; id: number; text?: string; error?: string }
   | { type: 'workbench:reload' }
-  | { type: 'workbench:shutdown' };
+  | { type: 'workbench:shutdown' }
+  /** A worker appended events: apply them everywhere, then ack. */
+  | { type: 'workbench:events'; id: number; batch: AppliedBatch }
+  | { type: 'workbench:events-apply'; id: number; origin: number; batch: AppliedBatch }
+  | { type: 'workbench:events-applied'; id: number; origin: number }
+  | { type: 'workbench:events-ack'; id: number };
 
 function isMessage(value: unknown): value is Message {
   return (
@@ -96,6 +102,7 @@ async function runPrimary(options: RunServeOptions): Promise<number> {
   let fastCrashes = 0;
   const startedAt = new Map<Worker, number>();
   const listening = new Set<Worker>();
+  const relays = new Map<string, { origin: Worker; waiting: Set<number>; id: number }>();
 
   const fork = (index: number) => {
     const worker = cluster.fork({ WORKBENCH_WORKER_ID: String(index), WORKBENCH_WORKER_PORT: String(workerPort) });
@@ -117,6 +124,25 @@ async function runPrimary(options: RunServeOptions): Promise<number> {
     } else if (msg.type === 'workbench:reload') {
       for (const other of Object.values(cluster.workers ?? {}))
         if (other && other !== worker) other.send({ type: 'workbench:reload' } satisfies Message);
+    } else if (msg.type === 'workbench:events') {
+      // Relay to every other listening worker; ack the origin once all applied (or left).
+      const others = [...listening].filter((w) => w !== worker && w.isConnected());
+      const key = `${worker.id}:${msg.id}`;
+      if (others.length === 0) {
+        worker.send({ type: 'workbench:events-ack', id: msg.id } satisfies Message);
+        return;
+      }
+      relays.set(key, { origin: worker, waiting: new Set(others.map((w) => w.id)), id: msg.id });
+      for (const w of others) w.send({ type: 'workbench:events-apply', id: msg.id, origin: worker.id, batch: msg.batch } satisfies Message);
+    } else if (msg.type === 'workbench:events-applied') {
+      const key = `${msg.origin}:${msg.id}`;
+      const relay = relays.get(key);
+      if (!relay) return;
+      relay.waiting.delete(worker.id);
+      if (relay.waiting.size === 0) {
+        relays.delete(key);
+        if (relay.origin.isConnected()) relay.origin.send({ type: 'workbench:events-ack', id: relay.id } satisfies Message);
+      }
     }
   });
 
@@ -154,6 +180,13 @@ async function runPrimary(options: RunServeOptions): Promise<number> {
 
     cluster.on('exit', (worker, code, signal) => {
       listening.delete(worker);
+      for (const [key, relay] of relays) {
+        relay.waiting.delete(worker.id);
+        if (relay.waiting.size === 0) {
+          relays.delete(key);
+          if (relay.origin.isConnected()) relay.origin.send({ type: 'workbench:events-ack', id: relay.id } satisfies Message);
+        }
+      }
       if (stopping) return;
       const index = (worker as Worker & { index?: number }).index ?? 0;
       const lived = Date.now() - (startedAt.get(worker) ?? 0);
@@ -190,7 +223,28 @@ async function runWorker(options: RunServeOptions): Promise<void> {
       void srv?.service.store.reload({ retryFailed: true });
     } else if (msg.type === 'workbench:shutdown') {
       void srv?.close();
+    } else if (msg.type === 'workbench:events-apply') {
+      srv?.service.userState?.applyBatch(msg.batch);
+      send({ type: 'workbench:events-applied', id: msg.id, origin: msg.origin });
+    } else if (msg.type === 'workbench:events-ack') {
+      const p = relayed.get(msg.id);
+      relayed.delete(msg.id);
+      p?.();
     }
+  });
+  // Events this worker appended: resolved when every other worker applied them (or after 2 s).
+  const relayed = new Map<number, () => void>();
+  base.userState?.joinCluster({
+    writeSnapshots: (process.env.WORKBENCH_WORKER_ID ?? '0') === '0',
+    relay: (batch) =>
+      new Promise<void>((resolve) => {
+        const id = nextId++;
+        relayed.set(id, resolve);
+        send({ type: 'workbench:events', id, batch });
+        setTimeout(() => {
+          if (relayed.delete(id)) resolve();
+        }, 2000).unref();
+      }),
   });
   const metricsText = (): Promise<string> =>
     new Promise((resolve, reject) => {

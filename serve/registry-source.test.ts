@@ -1,4 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { publishVersion } from '../src/registry/publish.js';
@@ -47,23 +48,31 @@ describe('createRegistrySource', () => {
     await expect(source.load('demo', 1)).rejects.toThrow(/popularity\.json.*sha256/);
   });
 
-  it('serves a real published version (TF.js ranker and a baseline) through the servable factory', async () => {
+  it('serves a real published version (TF.js ranker and a baseline) through the servable factory, over the seeded user state', async () => {
     const dir = await modelsDir();
+    const stateDir = await mkdtemp(path.join(tmpdir(), 'registry-source-state-'));
+    cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
     const { trainAndPublish } = await import('../src/pipeline/train-publish.js');
     await trainAndPublish({
       data: { source: 'synthetic', seed: 3 },
       modelsDir: dir,
+      stateDir,
       name: 'shop',
       kinds: ['ltr-mlp', 'popularity'],
       training: { epochs: 2, maxValidUsers: 100, bootstrapResamples: 50 },
     });
-    const source = createRegistrySource(dir);
+    const { liveRegistry } = await import('./live-state.js');
+    const { source, userState } = await liveRegistry(dir, { stateDir });
+    userState.restore();
+    expect(userState.size).toBeGreaterThan(1000);
     expect(await source.describe('shop')).toEqual({ versions: [1, 2], aliases: { champion: 1 } });
     for (const version of [1, 2]) {
       const model = await source.load('shop', version);
       expect(model.kind).toBe(version === 1 ? 'ltr-mlp' : 'popularity');
       const items = model.recommend({ userId: model.warmup[0].userId, k: 5 });
       expect(items).toHaveLength(5);
+      if (version === 1)
+        expect(items.map((x) => x.itemId)).not.toEqual(model.recommend({ userId: 'never-seen', k: 5 }).map((x) => x.itemId));
       expect(items.every((x, i) => i === 0 || items[i - 1].score >= x.score)).toBe(true);
       const cold = model.recommend({ userId: 'never-seen', k: 3, exclude: [items[0].itemId] });
       expect(cold).toHaveLength(3);
@@ -73,5 +82,6 @@ describe('createRegistrySource', () => {
       expect(model.predict([{ userId: 'u0001', itemId: items[0].itemId }])).toHaveLength(1);
       model.dispose();
     }
+    userState.close();
   });
 });

@@ -6,6 +6,7 @@ import { EventLogWriter } from '../src/data/eventlog-writer.js';
 import type { Experiment } from '../src/experiments/assignment.js';
 import { type App, createApp, type ServiceState, type SetAlias } from './app.js';
 import { type EventSink, ExposureBuffer, type ExposureOptions } from './exposure.js';
+import { type LiveUserState, logFileOf } from './live-state.js';
 import { type Logger, silentLogger } from './logger.js';
 import { ServiceMetrics } from './metrics.js';
 import type { ModelSource } from './model-source.js';
@@ -39,6 +40,11 @@ export interface ServiceOptions {
   defaultMetrics?: boolean;
   metricsText?: () => Promise<string>;
   onReloadRequested?: () => void;
+  /**
+   * Live user state (restored on start; every appended event is applied to it). The source's
+   * servables must read from the same object (serve/cli/serve-command.ts wires both).
+   */
+  userState?: LiveUserState;
 }
 
 /** A wired service process. */
@@ -51,6 +57,8 @@ export interface Service {
   exposures?: ExposureBuffer;
   /** The writer opened on `eventsDir`, if any. */
   writer?: EventLogWriter;
+  /** The live user state, when configured. */
+  userState?: LiveUserState;
   /** Loads the models (first reload) and starts polling; never rejects (readiness tells). */
   start(): Promise<ReloadReport[]>;
   /** Flushes impressions, closes the event log, disposes the models. */
@@ -74,7 +82,9 @@ export function createService(options: ServiceOptions): Service {
   });
   const router = new VariantRouter(experiment, store, options.modelName, metrics);
   const writer = options.eventsDir && !options.events ? new EventLogWriter(options.eventsDir) : undefined;
-  const events = options.events ?? writer;
+  const sink = options.events ?? writer;
+  const live = options.userState;
+  const events = sink && live ? live.wrapSink(sink, writer ? logFileOf(writer.partName) : undefined) : sink;
   const logExposures = options.logExposures ?? true;
   const exposures = events && logExposures ? new ExposureBuffer(events, { ...options.exposure, logger, metrics }) : undefined;
   const state: ServiceState = { inFlight: 0, draining: false };
@@ -104,11 +114,16 @@ export function createService(options: ServiceOptions): Service {
     state,
     exposures,
     writer,
-    start: () => store.start(),
+    userState: live,
+    start: async () => {
+      live?.restore();
+      return store.start();
+    },
     close: () => {
       closing ??= (async () => {
         await exposures?.close();
         await writer?.close();
+        live?.close();
         await store.close();
       })();
       return closing;

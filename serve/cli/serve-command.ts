@@ -6,6 +6,7 @@
  *   --port N          WORKBENCH_PORT            8080
  *   --host HOST       WORKBENCH_HOST            127.0.0.1
  *   --events DIR      WORKBENCH_EVENTS_DIR      ./data/events
+ *   --state DIR       WORKBENCH_STATE           ./data/state (user state snapshot; restored + event log tail)
  *   --experiment FILE WORKBENCH_EXPERIMENT      none: 100% champion
  *   --workers N       WORKBENCH_WORKERS         one per core
  *   --poll-ms MS      WORKBENCH_POLL_MS         2000 (0: no polling; POST /admin/reload still works)
@@ -16,13 +17,24 @@
  * on the service); bin/workbench.js adds it to the CLI, and the service loads only when it runs.
  */
 
-import { type CliIO, type Command, EVENTS_OPTION, eventsDir, MODELS_OPTION, modelsDir, parseCommandArgs } from '../../src/cli/context.js';
+import {
+  type CliIO,
+  type Command,
+  EVENTS_OPTION,
+  eventsDir,
+  MODELS_OPTION,
+  modelsDir,
+  parseCommandArgs,
+  STATE_OPTION,
+  stateDir,
+} from '../../src/cli/context.js';
 import { UsageError } from '../../src/errors.js';
 import { listModels } from '../../src/registry/load.js';
 
 const OPTIONS = {
   ...MODELS_OPTION,
   ...EVENTS_OPTION,
+  ...STATE_OPTION,
   name: { type: 'string' },
   port: { type: 'string' },
   host: { type: 'string' },
@@ -38,6 +50,8 @@ const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export interface ServeConfig {
   modelsDir: string;
   eventsDir: string;
+  /** The user state folder (snapshot). */
+  stateDir: string;
   modelName: string;
   port: number;
   host: string;
@@ -90,6 +104,7 @@ export async function serveConfig(argv: string[], io: CliIO): Promise<ServeConfi
   return {
     modelsDir: models,
     eventsDir: eventsDir(values.events, io),
+    stateDir: stateDir(values.state, io),
     modelName,
     port: integer(values.port ?? env.WORKBENCH_PORT, values.port !== undefined ? '--port' : 'WORKBENCH_PORT', 0, 65_535) ?? 8080,
     host: values.host ?? env.WORKBENCH_HOST ?? '127.0.0.1',
@@ -112,14 +127,15 @@ export async function serveConfig(argv: string[], io: CliIO): Promise<ServeConfi
 export const serveCommand: Command = {
   summary: 'Serve recommendations over HTTP: hot-reloaded models, A/B variants, event log, metrics',
   usage:
-    'workbench serve [--models DIR] [--name NAME] [--port 8080] [--host 127.0.0.1] [--events DIR] [--experiment FILE] [--workers N] [--poll-ms MS] [--no-exposures]',
+    'workbench serve [--models DIR] [--name NAME] [--port 8080] [--host 127.0.0.1] [--events DIR] [--state DIR] [--experiment FILE] [--workers N] [--poll-ms MS] [--no-exposures]',
   async run(argv, io) {
     const cfg = await serveConfig(argv, io);
     const cluster = (await import('node:cluster')).default;
     const { loadExperiment, checkConfigDrift, defaultStateFile } = await import('../../src/experiments/config.js');
     const { runServe, defaultWorkers } = await import('../cluster.js');
     const { jsonLogger } = await import('../logger.js');
-    const { createRegistrySource, registrySetAlias } = await import('../registry-source.js');
+    const { registrySetAlias } = await import('../registry-source.js');
+    const { liveRegistry } = await import('../live-state.js');
     const logger = jsonLogger((line) => io.out(line), { level: cfg.logLevel, base: { pid: process.pid } });
     const experiment = cfg.experimentFile ? await loadExperiment(cfg.experimentFile) : undefined;
     if (experiment && cluster.isPrimary) {
@@ -131,23 +147,28 @@ export const serveCommand: Command = {
     return runServe({
       workers: cfg.workers ?? defaultWorkers(io.env),
       logger,
-      serverOptions: () => ({
-        source: createRegistrySource(cfg.modelsDir),
-        setAlias: registrySetAlias(cfg.modelsDir),
-        modelName: cfg.modelName,
-        eventsDir: cfg.eventsDir,
-        experiment,
-        logExposures: cfg.logExposures,
-        pollIntervalMs: cfg.pollIntervalMs,
-        port: cfg.port,
-        host: cfg.host,
-        adminToken: cfg.adminToken,
-        corsOrigins: cfg.corsOrigins,
-        requestTimeoutMs: cfg.requestTimeoutMs,
-        maxBodyBytes: cfg.maxBodyBytes,
-        defaultMetrics: true,
-        logger,
-      }),
+      serverOptions: async () => {
+        // One live user state per process, shared by every model version it loads.
+        const { userState, source } = await liveRegistry(cfg.modelsDir, { stateDir: cfg.stateDir, eventsDir: cfg.eventsDir, logger });
+        return {
+          userState,
+          source,
+          setAlias: registrySetAlias(cfg.modelsDir),
+          modelName: cfg.modelName,
+          eventsDir: cfg.eventsDir,
+          experiment,
+          logExposures: cfg.logExposures,
+          pollIntervalMs: cfg.pollIntervalMs,
+          port: cfg.port,
+          host: cfg.host,
+          adminToken: cfg.adminToken,
+          corsOrigins: cfg.corsOrigins,
+          requestTimeoutMs: cfg.requestTimeoutMs,
+          maxBodyBytes: cfg.maxBodyBytes,
+          defaultMetrics: true,
+          logger,
+        };
+      },
     });
   },
 };

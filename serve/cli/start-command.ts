@@ -34,6 +34,7 @@ export const startCommand: Command = {
           name,
           kinds: ['ltr-mlp', 'popularity'],
           producer: 'workbench start',
+          stateDir: cfg.stateDir,
           log: (l) => io.err(`  ${l}`),
         });
         const baseline = published.find((p) => p.kind === 'popularity');
@@ -62,6 +63,7 @@ export const startCommand: Command = {
         name,
         modelsDir: models,
         eventsDir: cfg.eventsDir,
+        stateDir: cfg.stateDir,
         data: { source: 'synthetic', seed: 42 },
         log: (l) => io.err(`retrain: ${l}`),
       });

@@ -17,6 +17,7 @@ export const COMMON_OPTIONS = {
 /** `--models DIR`, `--events DIR`, `--source`, `--path`: add to a command's options where used. */
 export const MODELS_OPTION = { models: { type: 'string' } } as const satisfies NonNullable<ParseArgsConfig['options']>;
 export const EVENTS_OPTION = { events: { type: 'string' } } as const satisfies NonNullable<ParseArgsConfig['options']>;
+export const STATE_OPTION = { state: { type: 'string' } } as const satisfies NonNullable<ParseArgsConfig['options']>;
 export const DATA_OPTIONS = {
   source: { type: 'string' },
   path: { type: 'string' },
@@ -56,6 +57,11 @@ export function modelsDir(flag: string | undefined, io: CliIO): string {
 /** The event log directory: `--events`, else WORKBENCH_EVENTS_DIR, else ./data/events. */
 export function eventsDir(flag: string | undefined, io: CliIO): string {
   return path.resolve(io.cwd, flag ?? io.env.WORKBENCH_EVENTS_DIR ?? path.join('data', 'events'));
+}
+
+/** The user state folder: `--state`, else WORKBENCH_STATE, else ./data/state. */
+export function stateDir(flag: string | undefined, io: CliIO): string {
+  return path.resolve(io.cwd, flag ?? io.env.WORKBENCH_STATE ?? path.join('data', 'state'));
 }
 
 /** Prints a value as JSON on stdout. */

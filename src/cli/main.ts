@@ -57,6 +57,8 @@ export async function main(argv: string[], io: CliIO = processIO, extra: Readonl
       io.out(`Usage: ${cmd.usage}\n\n${cmd.summary}`);
       return 0;
     }
+    // Promoted notebook code (custom features, feature sets, model kinds) registers itself.
+    await (await import('../plugins.js')).loadPlugins();
     return await cmd.run(rest, io);
   } catch (err) {
     if (err instanceof UsageError) {

@@ -13,11 +13,12 @@ export const TRAINING_OPTIONS = {
   'max-train-users': { type: 'string' },
   l1: { type: 'string' },
   l2: { type: 'string' },
+  'feature-set': { type: 'string' },
 } as const;
 
 /** The flags' usage text. */
 export const TRAINING_USAGE =
-  '[--mode epochs|one-pass] [--epochs N] [--test-days N] [--valid-days N] [--label-days N] [--train-seed N] [--max-train-users N] [--l1 X] [--l2 X]';
+  '[--mode epochs|one-pass] [--epochs N] [--test-days N] [--valid-days N] [--label-days N] [--train-seed N] [--max-train-users N] [--l1 X] [--l2 X] [--feature-set NAME]';
 
 function num(flag: string, value: string | undefined, integer: boolean): number | undefined {
   if (value === undefined) return undefined;
@@ -39,6 +40,7 @@ export function trainRunOptionsFrom(values: Partial<Record<keyof typeof TRAINING
     maxTrainUsers: num('max-train-users', values['max-train-users'], true),
     l1: num('l1', values.l1, false),
     l2: num('l2', values.l2, false),
+    featureSet: values['feature-set'],
     windows: {
       testDays: num('test-days', values['test-days'], true),
       validDays: num('valid-days', values['valid-days'], true),

@@ -24,7 +24,8 @@ interface Pending {
 /** Appends events to the partitioned log durably. One instance per process and directory. */
 export class EventLogWriter {
   readonly dir: string;
-  private readonly partName: string;
+  /** This writer's part file name (the same in every date partition). */
+  readonly partName: string;
   private readonly handles = new Map<string, FileHandle>();
   private pending: Pending | undefined;
   private flushing: Promise<void> = Promise.resolve();

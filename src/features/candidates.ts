@@ -8,7 +8,7 @@
  * so the list is deterministic.
  */
 import { attributeSimilarityAt } from './attributes.js';
-import { accumulate, type Runtime, release } from './runtime.js';
+import { closeRequest, type ItemRuntime, openRequest, type UserView } from './request.js';
 
 /** Default number of candidates (what the service scores per request). */
 export const DEFAULT_CANDIDATES = 500;
@@ -21,7 +21,7 @@ const SCORE_STEPS = 2 ** 30;
  * Sorts packed float64 keys (score quantised to 2^-30 of the maximum, then rank), which is several
  * times faster than a comparator sort on the request path.
  */
-function topByScore(rt: Runtime, items: ArrayLike<number>, scores: ArrayLike<number>, n: number, limit: number): number[] {
+function topByScore(rt: ItemRuntime, items: ArrayLike<number>, scores: ArrayLike<number>, n: number, limit: number): number[] {
   let max = 0;
   for (let t = 0; t < n; t++) if (scores[t] > max) max = scores[t];
   if (max <= 0) return [];
@@ -45,7 +45,7 @@ function topByScore(rt: Runtime, items: ArrayLike<number>, scores: ArrayLike<num
 }
 
 /** Items by attribute similarity to the context item (ties: popularity). */
-function contextAttributeNeighbours(rt: Runtime, ctx: number, limit: number): number[] {
+function contextAttributeNeighbours(rt: ItemRuntime, ctx: number, limit: number): number[] {
   const n = rt.d.itemIds.length;
   const items = new Int32Array(n);
   const scores = new Float64Array(n);
@@ -62,7 +62,7 @@ function contextAttributeNeighbours(rt: Runtime, ctx: number, limit: number): nu
 }
 
 /** Items by the user's summed attribute affinity (scratch must hold the user's affinities). */
-function userAttributeNeighbours(rt: Runtime, limit: number): number[] {
+function userAttributeNeighbours(rt: ItemRuntime, limit: number): number[] {
   const a = rt.d.attrs;
   const aff = rt.s.aff;
   const n = rt.d.itemIds.length;
@@ -83,17 +83,27 @@ function userAttributeNeighbours(rt: Runtime, limit: number): number[] {
   return topByScore(rt, items, scores, m, limit);
 }
 
+/** The user's own items by weight desc, then last interaction desc, then vocabulary order. */
+function ownItems(user: UserView): Int32Array {
+  const idx = Int32Array.from(user.items.keys());
+  idx.sort((a, b) => user.weights[b] - user.weights[a] || user.lastTs[b] - user.lastTs[a] || user.items[a] - user.items[b]);
+  return Int32Array.from(idx, (e) => user.items[e]);
+}
+
+const NO_CANDIDATES = new Int32Array(0);
+
 /**
- * Candidate item indices for user `u` (-1: unknown) and context item `ctx` (-1: none).
+ * Candidate item indices for a user (undefined: unknown) and context item `ctx` (-1: none).
  * @param limit - maximum number of candidates (positive integer).
+ * @param now - the clock user state is read at.
  */
-export function generateCandidates(rt: Runtime, u: number, ctx: number, limit: number): number[] {
+export function generateCandidates(rt: ItemRuntime, user: UserView | undefined, ctx: number, limit: number, now: number): number[] {
   const { d, s } = rt;
   const sources: ArrayLike<number>[] = [];
-  accumulate(rt, u, ctx);
+  const req = openRequest(rt, user, NO_CANDIDATES, ctx, now);
   try {
     if (ctx >= 0) sources.push(d.nbrs.items.subarray(d.nbrs.offsets[ctx], d.nbrs.offsets[ctx + 1]));
-    if (u >= 0) {
+    if (user) {
       const co = s.coTouched.subarray(0, s.nCo);
       sources.push(
         topByScore(
@@ -104,13 +114,12 @@ export function generateCandidates(rt: Runtime, u: number, ctx: number, limit: n
           limit,
         ),
       );
-      const own = rt.histOrder.subarray(d.hist.offsets[u], d.hist.offsets[u + 1]);
-      sources.push(Int32Array.from(own, (e) => d.hist.items[e]));
+      sources.push(ownItems(user));
     }
     if (ctx >= 0) sources.push(contextAttributeNeighbours(rt, ctx, limit));
-    if (u >= 0) sources.push(userAttributeNeighbours(rt, limit));
+    if (user) sources.push(userAttributeNeighbours(rt, limit));
   } finally {
-    release(rt, u, ctx);
+    closeRequest(req);
   }
   sources.push(rt.popOrder);
 

@@ -21,7 +21,8 @@ describe('feature contract', () => {
       expect(FEATURE_INDEX[n]).toBe(i);
       expect(FEATURE_DOCS[n].length).toBeGreaterThan(10);
     });
-    expect(defaultContract()).toEqual({ version: 1, names: FEATURE_NAMES });
+    expect(defaultContract()).toMatchObject({ version: 1, names: FEATURE_NAMES, versions: FEATURE_NAMES.map(() => 1) });
+    expect(defaultContract().featureSet).toMatch(/^fs-[0-9a-f]{12}$/);
     expect(featureContractSchema.safeParse(defaultContract()).success).toBe(true);
   });
 

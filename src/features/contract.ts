@@ -8,11 +8,17 @@
  */
 import { z } from 'zod';
 import { DataError, WorkbenchError } from '../errors.js';
+import { BUILTIN_FEATURES } from './builtin.js';
+import { featureSetId } from './feature-set.js';
 
 /** Names, order and (once fitted) normalisation of the feature vector. */
 export interface FeatureContract {
   version: 1;
   names: string[];
+  /** Each feature's definition version (absent in models from before feature definitions: all 1). */
+  versions?: number[];
+  /** The feature set's id (feature-set.ts `featureSetId`). */
+  featureSet?: string;
   normalisation?: { mean: number[]; std: number[] };
 }
 
@@ -21,77 +27,32 @@ export const featureContractSchema = z
   .object({
     version: z.literal(1),
     names: z.array(z.string().min(1)).min(1),
+    versions: z.array(z.number().int().positive()).optional(),
+    featureSet: z.string().min(1).optional(),
     normalisation: z.object({ mean: z.array(z.number()), std: z.array(z.number().positive()) }).optional(),
   })
+  .refine((c) => !c.versions || c.versions.length === c.names.length, { message: 'versions must have one value per feature name' })
   .refine((c) => !c.normalisation || (c.normalisation.mean.length === c.names.length && c.normalisation.std.length === c.names.length), {
     message: 'normalisation.mean and normalisation.std must have one value per feature name',
   });
 
-/**
- * The features, in order. Each helps ranking for the reason given; all are computed from events
- * before the store's cutoff only.
- */
-export const FEATURE_DOCS = {
-  /** log(1 + all-time weighted interaction count): the prior that popular items get bought. */
-  log_pop: 'log(1 + all-time strength-weighted interactions with the item)',
-  /** Recent demand (trends, seasonality, new items) that the all-time count lags behind. */
-  log_pop_recent: 'log(1 + exponentially decayed weighted interactions, half-life = store halfLifeDays)',
-  /** New items behave differently (little history, often promoted); lets the model discount or favour them. */
-  log_item_age_days: 'log(1 + days between the item first being seen and the cutoff); 0 if never seen',
-  /** Collaborative signal: how strongly the candidate co-occurs with everything the user touched. */
-  log_cooc_sum: 'log(1 + sum over the user history of cosine co-occurrence with the candidate)',
-  /** One very strong association (an accessory of a bought item) that a sum would dilute. */
-  cooc_max: 'max over the user history of cosine co-occurrence with the candidate',
-  /** Co-occurrence with what the user touched lately: current intent beats old history. */
-  log_cooc_recent: 'log(1 + sum over history of co-occurrence x 2^(-days since the history item / recencyHalfLife))',
-  /** Product-page intent: items bought together with the item on the page. */
-  cooc_context: 'cosine co-occurrence of the candidate with the context item; 0 without context',
-  /** Substitutes of the item on the page (same brand, colour, category, price band). */
-  attr_sim_context: 'share of brand/colour/category/price band the candidate shares with the context item',
-  /** Re-engagement: items the user interacted with strongly are likely again. */
-  log_user_item_weight: 'log(1 + strength-weighted interactions of the user with the candidate)',
-  /** Replenishment: consumables get re-bought (combined with the propensity below). */
-  bought_before: '1 if the user bought the candidate before the cutoff, else 0',
-  /** Interest fades; a recent interaction is a stronger signal than an old one. */
-  user_item_recency: '2^(-days since the user last touched the candidate / recencyHalfLife); 0 if never',
-  /** Re-ordering: an item bought on many separate occasions is a standing order, not a one-off. */
-  log_user_item_purchases: 'log(1 + distinct baskets in which the user bought the candidate)',
-  /** How central the candidate is to this user's history (a rank-like signal, comparable across users). */
-  user_item_share: "candidate's share of the user's strength-weighted history; 0 if never touched",
-  /** Replenishment is due when the time since the last purchase reaches the user's usual cycle. */
-  log_item_gap_ratio:
-    "log(1 + days since the user last touched the candidate / the user's mean days between baskets (>= 1)); 0 if never touched",
-  /** Some users re-buy the same things, others always explore. */
-  repeat_propensity: "share of the user's purchase occasions that re-bought an item bought before",
-  /** The interaction that makes repeat items rank for repeat buyers only. */
-  repeat_x_bought: 'repeat_propensity x bought_before',
-  /** Taste: the user's share of weighted history on the candidate's brand. */
-  brand_affinity: "user's share of weighted history on the candidate's brand",
-  /** Taste: colour. */
-  colour_affinity: "user's share of weighted history on the candidate's colour",
-  /** Need: the categories the user shops in. */
-  category_affinity: "user's share of weighted history on the candidate's category",
-  /** Budget: the price bands the user shops in. */
-  price_band_affinity: "user's share of weighted history on the candidate's price band",
-  /** Budget, continuous: far above the usual spend is unlikely to be bought. */
-  log_price_ratio: "log(candidate price / user's typical price (weighted geometric mean)); 0 if unknown",
-  /** Heavy users' histories are more reliable; lets the model trust personal signals more. */
-  log_user_activity: 'log(1 + number of events of the user)',
-  /** Lapsed users' histories are less predictive of what they do next. */
-  user_recency: "2^(-days since the user's last event / recencyHalfLife); 0 for unknown users",
-} as const;
+/** The built-in features' docs by name, in default order (definitions in builtin.ts). */
+export const FEATURE_DOCS: Readonly<Record<string, string>> = Object.fromEntries(BUILTIN_FEATURES.map((d) => [d.name, d.doc]));
 
-/** The feature names in contract order. */
-export const FEATURE_NAMES = Object.keys(FEATURE_DOCS) as (keyof typeof FEATURE_DOCS)[];
+/** The built-in feature names in default order. */
+export const FEATURE_NAMES: readonly string[] = BUILTIN_FEATURES.map((d) => d.name);
 
-/** Column index of each feature by name (for code that reads particular columns). */
-export const FEATURE_INDEX: Readonly<Record<keyof typeof FEATURE_DOCS, number>> = Object.fromEntries(
-  FEATURE_NAMES.map((n, i) => [n, i]),
-) as Record<keyof typeof FEATURE_DOCS, number>;
+/** Column index of each built-in feature by name in the default set (for code that reads particular columns). */
+export const FEATURE_INDEX: Readonly<Record<string, number>> = Object.fromEntries(FEATURE_NAMES.map((n, i) => [n, i]));
 
-/** The contract of this version of the features (no normalisation yet). */
+/** The contract of the default feature set (no normalisation yet). */
 export function defaultContract(): FeatureContract {
-  return { version: 1, names: [...FEATURE_NAMES] };
+  return {
+    version: 1,
+    names: [...FEATURE_NAMES],
+    versions: BUILTIN_FEATURES.map((d) => d.version),
+    featureSet: featureSetId(BUILTIN_FEATURES),
+  };
 }
 
 /** Smallest standard deviation kept as is; constant columns get std 1 (they normalise to 0). */
@@ -163,6 +124,11 @@ export function assertSameFeatures(expected: FeatureContract, actual: FeatureCon
   const a = expected.names;
   const b = actual.names;
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const va = expected.versions?.[i] ?? 1;
+    const vb = actual.versions?.[i] ?? 1;
+    if (a[i] === b[i] && va !== vb) {
+      throw new WorkbenchError('contract_mismatch', `feature ${i} "${a[i]}" is version ${vb} here but the model expects version ${va}`);
+    }
     if (a[i] !== b[i]) {
       throw new WorkbenchError(
         'contract_mismatch',

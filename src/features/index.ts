@@ -1,6 +1,8 @@
 /**
- * Ranking features: popularity, co-occurrence, attributes, user profiles, candidates, and the
- * feature contract, behind one FeatureStore built from a training window.
+ * Ranking features: feature definitions (the interface custom features implement), feature sets,
+ * per-user state updated by events (offline replay and online alike) behind a UserStateStore, the
+ * item tables a model version ships (popularity, co-occurrence, attributes), candidates, and the
+ * feature contract, joined by one FeatureStore.
  */
 export {
   ATTRIBUTE_KINDS,
@@ -11,6 +13,7 @@ export {
   priceBandOf,
   priceEdges,
 } from './attributes.js';
+export { BUILTIN_FEATURES } from './builtin.js';
 export { DEFAULT_CANDIDATES } from './candidates.js';
 export {
   assertSameFeatures,
@@ -24,18 +27,47 @@ export {
   normalise,
 } from './contract.js';
 export { type CooccurrenceReport, DEFAULT_MAX_BASKET_SIZE, DEFAULT_NEIGHBOURS } from './cooccurrence.js';
+export { defineFeature, type FeatureDefinition, type FeatureScope, type FeatureSpec } from './definition.js';
 export type { DType, EncodedArray } from './encoding.js';
+export {
+  contractOf,
+  DEFAULT_FEATURE_SET,
+  type FeatureSet,
+  featureSet,
+  featureSetByName,
+  featureSetId,
+  featureSets,
+  registeredFeatures,
+  registeredUserStates,
+  registerFeature,
+  registerFeatureSet,
+  resolveContract,
+} from './feature-set.js';
 export { DAY_MS, DEFAULT_HALF_LIFE_DAYS, DEFAULT_RECENCY_HALF_LIFE_DAYS, decay, POPULARITY_HALF_LIVES_DAYS } from './popularity.js';
 export type { HistoryEntry, UserProfile } from './profiles.js';
+export type { FeatureRequest, ItemRuntime, ItemTables, Scratch, UserView } from './request.js';
 export {
   type BuildFeatureStoreOptions,
   buildFeatureStore,
   type FeatureBuildReport,
   type FeatureStore,
+  type FromTablesOptions,
   featureStoreFromTables,
   featureStoreToTables,
   TableFeatureStore,
+  type TableFeatureStoreParts,
   withNormalisation,
 } from './store.js';
 export { FEATURE_TABLES_FORMAT, type FeatureTables, type StoreParams } from './tables.js';
+export {
+  applyEvent,
+  type EventStep,
+  emptyUserState,
+  eventStrength,
+  type HistoryItemState,
+  type UserHistory,
+  type UserState,
+  type UserStateDefinition,
+} from './user-state.js';
+export { type MemoryUserStateOptions, MemoryUserStateStore, replayUntil, type UserStateStore } from './user-state-store.js';
 export { DEFAULT_SESSION_GAP_MINUTES, type WindowReport } from './window.js';

@@ -1,26 +1,37 @@
 /**
  * The FeatureStore everything reads: training (feature matrices), evaluation (full-catalogue
- * scoring), the baselines, export (the tables in a model directory) and the service (candidates and
- * features per request). Built only from events before `cutoff`; a store loaded from its tables
- * behaves identically to the one that wrote them.
+ * scoring), the baselines, export (the item tables in a model directory) and the service
+ * (candidates and features per request). It joins three things: the model's item tables (built
+ * from events before `cutoff`), a UserStateStore (point-in-time state replayed up to the cutoff
+ * offline; live state online) and the feature definitions of a feature set. A store loaded from
+ * its tables over the same user state behaves identically to the one that wrote them.
  */
 import type { InteractionEvent, Item } from '../data/schema.js';
 import { UsageError, WorkbenchError } from '../errors.js';
 import { attributeColumns, DEFAULT_PRICE_BANDS, type ItemRecord } from './attributes.js';
 import { DEFAULT_CANDIDATES, generateCandidates } from './candidates.js';
-import { defaultContract, type FeatureContract, featureContractSchema } from './contract.js';
+import { type FeatureContract, featureContractSchema } from './contract.js';
 import { type CooccurrenceReport, computeCooccurrence, DEFAULT_MAX_BASKET_SIZE, DEFAULT_NEIGHBOURS } from './cooccurrence.js';
+import type { FeatureDefinition } from './definition.js';
+import {
+  contractOf,
+  DEFAULT_FEATURE_SET,
+  type FeatureSet,
+  featureSetByName,
+  registeredUserStates,
+  resolveContract,
+} from './feature-set.js';
 import { computePopularity, DEFAULT_HALF_LIFE_DAYS, DEFAULT_RECENCY_HALF_LIFE_DAYS, POPULARITY_HALF_LIVES_DAYS } from './popularity.js';
-import { computeHistories, profileOf, type UserProfile } from './profiles.js';
-import { createRuntime, type Runtime } from './runtime.js';
-import { decodeTables, encodeTables, type FeatureTables, type StoreData } from './tables.js';
-import { computeFeatures } from './vector.js';
+import { profileOf, type UserProfile } from './profiles.js';
+import { closeRequest, createItemRuntime, type ItemRuntime, type ItemTables, openRequest, type UserView, userView } from './request.js';
+import { decodeTables, encodeTables, type FeatureTables } from './tables.js';
+import { MemoryUserStateStore, replayUntil, type UserStateStore } from './user-state-store.js';
 import { DEFAULT_SESSION_GAP_MINUTES, trainingWindow, type WindowReport } from './window.js';
 
 /** What a build read, used and ignored, and how long each stage took. */
 export interface FeatureBuildReport extends WindowReport {
   cooccurrence: CooccurrenceReport;
-  timingsMs: { window: number; popularity: number; cooccurrence: number; profiles: number; total: number };
+  timingsMs: { window: number; popularity: number; cooccurrence: number; userState: number; total: number };
 }
 
 /** Read access to the features of one training window (see the module comment). */
@@ -44,6 +55,8 @@ export interface FeatureStore {
   candidates(userId: string, opts?: { contextItemId?: string; limit?: number }): string[];
   /** Raw (un-normalised) features, row-major, candidates.length x contract.names.length. */
   features(userId: string, candidates: readonly string[], contextItemId?: string): Float32Array;
+  /** The clock user features are read at: the cutoff offline, the latest event online. */
+  now(): number;
 }
 
 /** Options of buildFeatureStore. */
@@ -68,27 +81,61 @@ export interface BuildFeatureStoreOptions {
   priceBands?: number;
   /** DuckDB threads (default all cores). */
   threads?: number;
+  /** The features (default: the "default" set of the 23 built-ins). */
+  featureSet?: FeatureSet;
 }
 
-/** The FeatureStore implementation (over decoded tables). */
+/** Parts of a TableFeatureStore. */
+export interface TableFeatureStoreParts {
+  rt: ItemRuntime;
+  users: UserStateStore;
+  /** The features computed, in contract order. */
+  features: readonly FeatureDefinition[];
+  contract: FeatureContract;
+  /** A fixed clock (offline stores: the cutoff); default max(cutoff, the latest event applied). */
+  now?: number;
+  report?: FeatureBuildReport;
+}
+
+/** The FeatureStore implementation (over decoded item tables and a UserStateStore). */
 export class TableFeatureStore implements FeatureStore {
   readonly cutoff: number;
   readonly itemIds: readonly string[];
   readonly contract: FeatureContract;
   readonly report?: FeatureBuildReport;
-  /** Users with events before the cutoff (sorted). */
-  readonly userIds: readonly string[];
-  /** The decoded tables and lookup structures (shared with withNormalisation copies). */
-  readonly rt: Runtime;
+  /** The item tables and lookup structures (shared with derived copies). */
+  readonly rt: ItemRuntime;
+  /** Where user state is read from (shared with derived copies). */
+  readonly users: UserStateStore;
+  /** The feature definitions, in contract order. */
+  readonly definitions: readonly FeatureDefinition[];
+  private readonly fixedNow: number | undefined;
   private readonly nbrCache = new Map<number, readonly { itemId: string; score: number }[]>();
+  private sortedUsers: { size: number; ids: string[] } | undefined;
 
-  constructor(rt: Runtime, contract: FeatureContract, report?: FeatureBuildReport) {
-    this.rt = rt;
-    this.cutoff = rt.d.cutoff;
-    this.itemIds = rt.d.itemIds;
-    this.userIds = rt.d.userIds;
-    this.contract = contract;
-    this.report = report;
+  constructor(parts: TableFeatureStoreParts) {
+    this.rt = parts.rt;
+    this.users = parts.users;
+    this.cutoff = parts.rt.d.cutoff;
+    this.itemIds = parts.rt.d.itemIds;
+    this.definitions = [...parts.features];
+    this.contract = parts.contract;
+    this.fixedNow = parts.now;
+    this.report = parts.report;
+    if (this.definitions.length !== parts.contract.names.length || this.definitions.some((d, i) => d.name !== parts.contract.names[i])) {
+      throw new WorkbenchError('contract_mismatch', 'the feature definitions do not match the contract names');
+    }
+  }
+
+  /** Users with state, sorted (cached while the number of users is unchanged). */
+  get userIds(): readonly string[] {
+    const size = this.users.size;
+    if (!this.sortedUsers || this.sortedUsers.size !== size) this.sortedUsers = { size, ids: this.users.userIds().sort() };
+    return this.sortedUsers.ids;
+  }
+
+  now(): number {
+    return this.fixedNow ?? Math.max(this.cutoff, this.users.clock());
   }
 
   /** Vocabulary index of an item, -1 when unknown. */
@@ -96,9 +143,10 @@ export class TableFeatureStore implements FeatureStore {
     return itemId === undefined ? -1 : (this.rt.itemIndex.get(itemId) ?? -1);
   }
 
-  /** Index of a user, -1 when unknown. */
-  userIndex(userId: string): number {
-    return this.rt.userIndex.get(userId) ?? -1;
+  /** The user's state resolved against this store's items; undefined for a user without state. */
+  view(userId: string): UserView | undefined {
+    const state = this.users.get(userId);
+    return state ? userView(this.rt, userId, state) : undefined;
   }
 
   item(itemId: string): ItemRecord | undefined {
@@ -115,10 +163,8 @@ export class TableFeatureStore implements FeatureStore {
   }
 
   user(userId: string): UserProfile | undefined {
-    const u = this.userIndex(userId);
-    if (u < 0) return undefined;
-    const d = this.rt.d;
-    return profileOf(d.hist, this.rt.stats, d.attrs, { users: d.userIds, items: d.itemIds }, d.cutoff, u);
+    const v = this.view(userId);
+    return v ? profileOf(this.rt, v, this.now()) : undefined;
   }
 
   popularity(itemId: string): { count: number; recent: number } {
@@ -162,14 +208,42 @@ export class TableFeatureStore implements FeatureStore {
   candidates(userId: string, opts: { contextItemId?: string; limit?: number } = {}): string[] {
     const limit = opts.limit ?? DEFAULT_CANDIDATES;
     if (!Number.isInteger(limit) || limit < 0) throw new UsageError(`candidates limit must be a non-negative integer, got ${limit}`);
-    const idx = generateCandidates(this.rt, this.userIndex(userId), this.itemIndex(opts.contextItemId), limit);
+    const idx = generateCandidates(this.rt, this.view(userId), this.itemIndex(opts.contextItemId), limit, this.now());
     return idx.map((i) => this.itemIds[i]);
   }
 
   features(userId: string, candidates: readonly string[], contextItemId?: string): Float32Array {
     const idx = new Int32Array(candidates.length);
     for (let r = 0; r < candidates.length; r++) idx[r] = this.rt.itemIndex.get(candidates[r]) ?? -1;
-    return computeFeatures(this.rt, this.userIndex(userId), idx, this.itemIndex(contextItemId));
+    const defs = this.definitions;
+    const dim = defs.length;
+    const out = new Float32Array(candidates.length * dim);
+    const req = openRequest(this.rt, this.view(userId), idx, this.itemIndex(contextItemId), this.now());
+    try {
+      for (let k = 0; k < dim; k++) defs[k].fill(req, out, k, dim);
+    } finally {
+      closeRequest(req);
+    }
+    return out;
+  }
+
+  /**
+   * The same item tables and user state with the features a contract names (e.g. a champion's, to
+   * score it on a pipeline run's store). Keeps the contract's normalisation.
+   * @throws WorkbenchError "missing_feature" naming a feature this code lacks.
+   */
+  withContract(contract: FeatureContract): TableFeatureStore {
+    return new TableFeatureStore({ ...this.parts(), features: resolveContract(contract), contract });
+  }
+
+  /** The same item tables and features over another user state store (e.g. the service's live one). */
+  withUsers(users: UserStateStore, opts: { now?: number } = {}): TableFeatureStore {
+    return new TableFeatureStore({ ...this.parts(), users, now: opts.now });
+  }
+
+  /** @internal the parts to derive a copy from. */
+  parts(): TableFeatureStoreParts {
+    return { rt: this.rt, users: this.users, features: this.definitions, contract: this.contract, now: this.fixedNow, report: this.report };
   }
 }
 
@@ -213,27 +287,32 @@ export async function buildFeatureStore(
   const t2 = performance.now();
   const co = await computeCooccurrence(w, { ...params, threads: opts.threads });
   const t3 = performance.now();
-  const hist = computeHistories(w);
+  const users = replayUntil(events, opts.cutoff, { definitions: registeredUserStates(), sessionGapMinutes: params.sessionGapMinutes });
   const attrs = attributeColumns(w.catalogue, params.priceBands);
   const t4 = performance.now();
-  const data: StoreData = {
+  const data: ItemTables = {
     cutoff: opts.cutoff,
     params,
-    contract: defaultContract(),
     itemIds: w.itemIds,
     titles: w.catalogue.map((it, i) => it?.title ?? w.itemIds[i]),
     attrs,
     pop,
     nbrs: co.table,
-    userIds: w.userIds,
-    hist,
   };
   const report: FeatureBuildReport = {
     ...w.report,
     cooccurrence: co.report,
-    timingsMs: { window: t1 - t0, popularity: t2 - t1, cooccurrence: t3 - t2, profiles: t4 - t3, total: performance.now() - t0 },
+    timingsMs: { window: t1 - t0, popularity: t2 - t1, cooccurrence: t3 - t2, userState: t4 - t3, total: performance.now() - t0 },
   };
-  return new TableFeatureStore(createRuntime(data), data.contract, report);
+  const set = opts.featureSet ?? featureSetByName(DEFAULT_FEATURE_SET);
+  return new TableFeatureStore({
+    rt: createItemRuntime(data),
+    users,
+    features: set.features,
+    contract: contractOf(set),
+    now: opts.cutoff,
+    report,
+  });
 }
 
 function asTableStore(store: FeatureStore): TableFeatureStore {
@@ -243,20 +322,36 @@ function asTableStore(store: FeatureStore): TableFeatureStore {
   return store;
 }
 
-/** The store's compact, JSON-serialisable tables (for the model directory). */
+/** The store's compact, JSON-serialisable item tables (for the model directory). */
 export function featureStoreToTables(store: FeatureStore): FeatureTables {
-  const s = asTableStore(store);
-  return encodeTables({ ...s.rt.d, contract: s.contract });
+  return encodeTables(asTableStore(store).rt.d);
+}
+
+/** Where a store made from tables reads users and which features it computes. */
+export interface FromTablesOptions {
+  /** User state (default: an empty embedded store, i.e. every user unknown). */
+  users?: UserStateStore;
+  /** The features (default: the default set); its definitions must all be registered. */
+  contract?: FeatureContract;
+  /** A fixed clock (default: max(cutoff, the latest event applied to `users`)). */
+  now?: number;
 }
 
 /**
- * A store from its tables (e.g. JSON.parse of a model directory's file); behaves identically to the
- * store that wrote them.
- * @throws DataError naming the first malformed field.
+ * A store from its item tables (e.g. JSON.parse of a model directory's file) over a user state
+ * store; with the same user state it behaves identically to the store that wrote them.
+ * @throws DataError naming the first malformed field; WorkbenchError "missing_feature".
  */
-export function featureStoreFromTables(tables: FeatureTables): TableFeatureStore {
+export function featureStoreFromTables(tables: FeatureTables, opts: FromTablesOptions = {}): TableFeatureStore {
   const data = decodeTables(tables);
-  return new TableFeatureStore(createRuntime(data), data.contract);
+  const contract = opts.contract ?? contractOf(featureSetByName(DEFAULT_FEATURE_SET));
+  return new TableFeatureStore({
+    rt: createItemRuntime(data),
+    users: opts.users ?? new MemoryUserStateStore({ sessionGapMinutes: data.params.sessionGapMinutes }),
+    features: resolveContract(contract),
+    contract,
+    now: opts.now,
+  });
 }
 
 /**
@@ -265,13 +360,12 @@ export function featureStoreFromTables(tables: FeatureTables): TableFeatureStore
  */
 export function withNormalisation(store: FeatureStore, normalisation: { mean: number[]; std: number[] }): TableFeatureStore {
   const s = asTableStore(store);
-  const contract = {
-    version: 1 as const,
-    names: [...s.contract.names],
+  const contract: FeatureContract = {
+    ...structuredClone({ ...s.contract, normalisation: undefined }),
     normalisation: { mean: [...normalisation.mean], std: [...normalisation.std] },
   };
   const check = featureContractSchema.safeParse(contract);
   if (!check.success)
     throw new WorkbenchError('bad_normalisation', `normalisation does not fit the contract: ${check.error.issues[0]?.message}`);
-  return new TableFeatureStore(s.rt, contract, s.report);
+  return new TableFeatureStore({ ...s.parts(), contract });
 }

@@ -1,17 +1,19 @@
 /**
- * The feature tables: everything a FeatureStore needs at serving time, as one compact,
- * JSON-serialisable object (vocabularies as string arrays, numeric columns as base64 typed arrays).
- * They are written into every published model directory, so a version's features travel with it.
- * `StoreData` is the decoded in-memory form; encode/decode are exact inverses.
+ * The feature tables: the item-side state a FeatureStore needs at serving time (catalogue and
+ * attributes, popularity, co-occurrence neighbours), as one compact, JSON-serialisable object
+ * (vocabularies as string arrays, numeric columns as base64 typed arrays). They are written into
+ * every published model directory, so a version's item state travels with it; user state does not
+ * (it lives in a UserStateStore), so the tables' size does not depend on the number of users.
+ * `ItemTables` (request.ts) is the decoded in-memory form; encode/decode are exact inverses.
+ * Version 1 tables (which also carried user histories) are still read; their users are ignored.
  */
 import { DataError } from '../errors.js';
 import type { AttributeColumns } from './attributes.js';
 import { priceBandsOf } from './attributes.js';
-import { type FeatureContract, featureContractSchema } from './contract.js';
 import type { NeighbourTable } from './cooccurrence.js';
 import { decodeArray, type EncodedArray, encodeArray } from './encoding.js';
 import { POPULARITY_HALF_LIVES_DAYS, type PopularityTable } from './popularity.js';
-import type { HistoryTable } from './profiles.js';
+import type { ItemTables } from './request.js';
 
 /** Format marker of the tables (checked on load). */
 export const FEATURE_TABLES_FORMAT = 'workbench.feature-tables';
@@ -28,27 +30,12 @@ export interface StoreParams {
   priceBands: number;
 }
 
-/** The decoded tables: what a store is made of. */
-export interface StoreData {
-  cutoff: number;
-  params: StoreParams;
-  contract: FeatureContract;
-  itemIds: string[];
-  titles: string[];
-  attrs: AttributeColumns;
-  pop: PopularityTable;
-  nbrs: NeighbourTable;
-  userIds: string[];
-  hist: HistoryTable;
-}
-
 /** The JSON form of the feature tables. */
 export interface FeatureTables {
   format: typeof FEATURE_TABLES_FORMAT;
-  version: 1;
+  version: 2;
   cutoff: number;
   params: StoreParams;
-  contract: FeatureContract;
   items: {
     ids: string[];
     titles: string[];
@@ -61,27 +48,15 @@ export interface FeatureTables {
   };
   popularity: { count: EncodedArray; recent: EncodedArray; halfLives: number[]; ladder: EncodedArray; firstTs: EncodedArray };
   neighbours: { offsets: EncodedArray; items: EncodedArray; scores: EncodedArray };
-  users: {
-    ids: string[];
-    events: EncodedArray;
-    sessions: EncodedArray;
-    firstTs: EncodedArray;
-    offsets: EncodedArray;
-    items: EncodedArray;
-    weights: EncodedArray;
-    purchases: EncodedArray;
-    lastTs: EncodedArray;
-  };
 }
 
-/** Encodes store data as tables. */
-export function encodeTables(d: StoreData): FeatureTables {
+/** Encodes item tables. */
+export function encodeTables(d: ItemTables): FeatureTables {
   return {
     format: FEATURE_TABLES_FORMAT,
-    version: 1,
+    version: 2,
     cutoff: d.cutoff,
     params: { ...d.params },
-    contract: structuredClone(d.contract),
     items: {
       ids: [...d.itemIds],
       titles: [...d.titles],
@@ -100,17 +75,6 @@ export function encodeTables(d: StoreData): FeatureTables {
       firstTs: encodeArray(d.pop.firstTs),
     },
     neighbours: { offsets: encodeArray(d.nbrs.offsets), items: encodeArray(d.nbrs.items), scores: encodeArray(d.nbrs.scores) },
-    users: {
-      ids: [...d.userIds],
-      events: encodeArray(d.hist.events),
-      sessions: encodeArray(d.hist.sessions),
-      firstTs: encodeArray(d.hist.firstTs),
-      offsets: encodeArray(d.hist.offsets),
-      items: encodeArray(d.hist.items),
-      weights: encodeArray(d.hist.weights),
-      purchases: encodeArray(d.hist.purchases),
-      lastTs: encodeArray(d.hist.lastTs),
-    },
   };
 }
 
@@ -150,14 +114,14 @@ function checkIndices(indices: Int32Array, lo: number, hi: number, field: string
  * Decodes and validates tables (e.g. parsed from a model directory).
  * @throws DataError naming the first malformed field.
  */
-export function decodeTables(value: unknown): StoreData {
+export function decodeTables(value: unknown): ItemTables {
   const t = value as FeatureTables;
   if (!t || typeof t !== 'object' || t.format !== FEATURE_TABLES_FORMAT) {
     throw new DataError(`not feature tables (format should be "${FEATURE_TABLES_FORMAT}")`, where('format'));
   }
-  if (t.version !== 1) throw new DataError(`unsupported version ${String(t.version)}; this build reads version 1`, where('version'));
-  const contract = featureContractSchema.safeParse(t.contract);
-  if (!contract.success) throw new DataError(contract.error.issues[0]?.message ?? 'invalid contract', where('contract'));
+  const version = (t as { version: unknown }).version;
+  if (version !== 1 && version !== 2)
+    throw new DataError(`unsupported version ${String(version)}; this build reads versions 1 and 2`, where('version'));
   const p = t.params ?? ({} as StoreParams);
   const params: StoreParams = {
     halfLifeDays: finite(p.halfLifeDays, 'params.halfLifeDays'),
@@ -216,37 +180,13 @@ export function decodeTables(value: unknown): StoreData {
   };
   checkCsr(nbOffsets, nbItems, n, 'neighbours');
 
-  const us = t.users ?? ({} as FeatureTables['users']);
-  const userIds = strings(us.ids, 'users.ids');
-  const m = userIds.length;
-  const hOffsets = decodeArray(us.offsets, 'int32', m + 1, 'users.offsets');
-  const hItems = decodeArray(us.items, 'int32', undefined, 'users.items');
-  const e = hItems.length;
-  const hist: HistoryTable = {
-    events: decodeArray(us.events, 'int32', m, 'users.events'),
-    sessions: decodeArray(us.sessions, 'int32', m, 'users.sessions'),
-    firstTs: decodeArray(us.firstTs, 'float64', m, 'users.firstTs'),
-    offsets: hOffsets,
-    items: hItems,
-    weights: decodeArray(us.weights, 'float32', e, 'users.weights'),
-    purchases: decodeArray(us.purchases, 'int32', e, 'users.purchases'),
-    lastTs: decodeArray(us.lastTs, 'float64', e, 'users.lastTs'),
-  };
-  checkCsr(hOffsets, hItems, n, 'users');
-  for (let u = 0; u < m; u++) {
-    if (hOffsets[u + 1] === hOffsets[u]) throw new DataError(`user ${userIds[u]} has an empty history`, where('users.offsets'));
-  }
-
   return {
     cutoff: finite(t.cutoff, 'cutoff'),
     params,
-    contract: contract.data as FeatureContract,
     itemIds,
     titles: strings(it.titles, 'items.titles', n),
     attrs,
     pop,
     nbrs,
-    userIds,
-    hist,
   };
 }

@@ -4,6 +4,7 @@
  * after the cutoff is counted and never read again, which is what makes the features leak-free.
  */
 import { EVENT_STRENGTH, type EventType, type InteractionEvent, type Item } from '../data/schema.js';
+import { invalidEventReason } from './user-state.js';
 
 /** Gap that closes a session when events carry no sessionId (the usual web-analytics default). */
 export const DEFAULT_SESSION_GAP_MINUTES = 30;
@@ -49,15 +50,6 @@ export interface TrainingWindow {
 
 const MAX_EXAMPLES = 5;
 
-function invalidReason(e: InteractionEvent): string | undefined {
-  if (typeof e.userId !== 'string' || e.userId === '') return `userId ${JSON.stringify(e.userId)}`;
-  if (typeof e.itemId !== 'string' || e.itemId === '') return `itemId ${JSON.stringify(e.itemId)}`;
-  if (typeof e.ts !== 'number' || !Number.isFinite(e.ts)) return `ts ${String(e.ts)}`;
-  if (!Object.hasOwn(EVENT_STRENGTH, e.type)) return `type ${JSON.stringify(e.type)}`;
-  if (e.weight !== undefined && !Number.isFinite(e.weight)) return `weight ${String(e.weight)}`;
-  return undefined;
-}
-
 /**
  * Selects, indexes, sorts and sessionises the training events.
  * @param events - any order; events at or after `cutoff` are counted and ignored.
@@ -100,7 +92,7 @@ export function trainingWindow(
   const users = new Set<string>();
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
-    const bad = invalidReason(e);
+    const bad = invalidEventReason(e);
     if (bad) {
       report.ignored.invalid++;
       if (report.examples.length < MAX_EXAMPLES) report.examples.push({ index: i, detail: `invalid ${bad}` });

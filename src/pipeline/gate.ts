@@ -6,7 +6,7 @@
 
 import { UsageError } from '../errors.js';
 import { DEFAULT_KS, metricNamesFor } from '../eval/protocol.js';
-import { type FeatureContract, type FeatureStore, featureContractSchema } from '../features/index.js';
+import { type FeatureContract, featureContractSchema, type TableFeatureStore } from '../features/index.js';
 import type { tf } from '../models/backend.js';
 import { LTR_KIND } from '../models/ltr/index.js';
 import type { Ranker } from '../models/ranker.js';
@@ -46,7 +46,7 @@ export interface ChampionStatus {
 export async function championRanker(
   modelsDir: string,
   name: string,
-  store: FeatureStore,
+  store: TableFeatureStore,
 ): Promise<{ ranker?: Ranker; status: ChampionStatus }> {
   if ((await listVersions(modelsDir, name)).length === 0) return { status: { version: null, comparable: false, note: 'no version yet' } };
   const version = (await readAliases(modelsDir, name)).champion;

@@ -94,7 +94,7 @@ describe('runPipeline: gate and alias policy', () => {
 });
 
 describe('runPipeline: a champion that cannot be compared', () => {
-  it('an LTR champion with other feature names is reported and treated as no champion', async () => {
+  it('an LTR champion with features this code lacks is reported and treated as no champion', async () => {
     const model = createScorer({ inputDim: 2, hidden: [4], seed: 1 });
     const files = await layersModelFiles(model);
     model.dispose();
@@ -105,7 +105,7 @@ describe('runPipeline: a champion that cannot be compared', () => {
     const { record } = await runPipeline({ ...base, name: 'inc' });
     expect(record.champion).toMatchObject({ version: 1, kind: 'ltr-mlp', comparable: false });
     expect(record.champion?.note).toMatch(
-      /^champion v1 cannot be compared on this run's features: .*feature 0 is ".+" but the model expects "old_a"/,
+      /^champion v1 cannot be compared on this run's features: .*the model needs feature "old_a" \(version 1\), which this code does not define/,
     );
     expect(record.gate).toMatchObject({ promoted: true, champion: null });
     expect(record.gate?.reason).toMatch(/^no champion to compare with \(champion v1 cannot be compared/);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { type DatasetSpec, loadDataset } from '../data/load.js';
 import type { Dataset } from '../data/schema.js';
 import { WorkbenchError } from '../errors.js';
+import { registeredUserStates } from '../features/index.js';
 import { LTR_KIND } from '../models/ltr/index.js';
 import type { Ranker } from '../models/ranker.js';
 import { setAlias } from '../registry/aliases.js';
@@ -21,6 +22,7 @@ import { acquireLock, type Lock } from './lock.js';
 import { type ProgressSink, silentSink, startProgress } from './progress.js';
 import { publishRun } from './publish-model.js';
 import { listRunRecords, newRunId, type RunRecord, writeRunRecord } from './run-record.js';
+import { seedUserState, snapshotCovers } from './seed-state.js';
 import { servingStore, type TrainedRun, type TrainRunOptions, trainAndEvaluate } from './train-model.js';
 
 /** Where new versions' aliases go: `challenger` (default) or straight to `champion`; both only past the gate. */
@@ -36,6 +38,11 @@ export interface RunPipelineOptions {
   runsDir: string;
   /** The service's event log. */
   eventsDir: string;
+  /**
+   * The service's user state folder: seeded from the base data when its snapshot is missing or
+   * lacks a user state the registered features keep (e.g. a newly promoted feature).
+   */
+  stateDir?: string;
   /** The base data (default the synthetic store); ignored when `dataset` is given. */
   data?: DatasetSpec;
   /** An already loaded base dataset (notebooks, tests, benchmarks). */
@@ -259,7 +266,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     };
     log(`gate: ${gate.reason}`);
 
-    const serving = await timed('serving-features', () => servingStore(dataset, trained.windows, opts.training?.features));
+    const serving = await timed('serving-features', () => servingStore(dataset, trained.windows, opts.training));
     const published = await timed('publish', () =>
       publishRun(trained, {
         modelsDir: opts.modelsDir,
@@ -281,6 +288,10 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
       }
       return moved;
     });
+    if (opts.stateDir && !snapshotCovers(opts.stateDir, registeredUserStates())) {
+      const seeded = seedUserState(opts.stateDir, base, Number.POSITIVE_INFINITY, opts.training?.features?.sessionGapMinutes);
+      log(`user state: ${seeded.users} users seeded from the base data into ${seeded.file}`);
+    }
     record.published = { version: published.version, aliases };
     log(`published ${opts.name} v${published.version}${aliases.length ? ` as ${aliases.join(', ')}` : ' (no alias: refused by the gate)'}`);
     record.status = 'succeeded';

@@ -1,7 +1,8 @@
 /**
- * Publishes a trained run as a model version: the TF.js scorer (or a baseline's knobs), the feature
- * tables built on every event with the ranker's normalisation, warm-up requests, and a manifest with
- * the feature contract, offline metrics and lineage. Everything a version needs travels with it.
+ * Publishes a trained run as a model version: the TF.js scorer (or a baseline's knobs), the item
+ * tables built on every event, warm-up requests, and a manifest with the feature contract (names,
+ * versions, normalisation), the feature set, offline metrics and lineage. User state does not
+ * travel with a version: it lives in the service's UserStateStore (seeded by `workbench train`).
  */
 import type { Dataset } from '../data/schema.js';
 import type { EvalReport } from '../eval/protocol.js';
@@ -79,6 +80,12 @@ export async function publishRun(run: TrainedRun, opts: PublishRunOptions): Prom
     manifest: {
       kind: opts.kind,
       featureContract: contract as Record<string, unknown>,
+      // The feature set the version was trained and is served with (what `resolveContract` checks on load).
+      featureSet: {
+        name: typeof run.params.featureSet === 'string' ? run.params.featureSet : null,
+        id: serving.contract.featureSet ?? null,
+        features: serving.definitions.map((d) => ({ name: d.name, version: d.version, scope: d.scope, doc: d.doc })),
+      },
       metrics: manifestMetrics(run.report, opts.kind) as Record<string, never>,
       warmup: 'warmup.json',
       rankerParams,

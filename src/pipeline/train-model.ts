@@ -15,7 +15,14 @@ import {
   temporalProtocol,
   tuneOnValidation,
 } from '../eval/index.js';
-import { type BuildFeatureStoreOptions, buildFeatureStore, type FeatureContract, type TableFeatureStore } from '../features/index.js';
+import {
+  type BuildFeatureStoreOptions,
+  buildFeatureStore,
+  DEFAULT_FEATURE_SET,
+  type FeatureContract,
+  featureSetByName,
+  type TableFeatureStore,
+} from '../features/index.js';
 import { initBackend, type tf } from '../models/backend.js';
 import { BASELINE_KINDS, type BaselineKind, createBaseline } from '../models/baselines/index.js';
 import {
@@ -38,7 +45,9 @@ export interface TrainRunOptions {
   seed?: number;
   windows?: WindowOptions;
   /** Feature store knobs (neighbours, half-lives...). */
-  features?: Omit<BuildFeatureStoreOptions, 'cutoff'>;
+  features?: Omit<BuildFeatureStoreOptions, 'cutoff' | 'featureSet'>;
+  /** The registered feature set the ranker trains on (default "default": the 23 built-ins). */
+  featureSet?: string;
   /** `epochs` (early stopping on validation NDCG@10) or `one-pass`. */
   mode?: 'epochs' | 'one-pass';
   epochs?: number;
@@ -149,7 +158,8 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
   const backend = await initBackend();
   const events = dataset.events;
   const windows = trainingWindows(events, options.windows);
-  const build = (cutoff: number) => buildFeatureStore(events, dataset.items, { ...options.features, cutoff });
+  const featureSet = featureSetByName(options.featureSet ?? DEFAULT_FEATURE_SET);
+  const build = (cutoff: number) => buildFeatureStore(events, dataset.items, { ...options.features, cutoff, featureSet });
 
   const [validStore, testStore] = await timed('features', async () => [await build(windows.validStart), await build(windows.testStart)]);
   const validCases = sampleCases(
@@ -189,7 +199,10 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
       const groups: TrainingGroup[] = [];
       const reports: GroupsReport[] = [];
       let warm = options.warmStart ? await options.warmStart() : undefined;
-      if (warm && warm.contract.names.join() !== validStore.contract.names.join()) {
+      if (
+        warm &&
+        (warm.contract.names.join() !== validStore.contract.names.join() || warm.contract.featureSet !== validStore.contract.featureSet)
+      ) {
         log(`warm start from v${warm.version} skipped: its features differ from this code's`);
         warm.model.dispose();
         warm = undefined;
@@ -279,7 +292,15 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
     }
   });
 
-  const { extraRankers: _e, warmStart: _ws, log: _l, features, windows: _w, ...knobs } = o as TrainRunOptions & typeof DEFAULTS;
+  const {
+    extraRankers: _e,
+    warmStart: _ws,
+    log: _l,
+    features,
+    windows: _w,
+    featureSet: _fs,
+    ...knobs
+  } = o as TrainRunOptions & typeof DEFAULTS;
   return {
     windows,
     ranker,
@@ -287,13 +308,18 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
     report,
     truth,
     testStore,
-    params: { ...knobs, ...(features as Record<string, number>) },
+    params: { ...knobs, ...(features as Record<string, number>), featureSet: featureSet.name },
     timings,
     tfjsBackend: backend.active,
   };
 }
 
-/** The feature store a published version serves with: every event, the ranker's normalisation. */
-export async function servingStore(dataset: Dataset, windows: TrainingWindows, features?: Omit<BuildFeatureStoreOptions, 'cutoff'>) {
-  return buildFeatureStore(dataset.events, dataset.items, { ...features, cutoff: windows.end });
+/** The feature store a published version serves with: every event, the run's feature set. */
+export async function servingStore(
+  dataset: Dataset,
+  windows: TrainingWindows,
+  options: Pick<TrainRunOptions, 'features' | 'featureSet'> = {},
+) {
+  const featureSet = featureSetByName(options.featureSet ?? DEFAULT_FEATURE_SET);
+  return buildFeatureStore(dataset.events, dataset.items, { ...options.features, cutoff: windows.end, featureSet });
 }

@@ -7,6 +7,7 @@ import type { EvalReport } from '../eval/protocol.js';
 import { setAlias } from '../registry/aliases.js';
 import { readAliases } from '../registry/aliases-store.js';
 import { type PublishKind, publishRun } from './publish-model.js';
+import { seedUserState } from './seed-state.js';
 import { servingStore, type TrainRunOptions, trainAndEvaluate } from './train-model.js';
 
 /** Options of `trainAndPublish`. */
@@ -18,6 +19,8 @@ export interface TrainPublishOptions {
   kinds?: PublishKind[];
   training?: TrainRunOptions;
   producer?: string;
+  /** Seed the user state folder from the training data (what the service restores on start). */
+  stateDir?: string;
   log?: (line: string) => void;
 }
 
@@ -37,7 +40,7 @@ export async function trainAndPublish(opts: TrainPublishOptions): Promise<{ publ
   const kinds = opts.kinds ?? ['ltr-mlp'];
   const run = await trainAndEvaluate(dataset, { ...opts.training, skipRanker: !kinds.includes('ltr-mlp'), log });
   try {
-    const serving = await servingStore(dataset, run.windows, opts.training?.features);
+    const serving = await servingStore(dataset, run.windows, opts.training);
     const published: PublishedVersion[] = [];
     for (const kind of kinds) {
       const result = await publishRun(run, {
@@ -55,6 +58,10 @@ export async function trainAndPublish(opts: TrainPublishOptions): Promise<{ publ
       }
       published.push({ kind, version: result.version, dir: result.dir, aliases });
       log(`published ${opts.name} version ${result.version} (${kind})${aliases.length ? ` as ${aliases.join(', ')}` : ''}`);
+    }
+    if (opts.stateDir) {
+      const seeded = seedUserState(opts.stateDir, dataset, run.windows.end, opts.training?.features?.sessionGapMinutes);
+      log(`user state: ${seeded.users} users seeded into ${seeded.file} (${seeded.ms} ms)`);
     }
     return { published, report: run.report };
   } finally {

@@ -6,7 +6,18 @@
 import path from 'node:path';
 import { UsageError } from '../../errors.js';
 import type { PipelineRunRecord, RunPipelineOptions } from '../../pipeline/pipeline-run.js';
-import { type CliIO, type Command, EVENTS_OPTION, eventsDir, MODELS_OPTION, modelsDir, parseCommandArgs, printJson } from '../context.js';
+import {
+  type CliIO,
+  type Command,
+  EVENTS_OPTION,
+  eventsDir,
+  MODELS_OPTION,
+  modelsDir,
+  parseCommandArgs,
+  printJson,
+  STATE_OPTION,
+  stateDir,
+} from '../context.js';
 import { DATASET_OPTIONS, DATASET_USAGE, datasetSpecFrom } from '../dataset-args.js';
 import { TRAINING_OPTIONS, TRAINING_USAGE, trainRunOptionsFrom } from '../training-args.js';
 
@@ -15,6 +26,7 @@ const RUN_OPTIONS = {
   ...TRAINING_OPTIONS,
   ...MODELS_OPTION,
   ...EVENTS_OPTION,
+  ...STATE_OPTION,
   runs: { type: 'string' },
   name: { type: 'string' },
   'gate-metric': { type: 'string' },
@@ -55,6 +67,7 @@ async function pipelineOptions(values: RunValues, io: CliIO): Promise<RunPipelin
     data: await datasetSpecFrom(values, io),
     modelsDir: modelsDir(values.models, io),
     eventsDir: eventsDir(values.events, io),
+    stateDir: stateDir(values.state, io),
     runsDir: runsDir(values.runs, io),
     gateMetric: metric,
     minImprovement,

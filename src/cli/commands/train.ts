@@ -4,7 +4,7 @@
  * becomes `champion`.
  */
 import { UsageError } from '../../errors.js';
-import { type Command, MODELS_OPTION, modelsDir, parseCommandArgs, printJson } from '../context.js';
+import { type Command, MODELS_OPTION, modelsDir, parseCommandArgs, printJson, STATE_OPTION, stateDir } from '../context.js';
 import { DATASET_OPTIONS, DATASET_USAGE, datasetSpecFrom } from '../dataset-args.js';
 import { TRAINING_OPTIONS, TRAINING_USAGE, trainRunOptionsFrom } from '../training-args.js';
 
@@ -13,11 +13,18 @@ type Kind = (typeof KINDS)[number];
 
 export const trainCommand: Command = {
   summary: 'Train, evaluate and publish one model version (the first becomes champion)',
-  usage: `workbench train --name NAME ${DATASET_USAGE} [--kind ${KINDS.join('|')}]... ${TRAINING_USAGE} [--models DIR] [--json]`,
+  usage: `workbench train --name NAME ${DATASET_USAGE} [--kind ${KINDS.join('|')}]... ${TRAINING_USAGE} [--models DIR] [--state DIR] [--json]`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(
       argv,
-      { ...DATASET_OPTIONS, ...TRAINING_OPTIONS, ...MODELS_OPTION, name: { type: 'string' }, kind: { type: 'string', multiple: true } },
+      {
+        ...DATASET_OPTIONS,
+        ...TRAINING_OPTIONS,
+        ...MODELS_OPTION,
+        ...STATE_OPTION,
+        name: { type: 'string' },
+        kind: { type: 'string', multiple: true },
+      },
       true,
     );
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"; usage: ${this.usage}`);
@@ -35,6 +42,7 @@ export const trainCommand: Command = {
       name: values.name,
       kinds,
       training: trainRunOptionsFrom(values),
+      stateDir: stateDir(values.state, io),
       log: (l) => io.err(l),
     });
     if (values.json) printJson(io, { modelsDir: dir, published, report });
