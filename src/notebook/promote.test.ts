@@ -189,3 +189,81 @@ describe('promote --check', () => {
     expect(JSON.parse(ok.stdout.join('\n'))).toEqual({ ok: true, problems: [] });
   });
 });
+
+describe('promote --check on the repository notebooks (a temp copy)', () => {
+  // notebooks/01-explore.ipynb exports its data-loading cell to src/notebook/load-data.ts, which 02-04 import.
+  const NOTEBOOK = path.join('notebooks', '01-explore.ipynb');
+  const MODULE = path.join('src', 'notebook', 'load-data.ts');
+  const CELL_ID = 'explore-02';
+  let explore: string;
+  let module: string;
+
+  beforeEach(() => {
+    explore = path.join(root, NOTEBOOK);
+    module = path.join(root, MODULE);
+    cpSync(path.join(PROJECT_ROOT, NOTEBOOK), explore);
+    mkdirSync(path.dirname(module), { recursive: true });
+    cpSync(path.join(PROJECT_ROOT, MODULE), module);
+  });
+
+  function editExplore(edit: (code: string) => string): void {
+    const nb = readNotebook(explore);
+    const cell = nb.cells.find((c) => c.id === CELL_ID);
+    if (!cell) throw new Error(`no cell ${CELL_ID} in ${NOTEBOOK}`);
+    cell.source = toSourceLines(edit(cellSource(cell)));
+    writeNotebook(explore, nb);
+  }
+
+  it('01-explore marks its loading cell for export, and the committed module agrees with it', () => {
+    const cell = readNotebook(explore).cells.find((c) => c.id === CELL_ID);
+    expect(cell && cellSource(cell).split('\n')[0]).toBe('//| export notebook/load-data');
+    expect(readFileSync(module, 'utf8').split('\n')[0]).toMatch(
+      new RegExp(`^// ${GENERATED_MARK} from notebooks/01-explore.ipynb: cell \\d+ \\(id "${CELL_ID}"\\)\\.$`),
+    );
+    expect(checkPromotion([explore], opts)).toEqual([]);
+  });
+
+  it('fails naming notebook, cell and module when the exported cell changes, and passes once promoted', () => {
+    editExplore((code) => code.replace('const seed = opts.seed ?? 42;', 'const seed = opts.seed ?? 7;'));
+    const problems = checkPromotion([explore], opts);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ kind: 'differs', notebook: 'notebooks/01-explore.ipynb', module: 'notebook/load-data' });
+    expect(problems[0].cell).toMatch(new RegExp(`^cell \\d+ \\(id "${CELL_ID}"\\)$`));
+    expect(problems[0].message).toMatch(
+      /^notebooks\/01-explore.ipynb cell \d+ \(id "explore-02"\) and src\/notebook\/load-data.ts \(notebook\/load-data\) differ: edit the notebook/,
+    );
+    promote([explore], opts);
+    expect(checkPromotion([explore], opts)).toEqual([]);
+    expect(readFileSync(module, 'utf8')).toContain('const seed = opts.seed ?? 7;');
+  });
+
+  it('fails when the module is edited by hand', () => {
+    writeFileSync(module, readFileSync(module, 'utf8').replace('% 10_000 <', '% 1_000 <'));
+    expect(checkPromotion([explore], opts).map((p) => [p.kind, p.notebook, p.module])).toEqual([
+      ['differs', 'notebooks/01-explore.ipynb', 'notebook/load-data'],
+    ]);
+  });
+
+  it('the CLI exits 1 naming notebook, cell and module when cell and module differ', async () => {
+    // The CLI names notebooks from the real project root, so it first promotes the temp copy into the temp src/.
+    expect(await main(['promote', '--src', src, explore], captureIO())).toBe(0);
+    expect(await main(['promote', '--check', '--src', src, explore], captureIO())).toBe(0);
+    editExplore((code) => `${code}\n\n/** A constant added after promoting. */\nconst NOTEBOOK_DATA_VERSION = 2;`);
+    const io = captureIO();
+    expect(await main(['promote', '--check', '--src', src, explore], io)).toBe(1);
+    expect(io.stdout[0]).toMatch(/^FAIL .*01-explore.ipynb cell \d+ \(id "explore-02"\) and .*load-data.ts \(notebook\/load-data\) differ/);
+    expect(io.stdout.at(-1)).toBe('promote: 1 problems');
+  });
+
+  it('notebooks 02-04 import the promoted module instead of repeating the loading cell', () => {
+    for (const name of ['02-features.ipynb', '03-train-ranker.ipynb', '04-publish.ipynb']) {
+      const code = readNotebook(path.join(PROJECT_ROOT, 'notebooks', name))
+        .cells.filter((c) => c.cell_type === 'code')
+        .map(cellSource)
+        .join('\n');
+      expect(code, name).toContain("import { loadNotebookData } from './src/notebook/load-data';");
+      expect(code, name).not.toContain('function sampleUsers(');
+      expect(code, name).not.toContain('loadDataset(');
+    }
+  });
+});
