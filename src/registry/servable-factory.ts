@@ -1,20 +1,22 @@
 /**
  * Turns a verified model version (src/registry/load.ts) into a ServableModel: the feature tables
- * it ships with, and its ranker by kind (the TF.js ranker, or a baseline with its tuned knobs).
+ * it ships with, and its ranker by kind, looked up in the kind registry (src/models/kinds.ts): a
+ * TF.js scorer kind (its LayersModel as an LtrRanker), or a heuristic kind with its tuned knobs.
  */
 import path from 'node:path';
 import { z } from 'zod';
 import { type FeatureStore, type FeatureTables, featureContractSchema, featureStoreFromTables } from '../features/index.js';
-import { BASELINE_KINDS, createBaseline, isBaselineKind } from '../models/baselines/index.js';
-import { LTR_KIND, LtrRanker } from '../models/ltr/index.js';
+import { hasModelKind, kindParams, type ModelKind, modelKind, modelKinds, scorerRanker } from '../models/kinds.js';
 import type { Ranker } from '../models/ranker.js';
 import { RegistryError } from './errors.js';
 import type { LoadedVersion } from './load.js';
 import { RankerServable } from './ranker-servable.js';
 import type { RecommendQuery, ServableModel } from './servable.js';
 
-/** Model kinds this code can serve. */
-export const SERVABLE_KINDS: readonly string[] = [LTR_KIND, ...BASELINE_KINDS];
+/** Model kinds this process can serve: every registered kind (built in, or added with registerModelKind). */
+export function servableKinds(): string[] {
+  return modelKinds().map((k) => k.name);
+}
 
 /** The version's feature tables. */
 export const FEATURES_FILE = 'features.json';
@@ -32,39 +34,50 @@ const warmupSchema = z.array(
 /**
  * Builds a loaded version's Ranker over `store`: the version's own feature tables (serving), or
  * another FeatureStore with the same feature names, e.g. a pipeline run's test store, so a champion
- * and a candidate are scored on the same cases. An LTR version normalises with its own contract.
+ * and a candidate are scored on the same cases. A scorer version normalises with its own contract.
  * The caller owns the ranker (dispose it).
- * @throws RegistryError `corrupt_model` for an invalid feature contract; `unsupported_model` for an
- *   unknown kind, or an LTR contract whose features differ from the store's (names or order).
+ * @throws RegistryError `corrupt_model` for an invalid feature contract; `unsupported_model` for a
+ *   kind not registered in this process, or a scorer contract whose features differ from the
+ *   store's (names or order).
  */
 export async function rankerFromVersion(loaded: LoadedVersion, store: FeatureStore): Promise<Ranker> {
   const { manifest } = loaded;
   const manifestFile = path.join(loaded.dir, 'manifest.json');
-  if (manifest.kind === LTR_KIND) {
-    const parsed = featureContractSchema.safeParse(manifest.featureContract);
-    if (!parsed.success) throw new RegistryError('corrupt_model', `featureContract is invalid: ${parsed.error.message}`, manifestFile);
-    const model = await loaded.loadLayersModel();
-    try {
-      return new LtrRanker({ store, contract: parsed.data, model });
-    } catch (err) {
-      model.dispose();
-      throw new RegistryError('unsupported_model', (err as Error).message, loaded.dir);
-    }
+  const kind = registeredKind(loaded);
+  if (kind.family === 'heuristic') {
+    return kind.create(store, kindParams(kind, manifest.rankerParams ?? {}));
   }
-  if (isBaselineKind(manifest.kind)) {
-    const params = (manifest.rankerParams ?? {}) as Record<string, unknown>;
-    return createBaseline(manifest.kind, store, params);
+  const parsed = featureContractSchema.safeParse(manifest.featureContract);
+  if (!parsed.success) throw new RegistryError('corrupt_model', `featureContract is invalid: ${parsed.error.message}`, manifestFile);
+  const model = await loaded.loadLayersModel();
+  try {
+    return scorerRanker(kind, { store, contract: parsed.data, model });
+  } catch (err) {
+    model.dispose();
+    throw new RegistryError('unsupported_model', (err as Error).message, loaded.dir);
   }
-  throw new RegistryError(
-    'unsupported_model',
-    `kind "${manifest.kind}" cannot be served (supported: ${SERVABLE_KINDS.join(', ')})`,
-    manifestFile,
-  );
+}
+
+/**
+ * The registered kind of a loaded version.
+ * @throws RegistryError `unsupported_model` naming the kind when this process has not registered it.
+ */
+function registeredKind(loaded: LoadedVersion): ModelKind {
+  const { kind } = loaded.manifest;
+  if (!hasModelKind(kind)) {
+    throw new RegistryError(
+      'unsupported_model',
+      `kind "${kind}" is not registered in this process (registered: ${servableKinds().join(', ')}); register it with registerModelKind, or list its module in WORKBENCH_MODEL_KINDS`,
+      path.join(loaded.dir, 'manifest.json'),
+    );
+  }
+  return modelKind(kind);
 }
 
 /** Opens a loaded version for serving: its feature tables, its ranker (rankerFromVersion), its warm-up requests. */
 export async function openServable(loaded: LoadedVersion): Promise<ServableModel> {
   const { manifest } = loaded;
+  registeredKind(loaded); // an unknown kind is refused before its tables are read
   const store = featureStoreFromTables(await loaded.readJson<FeatureTables>(FEATURES_FILE));
   const ranker = await rankerFromVersion(loaded, store);
   let warmup: RecommendQuery[];
