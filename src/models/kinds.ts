@@ -84,11 +84,15 @@ export interface ScorerKind<P extends object = object> extends ModelKindBase<P> 
 export interface HeuristicKind<P extends object = object> extends ModelKindBase<P> {
   readonly family: 'heuristic';
   /**
-   * Builds the ranker over `store` with `params` (a grid setting, the manifest's `rankerParams`,
-   * or `defaults`). Must be deterministic. Throw a UsageError naming a bad knob.
+   * Builds the ranker over `store` with `params`: `defaults` with a grid setting (tuning) or the
+   * manifest's `rankerParams` (serving) merged over them. Must be deterministic. Throw a UsageError
+   * naming a bad knob.
    */
   create(store: FeatureStore, params: P): Ranker;
-  /** Settings tried on the validation window, the best one published (at least one; JSON-safe). */
+  /**
+   * Settings tried on the validation window (at least one; JSON-safe); the best one is what
+   * `publishRun` records as the version's `rankerParams`.
+   */
   readonly grid: readonly P[];
 }
 
