@@ -45,7 +45,9 @@ export async function rankerFromVersion(loaded: LoadedVersion, store: FeatureSto
   const manifestFile = path.join(loaded.dir, 'manifest.json');
   const kind = registeredKind(loaded);
   if (kind.family === 'heuristic') {
-    return kind.create(store, kindParams(kind, manifest.rankerParams ?? {}));
+    // (A cast as before: tslab's compiler infers the manifest schema's record as unknown.)
+    const params = (manifest.rankerParams ?? {}) as Record<string, unknown>;
+    return kind.create(store, kindParams(kind, params));
   }
   const parsed = featureContractSchema.safeParse(manifest.featureContract);
   if (!parsed.success) throw new RegistryError('corrupt_model', `featureContract is invalid: ${parsed.error.message}`, manifestFile);
