@@ -30,9 +30,28 @@ export { simulate } from './experiments/simulator.js';
 export { sampleRatioMismatch, twoProportionTest, wilsonInterval } from './experiments/stats.js';
 // Features.
 export * from './features/index.js';
-// Models: backend, the Ranker contract, baselines, the TF.js ranker.
+// Models: backend, the Ranker contract, model kinds, baselines, the TF.js ranker.
 export { BACKEND_PREFERENCE, type BackendName, type BackendReport, initBackend, tf } from './models/backend.js';
 export * from './models/baselines/index.js';
+export {
+  createScorerModel,
+  type HeuristicKind,
+  hasModelKind,
+  importModelKinds,
+  kindParams,
+  MODEL_KINDS_ENV,
+  type ModelKind,
+  type ModelKindBase,
+  type ModelKindFamily,
+  modelKind,
+  modelKinds,
+  type RegisterModelKindOptions,
+  registerModelKind,
+  type ScorerBuild,
+  type ScorerKind,
+  type ScorerTrainingOptions,
+  scorerRanker,
+} from './models/kinds.js';
 export * from './models/ltr/index.js';
 export { type Ranker, type RankRequest, topK } from './models/ranker.js';
 // Notebook helpers.
@@ -41,7 +60,14 @@ export { reimport } from './notebook/reimport.js';
 export { runNotebook } from './notebook/run.js';
 export { publishRun } from './pipeline/publish-model.js';
 // Training runs and the pipeline.
-export { servingStore, type TrainedRun, type TrainRunOptions, trainAndEvaluate } from './pipeline/train-model.js';
+export {
+  disposeTrainedRun,
+  servingStore,
+  type TrainedRun,
+  type TrainedScorer,
+  type TrainRunOptions,
+  trainAndEvaluate,
+} from './pipeline/train-model.js';
 export { trainAndPublish } from './pipeline/train-publish.js';
 export { type TrainingWindows, trainingWindows } from './pipeline/windows.js';
 export { rollbackAlias, setAlias } from './registry/aliases.js';
@@ -53,4 +79,4 @@ export { prune } from './registry/prune.js';
 // Model directory.
 export { gitCommit, publishVersion } from './registry/publish.js';
 export type { PredictInstance, RecommendQuery, ScoredItem, ServableModel } from './registry/servable.js';
-export { openServable, SERVABLE_KINDS } from './registry/servable-factory.js';
+export { openServable, servableKinds } from './registry/servable-factory.js';

@@ -52,6 +52,9 @@ export async function main(argv: string[], io: CliIO = processIO, extra: Readonl
     }
     const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
     if (!load) throw new UsageError(`unknown command "${name}"; run "workbench --help" for the list`);
+    // Modules that register more model kinds (src/models/kinds.ts), for every command: train, serve, ...
+    const kindModules = io.env.WORKBENCH_MODEL_KINDS;
+    if (kindModules) await (await import('../models/kinds.js')).importModelKinds(kindModules, io.cwd);
     const cmd = await load();
     if (rest.includes('--help') || rest.includes('-h')) {
       io.out(`Usage: ${cmd.usage}\n\n${cmd.summary}`);

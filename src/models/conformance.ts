@@ -6,10 +6,18 @@
  *
  * The checks are plain functions (RANKER_CHECKS) that throw a ConformanceError, so the suite can be
  * tested against deliberately broken rankers; `describeRankerConformance` wraps them in vitest.
+ * `describeKindConformance(kind)` runs them on a ranker of any registered model kind
+ * (src/models/kinds.ts) built on a seeded shop: the test a new kind gets for free.
  * Import it from tests only (it imports vitest).
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { randomShop } from '../features/fixture.js';
+import { DAY_MS } from '../features/popularity.js';
+import { buildFeatureStore, type TableFeatureStore } from '../features/store.js';
 import { initBackend, tf } from './backend.js';
+import { createScorerModel, kindParams, type ModelKind, scorerRanker } from './kinds.js';
+import { type BuiltGroups, buildTrainingGroups } from './ltr/groups.js';
+import { trainRanker } from './ltr/train.js';
 import type { Ranker, RankRequest } from './ranker.js';
 
 /** What a model's test hands the suite. */
@@ -232,4 +240,51 @@ export function describeRankerConformance(name: string, make: MakeSubject): void
       });
     }
   });
+}
+
+/** The seeded shop kind subjects are built on: a store at day 50 of 60, training groups from the last 10 days. */
+interface KindFixture {
+  store: TableFeatureStore;
+  groups: BuiltGroups;
+}
+
+let kindFixture: Promise<KindFixture> | undefined;
+
+function sharedKindFixture(): Promise<KindFixture> {
+  kindFixture ??= (async () => {
+    const shop = randomShop(5);
+    const cutoff = shop.start + 50 * DAY_MS;
+    const store = await buildFeatureStore(shop.events, shop.items, { cutoff, threads: 1 });
+    const labels = shop.events.filter((e) => e.ts >= cutoff);
+    const groups = buildTrainingGroups(store, labels, { negativesHard: 10, negativesRandom: 10, seed: 1 });
+    return { store, groups };
+  })();
+  return kindFixture;
+}
+
+/**
+ * Builds subjects of a model kind on a seeded shop: a heuristic kind with its defaults; a scorer
+ * kind built with its defaults (seed 1) and trained for 2 epochs on the shop's groups with its own
+ * training knobs, served as its LtrRanker. Each call builds (and trains) a fresh ranker.
+ */
+export function kindSubject(kind: ModelKind): MakeSubject {
+  return async () => {
+    await initBackend();
+    const { store, groups } = await sharedKindFixture();
+    const known = { knownUser: store.userIds[0], knownItems: store.itemIds.slice(0, 20) };
+    if (kind.family === 'heuristic') return { ranker: kind.create(store, kindParams(kind)), ...known };
+    const model = createScorerModel(kind, { inputDim: groups.contract.names.length, seed: 1, params: kindParams(kind) });
+    try {
+      await trainRanker(model, groups.groups, { batchPairs: 512, ...kind.training, epochs: 2, seed: 1 });
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
+    return { ranker: scorerRanker(kind, { store, contract: groups.contract, model }), ...known };
+  };
+}
+
+/** `describeRankerConformance` on rankers of `kind` (see kindSubject). */
+export function describeKindConformance(kind: ModelKind): void {
+  describeRankerConformance(`${kind.family} kind ${kind.name}`, kindSubject(kind));
 }

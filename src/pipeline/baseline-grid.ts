@@ -1,8 +1,9 @@
 /**
  * The knobs each baseline is tuned over on the validation window, exactly as the ranker's early
- * stopping is, so the comparison is fair. Values are JSON-safe (they go into manifests).
+ * stopping is, so the comparison is fair. The grids now live with the kinds (each HeuristicKind's
+ * `grid`, src/models/baselines/kinds.ts); this view by baseline name is kept for existing callers.
  */
-import type { BaselineKind, BaselineParams } from '../models/baselines/index.js';
+import { ATTRIBUTES, type BaselineKind, type BaselineParams, COOCCURRENCE, POPULARITY, REPEAT } from '../models/baselines/index.js';
 
 /** One setting to try. */
 export interface BaselineSetting<K extends BaselineKind = BaselineKind> {
@@ -11,15 +12,11 @@ export interface BaselineSetting<K extends BaselineKind = BaselineKind> {
 }
 
 /** Every setting tried, by kind. */
-export const BASELINE_GRID: { [K in BaselineKind]: BaselineParams[K][] } = {
-  popularity: [{ halfLifeDays: 7 }, { halfLifeDays: 30 }, { halfLifeDays: 120 }, { halfLifeDays: 365 }],
-  repeat: [{ recencyHalfLifeDays: 7 }, { recencyHalfLifeDays: 30 }, { recencyHalfLifeDays: 365 }],
-  cooccurrence: [
-    { recencyHalfLifeDays: 30, popularityWeight: 0 },
-    { recencyHalfLifeDays: 365, popularityWeight: 0 },
-    { recencyHalfLifeDays: 30, popularityWeight: 0.1 },
-  ],
-  attributes: [{ popularityWeight: 0 }, { popularityWeight: 0.3 }],
+export const BASELINE_GRID: { readonly [K in BaselineKind]: readonly BaselineParams[K][] } = {
+  popularity: POPULARITY.grid,
+  repeat: REPEAT.grid,
+  cooccurrence: COOCCURRENCE.grid,
+  attributes: ATTRIBUTES.grid,
 };
 
 /** Human label of a setting, e.g. "popularity halfLifeDays=7". */

@@ -23,7 +23,7 @@ import { type ProgressSink, silentSink, startProgress } from './progress.js';
 import { publishRun } from './publish-model.js';
 import { listRunRecords, newRunId, type RunRecord, writeRunRecord } from './run-record.js';
 import { seedUserState, snapshotCovers } from './seed-state.js';
-import { servingStore, type TrainedRun, type TrainRunOptions, trainAndEvaluate } from './train-model.js';
+import { disposeTrainedRun, servingStore, type TrainedRun, type TrainRunOptions, trainAndEvaluate } from './train-model.js';
 
 /** Where new versions' aliases go: `challenger` (default) or straight to `champion`; both only past the gate. */
 export type AliasPolicy = 'challenger' | 'champion';
@@ -304,7 +304,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     writeRunRecord(opts.runsDir, record);
     throw new PipelineRunError(record, recordPath, err);
   } finally {
-    run?.ranker?.model.dispose();
+    disposeTrainedRun(run);
     lock?.release();
     if (createdDir && record.status === 'failed') removeIfEmpty(createdDir);
   }

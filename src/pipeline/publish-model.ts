@@ -1,14 +1,14 @@
 /**
- * Publishes a trained run as a model version: the TF.js scorer (or a baseline's knobs), the item
- * tables built on every event, warm-up requests, and a manifest with the feature contract (names,
- * versions, normalisation), the feature set, offline metrics and lineage. User state does not
- * travel with a version: it lives in the service's UserStateStore (seeded by `workbench train`).
+ * Publishes a trained run as a model version of one registered kind (src/models/kinds.ts): a TF.js
+ * scorer kind's model.json + weights, or a heuristic kind's tuned knobs; the item tables built on
+ * every event, warm-up requests, and a manifest with the feature contract (names, versions,
+ * normalisation), the feature set, offline metrics and lineage. User state does not travel with a
+ * version: it lives in the service's UserStateStore (seeded by `workbench train`).
  */
 import type { Dataset } from '../data/schema.js';
 import type { EvalReport } from '../eval/protocol.js';
 import { featureStoreToTables, type TableFeatureStore, withNormalisation } from '../features/index.js';
-import type { BaselineKind } from '../models/baselines/index.js';
-import { LTR_KIND } from '../models/ltr/index.js';
+import { modelKind } from '../models/kinds.js';
 import { layersModelFiles } from '../registry/io-handlers.js';
 import { type PublishResult, publishVersion } from '../registry/publish.js';
 import type { RecommendQuery } from '../registry/servable.js';
@@ -16,8 +16,11 @@ import { FEATURES_FILE } from '../registry/servable-factory.js';
 import type { TrainedRun } from './train-model.js';
 import { describeWindows } from './windows.js';
 
-/** What to publish from a run: the ranker, or one of its tuned baselines. */
-export type PublishKind = typeof LTR_KIND | BaselineKind;
+/**
+ * What to publish from a run: the name of a registered kind, i.e. one of its trained scorers
+ * (`ltr-mlp`, or any scorer kind it trained) or one of its tuned baselines.
+ */
+export type PublishKind = string;
 
 /** Options of `publishRun`. */
 export interface PublishRunOptions {
@@ -60,16 +63,27 @@ export async function publishRun(run: TrainedRun, opts: PublishRunOptions): Prom
   let contract: object = opts.serving.contract;
   let rankerParams: Record<string, unknown> = {};
   let serving = opts.serving;
-  if (opts.kind === LTR_KIND) {
-    if (!run.ranker) throw new Error('the run trained no ranker (skipRanker); publish a baseline kind instead');
-    const { normalisation } = run.ranker.contract;
+  const kind = modelKind(opts.kind);
+  if (kind.family === 'scorer') {
+    const trained = run.scorers.find((s) => s.kind === kind.name);
+    if (!trained) {
+      const had = run.scorers.map((s) => s.kind).join(', ') || 'none (skipRanker)';
+      throw new Error(`the run trained no "${kind.name}" scorer (trained: ${had}); train it with kinds: ["${kind.name}"]`);
+    }
+    const { normalisation } = trained.contract;
     if (normalisation) serving = withNormalisation(serving, normalisation);
-    contract = run.ranker.contract;
-    Object.assign(files, await layersModelFiles(run.ranker.model));
-    rankerParams = { hidden: run.params.hidden, bestEpoch: run.ranker.train.bestEpoch, epochsRun: run.ranker.train.epochsRun };
+    contract = trained.contract;
+    Object.assign(files, await layersModelFiles(trained.model));
+    // The kind's hyper-parameters (ltr-mlp: hidden), the early stopping, and the kind's own training knobs.
+    rankerParams = {
+      ...trained.params,
+      bestEpoch: trained.train.bestEpoch,
+      epochsRun: trained.train.epochsRun,
+      ...(kind.training ? { training: trained.training } : {}),
+    };
   } else {
-    const tuned = run.baselines.find((b) => b.kind === opts.kind);
-    if (!tuned) throw new Error(`the run has no baseline "${opts.kind}"`);
+    const tuned = run.baselines.find((b) => b.kind === kind.name);
+    if (!tuned) throw new Error(`the run has no baseline "${kind.name}"`);
     rankerParams = tuned.params;
   }
   files[FEATURES_FILE] = JSON.stringify(featureStoreToTables(serving));
@@ -96,7 +110,7 @@ export async function publishRun(run: TrainedRun, opts: PublishRunOptions): Prom
         params: JSON.parse(JSON.stringify(run.params)) as Record<string, never>,
         seed: typeof run.params.seed === 'number' ? run.params.seed : null,
         producer: opts.producer,
-        tfjsBackend: opts.kind === LTR_KIND ? run.tfjsBackend : null,
+        tfjsBackend: kind.family === 'scorer' ? run.tfjsBackend : null,
       },
     },
   });

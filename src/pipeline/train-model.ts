@@ -1,7 +1,8 @@
 /**
- * One training run on a dataset: feature stores per window, training groups, the TF.js ranker
- * with early stopping on validation NDCG@10 (full catalogue), baselines tuned on the same
- * validation window, and the reported evaluation of everything on the test window.
+ * One training run on a dataset: feature stores per window, training groups, the TF.js scorer
+ * kinds (src/models/kinds.ts; `ltr-mlp` by default) each early-stopped on validation NDCG@10 (full
+ * catalogue), every heuristic kind (the baselines) tuned on the same validation window, and the
+ * reported evaluation of everything on the test window.
  * The CLI (`workbench train`, `workbench eval`), the pipeline and the notebooks all call this.
  */
 import type { Dataset } from '../data/schema.js';
@@ -24,19 +25,26 @@ import {
   type TableFeatureStore,
 } from '../features/index.js';
 import { initBackend, type tf } from '../models/backend.js';
-import { BASELINE_KINDS, type BaselineKind, createBaseline } from '../models/baselines/index.js';
+import {
+  createScorerModel,
+  kindParams,
+  modelKind,
+  modelKinds,
+  type ScorerKind,
+  type ScorerTrainingOptions,
+  scorerRanker,
+} from '../models/kinds.js';
 import {
   buildTrainingGroups,
-  createScorer,
   type GroupsReport,
-  LtrRanker,
+  LTR_KIND,
   type TrainingGroup,
   type TrainResult,
   trainRanker,
 } from '../models/ltr/index.js';
 import type { Ranker } from '../models/ranker.js';
 import { Rng } from '../util/random.js';
-import { BASELINE_GRID, settingName } from './baseline-grid.js';
+import { settingName } from './baseline-grid.js';
 import type { StageTiming } from './run-record.js';
 import { eventsBetween, type TrainingWindows, trainingWindows, type WindowOptions } from './windows.js';
 
@@ -52,6 +60,15 @@ export interface TrainRunOptions {
   mode?: 'epochs' | 'one-pass';
   epochs?: number;
   patience?: number;
+  /**
+   * The TF.js scorer kinds to train, by registered name (default ["ltr-mlp"]); each is evaluated in
+   * the same report under its name. Heuristic kinds may be named too (no-op: every registered
+   * heuristic kind is tuned anyway, as the report's baselines). Unknown names throw.
+   */
+  kinds?: string[];
+  /** Hyper-parameters per scorer kind, merged over the kind's defaults, e.g. { 'ltr-linear': { activation: 'tanh' } }. */
+  kindParams?: Record<string, object>;
+  /** Hidden widths of `ltr-mlp` (default [64, 32]); kindParams['ltr-mlp'].hidden wins over it. */
   hidden?: number[];
   learningRate?: number;
   l1?: number;
@@ -72,32 +89,50 @@ export interface TrainRunOptions {
   /** Cap on validation users (early stopping and baseline tuning score the full catalogue). */
   maxValidUsers?: number;
   bootstrapResamples?: number;
-  /** Skip the ranker (baselines only). */
+  /** Skip every scorer kind (baselines only). */
   skipRanker?: boolean;
   /**
    * Continue training from these weights (the champion's, in the pipeline) instead of a fresh
-   * initialisation; its contract's normalisation is reused so inputs mean the same. Ignored (with a
-   * log line) when its features differ from the store's. The model is consumed (trained in place).
+   * initialisation, for the scorer kind `kind` (default "ltr-mlp"); its contract's normalisation is
+   * reused so inputs mean the same. Ignored (with a log line) when its features differ from the
+   * store's or that kind is not trained. The model is consumed (trained in place, or disposed).
    */
-  warmStart?: () => Promise<{ model: tf.LayersModel; contract: FeatureContract; version: number } | undefined>;
+  warmStart?: () => Promise<{ model: tf.LayersModel; contract: FeatureContract; version: number; kind?: string } | undefined>;
   /** Extra models to evaluate on the test window next to ours (e.g. the current champion). */
   extraRankers?: (testStore: TableFeatureStore) => Promise<Ranker[]>;
   /** Progress lines (stderr in the CLI). */
   log?: (line: string) => void;
 }
 
-/** A tuned baseline. */
+/** A tuned baseline (a heuristic kind and its best grid setting). */
 export interface TunedBaseline {
-  kind: BaselineKind;
+  /** The heuristic kind's name. */
+  kind: string;
   params: Record<string, unknown>;
   validNdcg10: number;
 }
 
-/** Everything a run produced. The caller owns `ranker` (dispose it) when present. */
+/** A trained TF.js scorer of one kind, with its contract (with the fitted normalisation). */
+export interface TrainedScorer {
+  /** The scorer kind's name (the ranker's name in the report). */
+  kind: string;
+  model: tf.LayersModel;
+  contract: FeatureContract;
+  train: TrainResult;
+  groups: GroupsReport[];
+  /** The kind's hyper-parameters in effect (its defaults merged with the run's), JSON-safe. */
+  params: Record<string, unknown>;
+  /** The training knobs in effect for this kind (what the run, the kind or the defaults chose). */
+  training: ScorerTrainingOptions;
+}
+
+/** Everything a run produced. The caller owns the scorers' models (`disposeTrainedRun`). */
 export interface TrainedRun {
   windows: TrainingWindows;
-  /** The trained TF.js scorer and its contract (with the fitted normalisation). */
-  ranker?: { model: tf.LayersModel; contract: FeatureContract; train: TrainResult; groups: GroupsReport[] };
+  /** The first trained scorer (`ltr-mlp` by default), i.e. `scorers[0]`. */
+  ranker?: TrainedScorer;
+  /** Every trained scorer, in `kinds` order. */
+  scorers: TrainedScorer[];
   baselines: TunedBaseline[];
   report: EvalReport;
   /**
@@ -142,10 +177,29 @@ function sampleCases(cases: EvalCase[], max: number, seed: number): EvalCase[] {
   return new Rng(seed).shuffle([...cases]).slice(0, max);
 }
 
+/** A copy of `value` without its undefined fields. */
+function definedOnly<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Frees every trained scorer of a run (the caller owns them). */
+export function disposeTrainedRun(run: Pick<TrainedRun, 'scorers'> | undefined): void {
+  for (const s of run?.scorers ?? []) s.model.dispose();
+}
+
+/** The scorer kinds a run trains: `kinds` (default ltr-mlp) minus heuristic kinds; none with skipRanker. */
+function scorerKindsOf(options: TrainRunOptions): ScorerKind[] {
+  const named = (options.kinds ?? [LTR_KIND]).map((name) => modelKind(name));
+  const scorers = [...new Set(named)].flatMap((k) => (k.family === 'scorer' ? [k] : []));
+  return options.skipRanker ? [] : scorers;
+}
+
 /** Runs the whole offline protocol on a dataset. */
 export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOptions = {}): Promise<TrainedRun> {
   const o = { ...DEFAULTS, ...options };
   const log = options.log ?? (() => {});
+  const scorerKinds = scorerKindsOf(options); // unknown kinds fail before any work
+  const heuristicKinds = modelKinds('heuristic');
   const timings: StageTiming[] = [];
   const timed = async <T>(stage: string, fn: () => Promise<T> | T): Promise<T> => {
     const t0 = performance.now();
@@ -176,34 +230,44 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
   );
   log(`validation users: ${validCases.length}, test users: ${testCases.length}, catalogue: ${testStore.itemIds.length}`);
 
-  // Baselines: every kind, its knobs tuned on the validation window.
+  // Baselines: every heuristic kind, its knobs tuned on the validation window.
   const baselines = await timed('tune-baselines', async () => {
     const tuned: TunedBaseline[] = [];
-    for (const kind of BASELINE_KINDS) {
-      const grid = BASELINE_GRID[kind] as Record<string, unknown>[];
+    for (const kind of heuristicKinds) {
+      const grid = kind.grid as readonly Record<string, unknown>[];
       const result = await tuneOnValidation(
-        grid.map((params) => ({ name: settingName(kind, params), params, make: () => createBaseline(kind, validStore, params) })),
+        grid.map((params) => ({
+          name: settingName(kind.name, params),
+          params,
+          make: () => kind.create(validStore, kindParams(kind, params)),
+        })),
         validCases,
         validStore.itemIds,
       );
       result.best.ranker.dispose();
-      tuned.push({ kind, params: result.best.params, validNdcg10: result.best.ndcg10 });
+      tuned.push({ kind: kind.name, params: result.best.params, validNdcg10: result.best.ndcg10 });
       log(`baseline ${result.best.name}: validation NDCG@10 ${result.best.ndcg10.toFixed(4)}`);
     }
     return tuned;
   });
 
-  let ranker: TrainedRun['ranker'];
-  if (!o.skipRanker) {
-    ranker = await timed('train-ranker', async () => {
+  const scorers: TrainedScorer[] = [];
+  if (scorerKinds.length > 0) {
+    await timed('train-ranker', async () => {
       const groups: TrainingGroup[] = [];
       const reports: GroupsReport[] = [];
       let warm = options.warmStart ? await options.warmStart() : undefined;
+      const warmKind = warm?.kind ?? LTR_KIND;
       if (
         warm &&
         (warm.contract.names.join() !== validStore.contract.names.join() || warm.contract.featureSet !== validStore.contract.featureSet)
       ) {
         log(`warm start from v${warm.version} skipped: its features differ from this code's`);
+        warm.model.dispose();
+        warm = undefined;
+      }
+      if (warm && !scorerKinds.some((k) => k.name === warmKind)) {
+        log(`warm start from v${warm.version} skipped: this run does not train its kind, ${warmKind}`);
         warm.model.dispose();
         warm = undefined;
       }
@@ -228,40 +292,75 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
       if (!contract || groups.length === 0) throw new Error('no training groups: the label windows hold no interactions');
       const fitted = contract;
       log(`training groups: ${groups.length} (${reports.map((r) => r.groups).join(' + ')}), features: ${fitted.names.length}`);
-      const model = warm?.model ?? createScorer({ inputDim: fitted.names.length, hidden: o.hidden, seed: o.seed });
-      if (warm) log(`warm start from version ${warm.version}'s weights and normalisation`);
-      // Validation scores the full catalogue with this window's features; the wrapper is not disposed
-      // (it would dispose the model we keep).
-      const validRanker = new LtrRanker({ store: validStore, contract: fitted, model });
-      const ndcgOf = async () =>
-        (await tuneOnValidation([{ name: 'ltr', params: {}, make: () => validRanker }], validCases, validStore.itemIds)).best.ndcg10;
-      const train = await trainRanker(model, groups, {
-        mode: o.mode,
-        epochs: o.epochs,
-        patience: o.patience,
-        learningRate: o.learningRate,
-        l1: o.l1,
-        l2: o.l2,
-        lambdaWeights: o.lambdaWeights,
-        seed: o.seed,
-        validate: o.mode === 'epochs' ? ndcgOf : undefined,
-        onEpoch: (s) =>
-          log(
-            `epoch ${s.epoch}: loss ${s.loss.toFixed(4)}${s.valid !== undefined ? `, validation NDCG@10 ${s.valid.toFixed(4)}` : ''}, ${Math.round(s.pairsPerSec)} pairs/s`,
-          ),
-      });
-      return { model, contract: fitted, train, groups: reports };
+      let current: tf.LayersModel | undefined;
+      let warmUsed = false;
+      try {
+        // Every kind trains on the same groups, from the same seed, one after the other.
+        for (const kind of scorerKinds) {
+          if (scorerKinds.length > 1) log(`scorer ${kind.name}:`);
+          const params = kindParams(kind, {
+            ...(kind.name === LTR_KIND ? { hidden: o.hidden } : {}),
+            ...options.kindParams?.[kind.name],
+          }) as Record<string, unknown>;
+          const fromKind = kind.training ?? {};
+          // An explicit run option wins, then the kind's preference, then the run's default.
+          const training = definedOnly({
+            learningRate: options.learningRate ?? fromKind.learningRate ?? o.learningRate,
+            l1: options.l1 ?? fromKind.l1 ?? o.l1,
+            l2: options.l2 ?? fromKind.l2 ?? o.l2,
+            lambdaWeights: options.lambdaWeights ?? fromKind.lambdaWeights ?? o.lambdaWeights,
+            epochs: options.epochs ?? fromKind.epochs ?? o.epochs,
+            patience: options.patience ?? fromKind.patience ?? o.patience,
+            optimizer: fromKind.optimizer,
+            batchPairs: fromKind.batchPairs,
+          });
+          const useWarm = warm !== undefined && kind.name === warmKind;
+          const model = useWarm && warm ? warm.model : createScorerModel(kind, { inputDim: fitted.names.length, seed: o.seed, params });
+          current = model;
+          if (useWarm && warm) {
+            warmUsed = true;
+            log(`warm start from version ${warm.version}'s weights and normalisation`);
+          }
+          // Validation scores the full catalogue with this window's features; the wrapper is not disposed
+          // (it would dispose the model we keep).
+          const validRanker = scorerRanker(kind, { store: validStore, contract: fitted, model });
+          const ndcgOf = async () =>
+            (await tuneOnValidation([{ name: 'ltr', params: {}, make: () => validRanker }], validCases, validStore.itemIds)).best.ndcg10;
+          const train = await trainRanker(model, groups, {
+            mode: o.mode,
+            ...training,
+            seed: o.seed,
+            validate: o.mode === 'epochs' ? ndcgOf : undefined,
+            onEpoch: (s) =>
+              log(
+                `epoch ${s.epoch}: loss ${s.loss.toFixed(4)}${s.valid !== undefined ? `, validation NDCG@10 ${s.valid.toFixed(4)}` : ''}, ${Math.round(s.pairsPerSec)} pairs/s`,
+              ),
+          });
+          scorers.push({ kind: kind.name, model, contract: fitted, train, groups: reports, params, training });
+          current = undefined;
+        }
+      } catch (err) {
+        // A failed kind must not leak its model, the models trained before it, or an unused warm start.
+        current?.dispose();
+        for (const s of scorers.splice(0)) s.model.dispose();
+        if (warm && !warmUsed) warm.model.dispose();
+        throw err;
+      }
     });
   }
+  const ranker = scorers[0];
 
   let truth: TruthReport | undefined;
   const report = await timed('evaluate', async () => {
-    const rankers: Ranker[] = baselines.map((b) => {
-      const r = createBaseline(b.kind, testStore, b.params);
+    // `baselines` holds one tuned setting per heuristic kind, in the same order.
+    const rankers: Ranker[] = baselines.map((b, i) => {
+      const r = heuristicKinds[i].create(testStore, kindParams(heuristicKinds[i], b.params));
       return { name: b.kind, score: (req) => r.score(req), dispose: () => r.dispose() };
     });
     const baselineNames = rankers.map((r) => r.name);
-    if (ranker) rankers.push(new LtrRanker({ store: testStore, contract: ranker.contract, model: ranker.model }));
+    scorers.forEach((s, i) => {
+      rankers.push(scorerRanker(scorerKinds[i], { store: testStore, contract: s.contract, model: s.model }));
+    });
     const extra = options.extraRankers ? await options.extraRankers(testStore) : [];
     try {
       const all = [...rankers, ...extra];
@@ -299,11 +398,14 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
     features,
     windows: _w,
     featureSet: _fs,
+    kinds: _k,
+    kindParams: _kp,
     ...knobs
   } = o as TrainRunOptions & typeof DEFAULTS;
   return {
     windows,
     ranker,
+    scorers,
     baselines,
     report,
     truth,

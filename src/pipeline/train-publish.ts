@@ -1,21 +1,28 @@
 /**
- * `workbench train` in one call: load, train and evaluate, publish the chosen kind, and set
- * `champion` when the model has none yet. Returns what was published and the report.
+ * `workbench train` in one call: load, train and evaluate, publish the chosen kinds (any
+ * registered kind: src/models/kinds.ts), and set `champion` when the model has none yet. Returns
+ * what was published and the report.
  */
 import { type DatasetSpec, loadDataset } from '../data/load.js';
 import type { EvalReport } from '../eval/protocol.js';
+import { modelKind } from '../models/kinds.js';
+import { LTR_KIND } from '../models/ltr/index.js';
 import { setAlias } from '../registry/aliases.js';
 import { readAliases } from '../registry/aliases-store.js';
 import { type PublishKind, publishRun } from './publish-model.js';
 import { seedUserState } from './seed-state.js';
-import { servingStore, type TrainRunOptions, trainAndEvaluate } from './train-model.js';
+import { disposeTrainedRun, servingStore, type TrainRunOptions, trainAndEvaluate } from './train-model.js';
 
 /** Options of `trainAndPublish`. */
 export interface TrainPublishOptions {
   data: DatasetSpec;
   modelsDir: string;
   name: string;
-  /** What to publish (default the TF.js ranker); the report always covers every model. */
+  /**
+   * What to publish, by registered kind name (default ["ltr-mlp"]). The scorer kinds among them are
+   * trained (with any in `training.kinds`); the report always covers every baseline and every
+   * trained scorer.
+   */
   kinds?: PublishKind[];
   training?: TrainRunOptions;
   producer?: string;
@@ -35,10 +42,14 @@ export interface PublishedVersion {
 /** Trains, evaluates and publishes; the first version of a model becomes `champion`. */
 export async function trainAndPublish(opts: TrainPublishOptions): Promise<{ published: PublishedVersion[]; report: EvalReport }> {
   const log = opts.log ?? (() => {});
+  const kinds = opts.kinds ?? [LTR_KIND];
+  // Unknown kinds fail here, before the data is loaded.
+  const scorers = kinds.filter((k) => modelKind(k).family === 'scorer');
+  const trainKinds = [...new Set([...(opts.training?.kinds ?? []), ...scorers])];
+  for (const k of trainKinds) modelKind(k);
   const dataset = await loadDataset(opts.data);
   log(`loaded ${dataset.source}: ${dataset.events.length} events, ${dataset.items.length} items`);
-  const kinds = opts.kinds ?? ['ltr-mlp'];
-  const run = await trainAndEvaluate(dataset, { ...opts.training, skipRanker: !kinds.includes('ltr-mlp'), log });
+  const run = await trainAndEvaluate(dataset, { ...opts.training, kinds: trainKinds, skipRanker: trainKinds.length === 0, log });
   try {
     const serving = await servingStore(dataset, run.windows, opts.training);
     const published: PublishedVersion[] = [];
@@ -65,6 +76,6 @@ export async function trainAndPublish(opts: TrainPublishOptions): Promise<{ publ
     }
     return { published, report: run.report };
   } finally {
-    run.ranker?.model.dispose();
+    disposeTrainedRun(run);
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Turns a verified model version (src/registry/load.ts) into a ServableModel: the item tables it
  * ships with, over the service's user state (a UserStateStore, shared by every loaded version),
- * and its ranker by kind (the TF.js ranker, or a baseline with its tuned knobs).
+ * and its ranker by kind, looked up in the kind registry (src/models/kinds.ts): a TF.js scorer kind
+ * (its LayersModel as an LtrRanker), or a heuristic kind with its tuned knobs.
  */
 import path from 'node:path';
 import { z } from 'zod';
@@ -13,16 +14,17 @@ import {
   type TableFeatureStore,
   type UserStateStore,
 } from '../features/index.js';
-import { BASELINE_KINDS, createBaseline, isBaselineKind } from '../models/baselines/index.js';
-import { LTR_KIND, LtrRanker } from '../models/ltr/index.js';
+import { hasModelKind, kindParams, type ModelKind, modelKind, modelKinds, scorerRanker } from '../models/kinds.js';
 import type { Ranker } from '../models/ranker.js';
 import { RegistryError } from './errors.js';
 import type { LoadedVersion } from './load.js';
 import { RankerServable } from './ranker-servable.js';
 import type { RecommendQuery, ServableModel } from './servable.js';
 
-/** Model kinds this code can serve. */
-export const SERVABLE_KINDS: readonly string[] = [LTR_KIND, ...BASELINE_KINDS];
+/** Model kinds this process can serve: every registered kind (built in, or added with registerModelKind). */
+export function servableKinds(): string[] {
+  return modelKinds().map((k) => k.name);
+}
 
 /** The version's feature tables. */
 export const FEATURES_FILE = 'features.json';
@@ -40,34 +42,45 @@ const warmupSchema = z.array(
 /**
  * Builds a loaded version's Ranker over `store`: the version's own feature tables (serving), or
  * another FeatureStore with the same feature names, e.g. a pipeline run's test store, so a champion
- * and a candidate are scored on the same cases. An LTR version normalises with its own contract.
+ * and a candidate are scored on the same cases. A scorer version normalises with its own contract.
  * The caller owns the ranker (dispose it).
- * @throws RegistryError `corrupt_model` for an invalid feature contract; `unsupported_model` for an
- *   unknown kind, or an LTR contract whose features differ from the store's (names or order).
+ * @throws RegistryError `corrupt_model` for an invalid feature contract; `unsupported_model` for a
+ *   kind not registered in this process, or a scorer contract whose features differ from the
+ *   store's (names or order).
  */
 export async function rankerFromVersion(loaded: LoadedVersion, store: TableFeatureStore): Promise<Ranker> {
   const { manifest } = loaded;
-  const manifestFile = path.join(loaded.dir, 'manifest.json');
-  if (manifest.kind === LTR_KIND) {
-    const contract = versionContract(loaded);
-    const own = featureStore(loaded.dir, () => store.withContract(contract));
-    const model = await loaded.loadLayersModel();
-    try {
-      return new LtrRanker({ store: own, contract, model });
-    } catch (err) {
-      model.dispose();
-      throw new RegistryError('unsupported_model', (err as Error).message, loaded.dir);
-    }
-  }
-  if (isBaselineKind(manifest.kind)) {
+  const kind = registeredKind(loaded);
+  if (kind.family === 'heuristic') {
+    // (A cast as before: tslab's compiler infers the manifest schema's record as unknown.)
     const params = (manifest.rankerParams ?? {}) as Record<string, unknown>;
-    return createBaseline(manifest.kind, store, params);
+    return kind.create(store, kindParams(kind, params));
   }
-  throw new RegistryError(
-    'unsupported_model',
-    `kind "${manifest.kind}" cannot be served (supported: ${SERVABLE_KINDS.join(', ')})`,
-    manifestFile,
-  );
+  const contract = versionContract(loaded);
+  const own = featureStore(loaded.dir, () => store.withContract(contract));
+  const model = await loaded.loadLayersModel();
+  try {
+    return scorerRanker(kind, { store: own, contract, model });
+  } catch (err) {
+    model.dispose();
+    throw new RegistryError('unsupported_model', (err as Error).message, loaded.dir);
+  }
+}
+
+/**
+ * The registered kind of a loaded version.
+ * @throws RegistryError `unsupported_model` naming the kind when this process has not registered it.
+ */
+function registeredKind(loaded: LoadedVersion): ModelKind {
+  const { kind } = loaded.manifest;
+  if (!hasModelKind(kind)) {
+    throw new RegistryError(
+      'unsupported_model',
+      `kind "${kind}" is not registered in this process (registered: ${servableKinds().join(', ')}); register it with registerModelKind, or list its module in WORKBENCH_MODEL_KINDS`,
+      path.join(loaded.dir, 'manifest.json'),
+    );
+  }
+  return modelKind(kind);
 }
 
 /** The version's feature contract (names, versions, normalisation) as recorded in its manifest. */
@@ -101,8 +114,9 @@ export interface OpenServableOptions {
  */
 export async function openServable(loaded: LoadedVersion, opts: OpenServableOptions = {}): Promise<ServableModel> {
   const { manifest } = loaded;
+  const kind = registeredKind(loaded); // an unknown kind is refused before its tables are read
   const tables = await loaded.readJson<FeatureTables>(FEATURES_FILE);
-  const contract = manifest.kind === LTR_KIND ? versionContract(loaded) : undefined;
+  const contract = kind.family === 'scorer' ? versionContract(loaded) : undefined;
   const store = featureStore(loaded.dir, () => featureStoreFromTables(tables, { users: opts.users, contract }));
   const ranker = await rankerFromVersion(loaded, store);
   let warmup: RecommendQuery[];

@@ -17,12 +17,12 @@ export const evalCommand: Command = {
     const spec = await datasetSpecFrom(values, io);
     const options = trainRunOptionsFrom(values);
     const { loadDataset } = await import('../../data/load.js');
-    const { trainAndEvaluate } = await import('../../pipeline/train-model.js');
+    const { disposeTrainedRun, trainAndEvaluate } = await import('../../pipeline/train-model.js');
     const { reportToMarkdown, truthReportToMarkdown } = await import('../../eval/index.js');
     io.err(`loading ${spec.source}${spec.path ? ` from ${spec.path}` : ''} ...`);
     const dataset = await loadDataset(spec);
     const run = await trainAndEvaluate(dataset, { ...options, log: (l) => io.err(l) });
-    run.ranker?.model.dispose();
+    disposeTrainedRun(run);
     // The synthetic store knows what users truly like: the report then also says how close each model gets.
     const sections = [reportToMarkdown(run.report), ...(run.truth ? [truthReportToMarkdown(run.truth)] : [])];
     const markdown = sections.join('\n\n');

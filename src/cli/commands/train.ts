@@ -1,19 +1,20 @@
 /**
- * `workbench train --name NAME [--source ...] [--path P] [--kind ltr-mlp|popularity|...] [--models DIR] [--json]`:
- * trains, evaluates (the offline protocol) and publishes one version; the first version of a model
- * becomes `champion`.
+ * `workbench train --name NAME [--source ...] [--path P] [--kind KIND]... [--models DIR] [--json]`:
+ * trains, evaluates (the offline protocol) and publishes one version per kind; the first version of
+ * a model becomes `champion`. KIND is any registered model kind (src/models/kinds.ts): the built-in
+ * ones, or those the modules in WORKBENCH_MODEL_KINDS register.
  */
 import { UsageError } from '../../errors.js';
 import { type Command, MODELS_OPTION, modelsDir, parseCommandArgs, printJson, STATE_OPTION, stateDir } from '../context.js';
 import { DATASET_OPTIONS, DATASET_USAGE, datasetSpecFrom } from '../dataset-args.js';
 import { TRAINING_OPTIONS, TRAINING_USAGE, trainRunOptionsFrom } from '../training-args.js';
 
-const KINDS = ['ltr-mlp', 'popularity', 'repeat', 'cooccurrence', 'attributes'] as const;
-type Kind = (typeof KINDS)[number];
+/** The built-in kinds, for the usage text (loading the registry would load TensorFlow.js). */
+const BUILT_IN_KINDS = ['ltr-mlp', 'popularity', 'repeat', 'cooccurrence', 'attributes'] as const;
 
 export const trainCommand: Command = {
   summary: 'Train, evaluate and publish one model version (the first becomes champion)',
-  usage: `workbench train --name NAME ${DATASET_USAGE} [--kind ${KINDS.join('|')}]... ${TRAINING_USAGE} [--models DIR] [--state DIR] [--json]`,
+  usage: `workbench train --name NAME ${DATASET_USAGE} [--kind ${BUILT_IN_KINDS.join('|')}|REGISTERED]... ${TRAINING_USAGE} [--models DIR] [--state DIR] [--json]`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(
       argv,
@@ -29,10 +30,18 @@ export const trainCommand: Command = {
     );
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"; usage: ${this.usage}`);
     if (!values.name) throw new UsageError(`--name is required; usage: ${this.usage}`);
-    const kinds = (values.kind ?? ['ltr-mlp']).map((k) => {
-      if (!(KINDS as readonly string[]).includes(k)) throw new UsageError(`--kind "${k}" is not one of ${KINDS.join(', ')}`);
-      return k as Kind;
-    });
+    const { hasModelKind, modelKinds } = await import('../../models/kinds.js');
+    const kinds = values.kind ?? ['ltr-mlp'];
+    for (const k of kinds) {
+      if (!hasModelKind(k)) {
+        const known = modelKinds()
+          .map((m) => m.name)
+          .join(', ');
+        throw new UsageError(
+          `--kind "${k}" is not a registered model kind (${known}; WORKBENCH_MODEL_KINDS lists modules that register more)`,
+        );
+      }
+    }
     const spec = await datasetSpecFrom(values, io);
     const { trainAndPublish } = await import('../../pipeline/train-publish.js');
     const dir = modelsDir(values.models, io);
