@@ -136,8 +136,6 @@ async function benchDataset(label: string, data: Dataset): Promise<void> {
   // Online user state: every training event applied one at a time, as the service does.
   const stream = data.events.filter((e) => e.ts < cutoff).sort((a, b) => a.ts - b.ts);
   const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
-  const heap0 = process.memoryUsage().heapUsed;
   const live = new MemoryUserStateStore();
   const perEvent: number[] = [];
   const one: InteractionEvent[] = [stream[0]];
@@ -147,8 +145,16 @@ async function benchDataset(label: string, data: Dataset): Promise<void> {
     live.apply(one);
     perEvent.push(performance.now() - t0);
   }
+  // Memory: the same state rebuilt alone between two full collections.
+  gc?.();
+  gc?.();
+  const heap0 = process.memoryUsage().heapUsed;
+  const measured = new MemoryUserStateStore();
+  measured.apply(stream);
+  gc?.();
   gc?.();
   const heap1 = process.memoryUsage().heapUsed;
+  if (measured.size !== live.size) throw new Error('state sizes differ');
   const entries = live.userIds().reduce((n, u) => n + (live.get(u)?.history.items.size ?? 0), 0);
   console.log(
     `online state update: ${stream.length} events applied one by one: median ${(1000 * median(perEvent)).toFixed(2)} us, p99 ${(1000 * quantile(perEvent, 0.99)).toFixed(2)} us per event; ` +
