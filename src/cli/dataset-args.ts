@@ -1,5 +1,5 @@
 /**
- * `--source synthetic|online-retail|file [--path P] [--map ...] [--seed N]`: the data options every
+ * `--source synthetic|online-retail|file [--path P] [--map ...] [--delimiter D] [--items F --items-map ...] [--seed N]`: the data options every
  * command that reads a dataset shares, parsed and checked in one place.
  */
 import path from 'node:path';
@@ -14,14 +14,18 @@ export const DATASET_OPTIONS = {
   path: { type: 'string' },
   map: { type: 'string' },
   seed: { type: 'string' },
+  items: { type: 'string' },
+  'items-map': { type: 'string' },
+  delimiter: { type: 'string' },
 } as const;
 
 /** The flags' usage text. */
-export const DATASET_USAGE = '[--source synthetic|online-retail|file] [--path P] [--map user=col,item=col,timestamp=col[,...]] [--seed N]';
+export const DATASET_USAGE =
+  '[--source synthetic|online-retail|file] [--path P] [--map user=col,item=col,timestamp=col[,...]] [--delimiter tab|,|;] [--items FILE --items-map item=col[,title=col][,price=col][,attr=col]...] [--seed N]';
 
 /** Turns the parsed flags into a dataset spec (source defaults to synthetic); UsageError on nonsense. */
 export async function datasetSpecFrom(
-  values: { source?: string; path?: string; map?: string; seed?: string },
+  values: { source?: string; path?: string; map?: string; seed?: string; items?: string; 'items-map'?: string; delimiter?: string },
   io: CliIO,
   defaultSource = 'synthetic',
 ): Promise<DatasetSpec> {
@@ -39,7 +43,34 @@ export async function datasetSpecFrom(
     if (!values.map) throw new UsageError('--source file needs --map user=col,item=col,timestamp=col');
     const { parseColumnMapping } = await import('../data/mapping.js');
     mapping = parseColumnMapping(values.map);
-  } else if (values.map) throw new UsageError('--map applies to --source file only');
+  } else {
+    for (const flag of ['map', 'items', 'items-map', 'delimiter'] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} applies to --source file only`);
+    }
+  }
+  let items: DatasetSpec['items'];
+  if (values.items !== undefined || values['items-map'] !== undefined) {
+    if (!values.items) throw new UsageError('--items-map needs --items FILE (the catalogue file)');
+    if (!values['items-map']) throw new UsageError('--items needs --items-map item=col[,title=col][,price=col][,attr=col]...');
+    const { parseCatalogueMapping } = await import('../data/catalogue-file.js');
+    items = { path: path.resolve(io.cwd, values.items), mapping: parseCatalogueMapping(values['items-map']) };
+  }
+  let delimiter: string | undefined;
+  if (values.delimiter !== undefined) {
+    const { parseDelimiter } = await import('../data/row-files.js');
+    try {
+      delimiter = parseDelimiter(values.delimiter);
+    } catch (err) {
+      throw new UsageError(`--delimiter: ${(err as Error).message}`);
+    }
+  }
   if (source === 'synthetic' && values.path) throw new UsageError('--path does not apply to --source synthetic');
-  return { source, path: values.path === undefined ? undefined : path.resolve(io.cwd, values.path), seed, mapping };
+  return {
+    source,
+    path: values.path === undefined ? undefined : path.resolve(io.cwd, values.path),
+    seed,
+    mapping,
+    ...(delimiter !== undefined ? { delimiter } : {}),
+    ...(items ? { items } : {}),
+  };
 }

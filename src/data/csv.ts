@@ -1,6 +1,6 @@
 /**
- * A streaming, quote-aware CSV splitter (RFC 4180: comma-separated, `"` quotes, `""` escapes,
- * CRLF or LF). Lines without a quote take a fast `split(',')` path; only quoted lines are scanned
+ * A streaming, quote-aware CSV splitter (RFC 4180: comma-separated or another one-character delimiter such as tab, `"` quotes, `""` escapes,
+ * CRLF or LF). Lines without a quote take a fast `split(delimiter)` path; only quoted lines are scanned
  * character by character. Each record carries the 1-based physical line it starts on, so loaders
  * can name the line of every rejected row.
  *
@@ -12,7 +12,6 @@
 import { readTextFile } from './text-file.js';
 
 const QUOTE = 34;
-const COMMA = 44;
 const LF = 10;
 const CR = 13;
 
@@ -23,6 +22,8 @@ export type CsvRecordHandler = (fields: string[], line: number, problem?: string
 export interface CsvOptions {
   /** Allow quoted fields to span lines (default true). */
   multiline?: boolean;
+  /** Field separator, one character (default ','; '\t' for TSV). */
+  delimiter?: string;
 }
 
 interface Parsed {
@@ -39,12 +40,20 @@ export class CsvSplitter {
   /** Number of blank lines skipped (they hold no row). */
   blankLines = 0;
   private readonly multiline: boolean;
+  private readonly delimiter: string;
+  private readonly delimiterCode: number;
 
+  /** @throws RangeError when the delimiter is not one character, or is a quote or line break. */
   constructor(
     private readonly onRecord: CsvRecordHandler,
     options: CsvOptions = {},
   ) {
     this.multiline = options.multiline ?? true;
+    this.delimiter = options.delimiter ?? ',';
+    if (this.delimiter.length !== 1 || '"\r\n'.includes(this.delimiter)) {
+      throw new RangeError(`delimiter must be one character other than a quote or line break, got ${JSON.stringify(this.delimiter)}`);
+    }
+    this.delimiterCode = this.delimiter.charCodeAt(0);
   }
 
   /** Adds a chunk of text. */
@@ -72,7 +81,7 @@ export class CsvSplitter {
       if (q === -1 || q >= lineEnd) {
         const end = lineEnd > pos && buf.charCodeAt(lineEnd - 1) === CR ? lineEnd - 1 : lineEnd;
         if (end === pos) this.blankLines++;
-        else this.onRecord(buf.slice(pos, end).split(','), this.line);
+        else this.onRecord(buf.slice(pos, end).split(this.delimiter), this.line);
         this.line++;
         pos = lineEnd + 1;
         continue;
@@ -128,7 +137,7 @@ export class CsvSplitter {
         i++;
         continue;
       }
-      if (c === COMMA) {
+      if (c === this.delimiterCode) {
         fields.push(field + buf.slice(runStart, i));
         field = '';
         i++;

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -187,5 +187,42 @@ describe('parseColumnMapping', () => {
     expect(() => parseColumnMapping('user=uid,item=sku')).toThrow(/missing "timestamp=<column>"/);
     expect(() => parseColumnMapping('user=uid,item=sku,timestamp=t,colour=c')).toThrow(/unknown key "colour"/);
     expect(() => parseColumnMapping('user=uid,item=sku,timestamp=t,defaultType=buy')).toThrow(/defaultType "buy"/);
+  });
+});
+
+describe('delimiters, extra columns and relevance', () => {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'evfile-delim-'));
+  const TSV = 'uid\tsku\twhen\tgenre\nalice\tA1\t2024-03-01T12:00:00Z\trock\nbob\tB2\t2024-03-02T12:00:00Z\tjazz\n';
+  const mapping = parseColumnMapping('user=uid,item=sku,timestamp=when,defaultType=purchase');
+
+  it('reads .tsv files as tab-separated, and other delimiters when told', async () => {
+    const tsv = path.join(tmp, 'log.tsv');
+    writeFileSync(tsv, TSV);
+    expect((await loadEventFile(tsv, mapping)).events.map((e) => e.itemId)).toEqual(['A1', 'B2']);
+    const semi = path.join(tmp, 'log.csv');
+    writeFileSync(semi, TSV.replaceAll('\t', ';'));
+    expect((await loadEventFile(semi, mapping, { delimiter: ';' })).events.map((e) => e.userId)).toEqual(['alice', 'bob']);
+  });
+
+  it('says when a .csv is really tab-separated', async () => {
+    const csv = path.join(tmp, 'tabbed.csv');
+    writeFileSync(csv, TSV);
+    await expect(loadEventFile(csv, mapping)).rejects.toThrow(/missing column "uid".*the header looks tab-separated: pass --delimiter tab/);
+    expect((await loadEventFile(csv, mapping, { delimiter: 'tab' })).events).toHaveLength(2);
+  });
+
+  it('lists the columns it did not read, and warns when no event counts as relevant', async () => {
+    const tsv = path.join(tmp, 'views.tsv');
+    writeFileSync(tsv, TSV);
+    const ds = await loadEventFile(tsv, parseColumnMapping('user=uid,item=sku,timestamp=when'));
+    expect(ds.report.ignoredColumns).toEqual(['genre']);
+    expect(ds.report.eventTypes).toEqual({ view: 2 });
+    expect(ds.report.warnings.join('\n')).toMatch(
+      /no event counts as relevant: .* purchase events, and this log has view 2.*type=COL.*defaultType=purchase/,
+    );
+  });
+
+  it('afterwards removes its folder', () => {
+    rmSync(tmp, { recursive: true, force: true });
   });
 });

@@ -29,7 +29,11 @@ describe('loadDataset', () => {
       ['x', 'purchase'],
       ['y', 'purchase'],
     ]);
-    expect(datasetStats(ds)).toEqual({
+    const { baskets, ...figures } = datasetStats(ds);
+    // Two users with one purchase each: every basket holds one item, and the stats say so.
+    expect(baskets).toMatchObject({ gap: '30m', baskets: 2, size: { p50: 1, max: 1 }, singleItemShare: 1 });
+    expect(baskets.warning).toMatch(/degenerate.*--session-gap user/);
+    expect(figures).toEqual({
       source: 'file',
       events: 2,
       users: 2,

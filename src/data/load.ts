@@ -4,6 +4,7 @@
  */
 import { DataError } from '../errors.js';
 import { onlineRetailPath } from '../paths.js';
+import type { CatalogueMapping } from './catalogue-file.js';
 import { type ColumnMapping, loadEventFile } from './file.js';
 import { loadOnlineRetail } from './online-retail.js';
 import type { Dataset } from './schema.js';
@@ -22,6 +23,10 @@ export interface DatasetSpec {
   seed?: number;
   /** file: which columns hold user, item, timestamp, ... (required). */
   mapping?: ColumnMapping;
+  /** file: field separator of CSV/TSV files (`tab`, `;`, ...; default by extension). */
+  delimiter?: string;
+  /** file: an item catalogue file (CSV, TSV, JSONL or Parquet) and which columns hold what. */
+  items?: { path: string; mapping: CatalogueMapping };
 }
 
 /** Whether a string names a data source. */
@@ -44,7 +49,7 @@ export async function loadDataset(spec: DatasetSpec): Promise<Dataset> {
     case 'file': {
       if (!spec.path) throw new DataError('source "file" needs a path (a file or a glob)');
       if (!spec.mapping) throw new DataError('source "file" needs a column mapping (user, item, timestamp, ...)');
-      return loadEventFile(spec.path, spec.mapping);
+      return loadEventFile(spec.path, spec.mapping, { delimiter: spec.delimiter, items: spec.items });
     }
     default:
       throw new DataError(`unknown data source "${String((spec as { source: unknown }).source)}"; use ${DATA_SOURCES.join(', ')}`);

@@ -39,6 +39,11 @@ export const itemSchema = z.object({
   colour: z.string().optional(),
   category: z.string().optional(),
   price: z.number().finite().nonnegative().optional(),
+  /**
+   * Further categorical attributes by name (a team's catalogue columns, e.g. genre, decade): the
+   * `catalogue_attr_*` features compare them with the user's history.
+   */
+  attributes: z.record(z.string(), z.string()).optional(),
 });
 export type Item = z.infer<typeof itemSchema>;
 
@@ -57,6 +62,29 @@ export interface LoadReport {
   /** Corrections applied to kept rows (e.g. stock codes case-folded), by kind. */
   corrections: Record<string, number>;
   warnings: string[];
+  /** File loads: source columns the mapping did not name (they were not read). */
+  ignoredColumns?: string[];
+  /** File loads: kept events per type. */
+  eventTypes?: Partial<Record<EventType, number>>;
+  /** File loads with `--items`: what the catalogue file held. */
+  catalogue?: CatalogueReport;
+}
+
+/** What a catalogue file (`--items`) contributed. */
+export interface CatalogueReport {
+  path: string;
+  sha256: string;
+  rowsRead: number;
+  rowsKept: number;
+  rejected: Record<string, number>;
+  examples: { reason: string; line: number; detail: string }[];
+  /** Categorical attribute names read, in mapping order. */
+  attributes: string[];
+  /** Items that have events but no catalogue row (kept, without attributes). */
+  itemsWithoutCatalogueRow: number;
+  /** Catalogue rows whose item has no event (kept: they can still be recommended). */
+  itemsWithoutEvents: number;
+  ignoredColumns: string[];
 }
 
 /** Ground truth the synthetic store keeps so a simulator can click realistically. */

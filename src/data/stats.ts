@@ -1,5 +1,9 @@
 /** Summary figures of a loaded dataset, for `workbench data stats` and notebooks. */
 import { type Dataset, EVENT_TYPES, type EventType } from './schema.js';
+import { type SessionProfile, sessionProfile } from './sessions.js';
+
+/** The session gap figures use by default (the feature window's). */
+const DEFAULT_GAP_MINUTES = 30;
 
 /** Figures describing a dataset's events and catalogue. */
 export interface DatasetStats {
@@ -10,7 +14,10 @@ export interface DatasetStats {
   items: number;
   /** Distinct items that occur in events. */
   itemsWithEvents: number;
+  /** Distinct session ids. */
   sessions: number;
+  /** The baskets the session rule makes (what co-occurrence learns from). */
+  baskets: SessionProfile;
   eventsByType: Partial<Record<EventType, number>>;
   /** First and last event time (ISO, UTC); null without events. */
   firstEvent: string | null;
@@ -18,8 +25,8 @@ export interface DatasetStats {
   days: number;
 }
 
-/** Computes the summary figures of a dataset (one pass over the events). */
-export function datasetStats(ds: Dataset): DatasetStats {
+/** Computes the summary figures of a dataset (one pass over the events, and one to profile baskets). */
+export function datasetStats(ds: Dataset, sessionGapMinutes = DEFAULT_GAP_MINUTES): DatasetStats {
   const users = new Set<string>();
   const items = new Set<string>();
   const sessions = new Set<string>();
@@ -44,6 +51,7 @@ export function datasetStats(ds: Dataset): DatasetStats {
     items: ds.items.length,
     itemsWithEvents: items.size,
     sessions: sessions.size,
+    baskets: sessionProfile(ds.events, sessionGapMinutes),
     eventsByType,
     firstEvent: has ? new Date(first).toISOString() : null,
     lastEvent: has ? new Date(last).toISOString() : null,

@@ -3,6 +3,7 @@
  * on a validation window and report rendering. One import for notebooks and the pipeline.
  */
 export * from './bootstrap.js';
+export { historyItems, maskHistory } from './mask.js';
 export * from './metrics.js';
 export * from './protocol.js';
 export * from './ranking.js';

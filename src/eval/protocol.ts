@@ -18,7 +18,7 @@ import {
   reciprocalRankFromPositions,
 } from './metrics.js';
 import { relevantRanks, topKIndices } from './ranking.js';
-import { type EvalCase, type Exclusions, prepareCases, scoreCase } from './scoring.js';
+import { applyMask, type EvalCase, type Exclusions, prepareCases, scoreCase } from './scoring.js';
 
 export type { EvalCase, Exclusions } from './scoring.js';
 
@@ -142,6 +142,8 @@ export interface EvalReport {
   models: ModelResult[];
   comparisons: ModelComparison[];
   excluded: Exclusions;
+  /** What the data says about the protocol (degenerate sessions, low repeat rate, meaningless baselines). */
+  notes?: string[];
 }
 
 /** Options of {@link evaluateRankers}. */
@@ -229,14 +231,14 @@ export async function evaluateRankers(opts: EvaluateOptions): Promise<EvalReport
     let scoringMs = 0;
     for (let u = 0; u < users; u++) {
       const t0 = performance.now();
-      const scores = scoreCase(ranker, prepared.cases[u], catalogue);
+      const { scores, listLength } = applyMask(scoreCase(ranker, prepared.cases[u], catalogue), prepared.maskedIdx[u]);
       scoringMs += performance.now() - t0;
       const top = topKIndices(scores, kMax);
       ks.forEach((k, i) => {
         for (let j = 0; j < Math.min(k, top.length); j++) seen[i][top[j]] = 1;
       });
       const rel = prepared.relevantIdx[u];
-      userMetrics({ ranks: relevantRanks(scores, rel), relevantCount: rel.length, listLength: catalogue.length }, ks, values, u);
+      userMetrics({ ranks: relevantRanks(scores, rel), relevantCount: rel.length, listLength }, ks, values, u);
       opts.onProgress?.(++done, total);
       // Let progress output and other work through on long runs.
       if (u % 64 === 63) await nextTick();

@@ -67,7 +67,11 @@ export function reportToMarkdown(report: EvalReport, opts: MarkdownOptions = {})
   lines.push(
     `Users: ${report.users}; catalogue: ${report.catalogueSize} items. Excluded: ${x.emptyRelevant} cases with no relevant item, ` +
       `${x.noRelevantInCatalogue} with no relevant item in the catalogue, ${x.wholeCatalogueRelevant} with the whole catalogue relevant; ` +
-      `${x.relevantNotInCatalogue} relevant items outside the catalogue.`,
+      `${x.relevantNotInCatalogue} relevant items outside the catalogue.` +
+      (x.relevantMasked !== undefined
+        ? ` Masked: ${x.relevantMasked} relevant items the user already had; ${x.noRelevantAfterMask ?? 0} cases left with none.`
+        : ''),
   );
+  for (const note of report.notes ?? []) lines.push(`Note: ${note}`);
   return lines.join('\n');
 }

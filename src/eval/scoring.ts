@@ -14,6 +14,11 @@ export interface EvalCase {
   relevant: readonly string[];
   /** The item on the page when the ranking is asked for in a product-page context. */
   contextItemId?: string;
+  /**
+   * Items taken out of this user's ranking and relevant set (`--mask-seen`: the user's training
+   * items), so a model is not credited or blamed for what the user already has.
+   */
+  masked?: readonly string[];
 }
 
 /** Why cases or relevant items were left out of an evaluation (each counted, never silent). */
@@ -26,19 +31,38 @@ export interface Exclusions {
   noRelevantInCatalogue: number;
   /** Cases where every catalogue item is relevant (AUC undefined, nothing to rank). */
   wholeCatalogueRelevant: number;
+  /** With masking: relevant items removed because they were masked (the user already had them). */
+  relevantMasked?: number;
+  /** With masking: cases left without any relevant item once masked ones were removed. */
+  noRelevantAfterMask?: number;
 }
 
 /** Cases ready to score: each kept case with its relevant items as catalogue indices. */
 export interface PreparedCases {
   cases: EvalCase[];
   relevantIdx: Int32Array[];
+  /** Catalogue indices masked out of each kept case's ranking (empty when none). */
+  maskedIdx: Int32Array[];
   excluded: Exclusions;
 }
 
+const NO_MASK = new Int32Array(0);
+
 /**
- * Checks the catalogue (non-empty, unique ids) and maps each case's relevant items to catalogue
- * indices. Relevant items outside the catalogue are dropped and counted; cases left with nothing
- * to find are excluded and counted.
+ * Scores with the masked items pushed below every other item (-Infinity; rankers' own scores are
+ * finite), and the length of the list that is really ranked. Without a mask, the scores as given.
+ */
+export function applyMask(scores: ArrayLike<number>, masked: Int32Array): { scores: ArrayLike<number>; listLength: number } {
+  if (masked.length === 0) return { scores, listLength: scores.length };
+  const out = Float64Array.from(scores);
+  for (let i = 0; i < masked.length; i++) out[masked[i]] = Number.NEGATIVE_INFINITY;
+  return { scores: out, listLength: scores.length - masked.length };
+}
+
+/**
+ * Checks the catalogue (non-empty, unique ids) and maps each case's relevant and masked items to
+ * catalogue indices. Relevant items outside the catalogue, or masked, are dropped and counted;
+ * cases left with nothing to find are excluded and counted.
  * @throws WorkbenchError on an empty catalogue, a repeated catalogue id or a case without a user id.
  */
 export function prepareCases(cases: readonly EvalCase[], catalogue: readonly string[]): PreparedCases {
@@ -53,6 +77,12 @@ export function prepareCases(cases: readonly EvalCase[], catalogue: readonly str
   const excluded: Exclusions = { emptyRelevant: 0, relevantNotInCatalogue: 0, noRelevantInCatalogue: 0, wholeCatalogueRelevant: 0 };
   const kept: EvalCase[] = [];
   const relevantIdx: Int32Array[] = [];
+  const maskedIdx: Int32Array[] = [];
+  const masking = cases.some((c) => c.masked !== undefined);
+  if (masking) {
+    excluded.relevantMasked = 0;
+    excluded.noRelevantAfterMask = 0;
+  }
   cases.forEach((c, i) => {
     if (typeof c.userId !== 'string' || c.userId.length === 0) {
       throw new WorkbenchError('invalid_argument', `evaluation case ${i} has no userId (got ${JSON.stringify(c.userId)})`);
@@ -62,20 +92,32 @@ export function prepareCases(cases: readonly EvalCase[], catalogue: readonly str
       excluded.emptyRelevant++;
       return;
     }
+    const mask = new Set<number>();
+    for (const id of c.masked ?? []) {
+      const at = index.get(id);
+      if (at !== undefined) mask.add(at);
+    }
     const idx: number[] = [];
+    let inCatalogue = 0;
     for (const id of distinct) {
       const at = index.get(id);
       if (at === undefined) excluded.relevantNotInCatalogue++;
-      else idx.push(at);
+      else {
+        inCatalogue++;
+        if (mask.has(at)) excluded.relevantMasked = (excluded.relevantMasked ?? 0) + 1;
+        else idx.push(at);
+      }
     }
-    if (idx.length === 0) excluded.noRelevantInCatalogue++;
-    else if (idx.length === catalogue.length) excluded.wholeCatalogueRelevant++;
+    if (inCatalogue === 0) excluded.noRelevantInCatalogue++;
+    else if (idx.length === 0) excluded.noRelevantAfterMask = (excluded.noRelevantAfterMask ?? 0) + 1;
+    else if (idx.length === catalogue.length - mask.size) excluded.wholeCatalogueRelevant++;
     else {
       kept.push(c);
       relevantIdx.push(Int32Array.from(idx));
+      maskedIdx.push(mask.size ? Int32Array.from(mask).sort() : NO_MASK);
     }
   });
-  return { cases: kept, relevantIdx, excluded };
+  return { cases: kept, relevantIdx, maskedIdx, excluded };
 }
 
 /**

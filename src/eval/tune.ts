@@ -7,7 +7,7 @@ import { errorMessage, WorkbenchError } from '../errors.js';
 import type { Ranker } from '../models/ranker.js';
 import { ndcgFromPositions } from './metrics.js';
 import { relevantRanks } from './ranking.js';
-import { type EvalCase, prepareCases, scoreCase } from './scoring.js';
+import { applyMask, type EvalCase, type PreparedCases, prepareCases, scoreCase } from './scoring.js';
 
 /** One knob setting to try. */
 export interface TuneCandidate<P> {
@@ -34,12 +34,13 @@ export interface TuneResult<P> {
   users: number;
 }
 
-function meanNdcg10(ranker: Ranker, cases: EvalCase[], relevantIdx: Int32Array[], catalogue: readonly string[]): number {
+function meanNdcg10(ranker: Ranker, prepared: PreparedCases, catalogue: readonly string[]): number {
+  const { cases, relevantIdx, maskedIdx } = prepared;
   let sum = 0;
   for (let u = 0; u < cases.length; u++) {
-    const scores = scoreCase(ranker, cases[u], catalogue);
+    const { scores, listLength } = applyMask(scoreCase(ranker, cases[u], catalogue), maskedIdx[u]);
     const rel = relevantIdx[u];
-    sum += ndcgFromPositions({ ranks: relevantRanks(scores, rel), relevantCount: rel.length, listLength: catalogue.length }, 10);
+    sum += ndcgFromPositions({ ranks: relevantRanks(scores, rel), relevantCount: rel.length, listLength }, 10);
   }
   return sum / cases.length;
 }
@@ -67,7 +68,7 @@ export async function tuneOnValidation<P>(
     let ndcg10: number;
     try {
       ranker = await c.make();
-      ndcg10 = meanNdcg10(ranker, prepared.cases, prepared.relevantIdx, catalogue);
+      ndcg10 = meanNdcg10(ranker, prepared, catalogue);
     } catch (err) {
       ranker?.dispose();
       best?.ranker.dispose();

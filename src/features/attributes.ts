@@ -26,6 +26,15 @@ export interface AttributeColumns {
   price: Float64Array;
   /** Price band edges: band(p) = number of edges <= p. */
   priceEdges: number[];
+  /** A team catalogue's further categorical attributes (`Item.attributes`), sorted by name; [] for none. */
+  extra: ExtraAttribute[];
+}
+
+/** One further categorical attribute: its name, vocabulary and each item's value index (-1 = unknown). */
+export interface ExtraAttribute {
+  name: string;
+  vocab: string[];
+  index: Int32Array;
 }
 
 /**
@@ -89,6 +98,11 @@ export function attributeColumns(catalogue: readonly (Item | undefined)[], bands
   const category = column(catalogue.map((it) => it?.category));
   const price = Float64Array.from(catalogue, (it) => (it?.price !== undefined && Number.isFinite(it.price) ? it.price : Number.NaN));
   const edges = priceEdges(Array.from(price), bands);
+  const names = [...new Set(catalogue.flatMap((it) => Object.keys(it?.attributes ?? {})))].sort();
+  const extra = names.map((name) => ({
+    name,
+    ...column(catalogue.map((it) => (it?.attributes && Object.hasOwn(it.attributes, name) ? it.attributes[name] : undefined))),
+  }));
   return {
     vocab: { brand: brand.vocab, colour: colour.vocab, category: category.vocab },
     brand: brand.index,
@@ -97,6 +111,7 @@ export function attributeColumns(catalogue: readonly (Item | undefined)[], bands
     priceBand: Int32Array.from(price, (p) => priceBandOf(Number.isNaN(p) ? undefined : p, edges)),
     price,
     priceEdges: edges,
+    extra,
   };
 }
 

@@ -220,3 +220,44 @@ export const BUILTIN_FEATURES: readonly FeatureDefinition[] = [
     userColumn((req) => decay(req.now - (req.user?.lastEventTs ?? req.now), half(req))),
   ),
 ];
+
+/** Max or mean, over a catalogue's further attributes, of the user's share on the candidate's value. */
+function catalogueAffinity(reduce: 'max' | 'mean'): Fill {
+  return (req, out, col, stride) => {
+    const extra = req.items.d.attrs.extra;
+    if (!req.user || extra.length === 0) return;
+    const aff = req.scratch.aff.extra;
+    const cands = req.candidates;
+    for (let r = 0; r < cands.length; r++) {
+      const c = cands[r];
+      if (c < 0) continue;
+      let acc = 0;
+      for (let x = 0; x < extra.length; x++) {
+        const v = extra[x].index[c];
+        const share = v >= 0 ? aff[x][v] : 0;
+        acc = reduce === 'max' ? Math.max(acc, share) : acc + share;
+      }
+      out[r * stride + col] = reduce === 'max' ? acc : acc / extra.length;
+    }
+  };
+}
+
+/**
+ * Features over a team catalogue's own attributes (`--items-map ...,attr=COL`): built in, but in the
+ * `catalogue` feature set only (training picks it when the items carry such attributes), so the
+ * default set's vectors do not change.
+ */
+export const CATALOGUE_ATTRIBUTE_FEATURES: readonly FeatureDefinition[] = [
+  builtin(
+    'catalogue_attr_affinity_max',
+    'user_item',
+    "max over the catalogue's own attributes of the user's share of weighted history on the candidate's value",
+    catalogueAffinity('max'),
+  ),
+  builtin(
+    'catalogue_attr_affinity_mean',
+    'user_item',
+    "mean over the catalogue's own attributes of the user's share of weighted history on the candidate's value",
+    catalogueAffinity('mean'),
+  ),
+];

@@ -75,6 +75,10 @@ function userAttributeNeighbours(rt: ItemRuntime, limit: number): number[] {
     if (a.colour[j] >= 0) sc += aff.colour[a.colour[j]];
     if (a.category[j] >= 0) sc += aff.category[a.category[j]];
     if (a.priceBand[j] >= 0) sc += aff.priceBand[a.priceBand[j]];
+    for (let x = 0; x < a.extra.length; x++) {
+      const v = a.extra[x].index[j];
+      if (v >= 0) sc += aff.extra[x][v];
+    }
     if (sc > 0) {
       items[m] = j;
       scores[m++] = sc;

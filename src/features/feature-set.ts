@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { UsageError, WorkbenchError } from '../errors.js';
-import { BUILTIN_FEATURES } from './builtin.js';
+import { BUILTIN_FEATURES, CATALOGUE_ATTRIBUTE_FEATURES } from './builtin.js';
 import type { FeatureContract } from './contract.js';
 import type { FeatureDefinition } from './definition.js';
 import type { UserStateDefinition } from './user-state.js';
@@ -22,6 +22,8 @@ export interface FeatureSet {
 
 /** Name of the set of the 23 built-in features. */
 export const DEFAULT_FEATURE_SET = 'default';
+/** Name of the default set plus the features over a team catalogue's own attributes. */
+export const CATALOGUE_FEATURE_SET = 'catalogue';
 
 const features = new Map<string, FeatureDefinition>();
 const sets = new Map<string, FeatureSet>();
@@ -64,7 +66,8 @@ function checkDefinition(d: FeatureDefinition): void {
 export function registerFeature(def: FeatureDefinition): FeatureDefinition {
   checkDefinition(def);
   const old = features.get(def.name);
-  if (old && BUILTIN_FEATURES.includes(old) && old !== def) throw new UsageError(`feature "${def.name}" is built in; choose another name`);
+  if (old && (BUILTIN_FEATURES.includes(old) || CATALOGUE_ATTRIBUTE_FEATURES.includes(old)) && old !== def)
+    throw new UsageError(`feature "${def.name}" is built in; choose another name`);
   features.set(def.name, def);
   return def;
 }
@@ -131,3 +134,4 @@ export function contractOf(set: FeatureSet): FeatureContract {
 }
 
 registerFeatureSet(DEFAULT_FEATURE_SET, BUILTIN_FEATURES);
+registerFeatureSet(CATALOGUE_FEATURE_SET, [...BUILTIN_FEATURES, ...CATALOGUE_ATTRIBUTE_FEATURES]);

@@ -30,6 +30,7 @@ export { type CooccurrenceReport, DEFAULT_MAX_BASKET_SIZE, DEFAULT_NEIGHBOURS } 
 export { defineFeature, type FeatureDefinition, type FeatureScope, type FeatureSpec } from './definition.js';
 export type { DType, EncodedArray } from './encoding.js';
 export {
+  CATALOGUE_FEATURE_SET,
   contractOf,
   DEFAULT_FEATURE_SET,
   type FeatureSet,

@@ -47,7 +47,7 @@ export interface Scratch {
   /** Days between the user's last interaction with each item and now. */
   uDays: Float64Array;
   /** The user's share of weighted history per attribute value. */
-  aff: { brand: Float64Array; colour: Float64Array; category: Float64Array; priceBand: Float64Array };
+  aff: { brand: Float64Array; colour: Float64Array; category: Float64Array; priceBand: Float64Array; extra: Float64Array[] };
   /** 1 for items already taken (candidate generation). */
   seen: Uint8Array;
 }
@@ -139,6 +139,7 @@ export function createItemRuntime(d: ItemTables): ItemRuntime {
         colour: new Float64Array(a.vocab.colour.length),
         category: new Float64Array(a.vocab.category.length),
         priceBand: new Float64Array(a.priceEdges.length + 1),
+        extra: a.extra.map((x) => new Float64Array(x.vocab.length)),
       },
       seen: new Uint8Array(n),
     },
@@ -252,6 +253,10 @@ export function openRequest(rt: ItemRuntime, user: UserView | undefined, candida
       if (a.colour[hi] >= 0) s.aff.colour[a.colour[hi]] += share;
       if (a.category[hi] >= 0) s.aff.category[a.category[hi]] += share;
       if (a.priceBand[hi] >= 0) s.aff.priceBand[a.priceBand[hi]] += share;
+      for (let x = 0; x < a.extra.length; x++) {
+        const v = a.extra[x].index[hi];
+        if (v >= 0) s.aff.extra[x][v] += share;
+      }
     }
   }
   if (ctx >= 0) for (let k = offsets[ctx]; k < offsets[ctx + 1]; k++) s.ctx[items[k]] = scores[k];
@@ -283,6 +288,10 @@ export function closeRequest(req: FeatureRequest): void {
       if (a.colour[hi] >= 0) s.aff.colour[a.colour[hi]] = 0;
       if (a.category[hi] >= 0) s.aff.category[a.category[hi]] = 0;
       if (a.priceBand[hi] >= 0) s.aff.priceBand[a.priceBand[hi]] = 0;
+      for (let x = 0; x < a.extra.length; x++) {
+        const v = a.extra[x].index[hi];
+        if (v >= 0) s.aff.extra[x][v] = 0;
+      }
     }
   }
   const ctx = req.context;

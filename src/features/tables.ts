@@ -45,6 +45,8 @@ export interface FeatureTables {
     category: EncodedArray;
     price: EncodedArray;
     priceEdges: number[];
+    /** Further catalogue attributes (absent when there are none, and in older tables). */
+    extra?: { name: string; vocab: string[]; index: EncodedArray }[];
   };
   popularity: { count: EncodedArray; recent: EncodedArray; halfLives: number[]; ladder: EncodedArray; firstTs: EncodedArray };
   neighbours: { offsets: EncodedArray; items: EncodedArray; scores: EncodedArray };
@@ -66,6 +68,9 @@ export function encodeTables(d: ItemTables): FeatureTables {
       category: encodeArray(d.attrs.category),
       price: encodeArray(d.attrs.price),
       priceEdges: [...d.attrs.priceEdges],
+      ...(d.attrs.extra.length
+        ? { extra: d.attrs.extra.map((x) => ({ name: x.name, vocab: [...x.vocab], index: encodeArray(x.index) })) }
+        : {}),
     },
     popularity: {
       count: encodeArray(d.pop.count),
@@ -153,6 +158,13 @@ export function decodeTables(value: unknown): ItemTables {
     priceBand: priceBandsOf(price, priceEdges),
     price,
     priceEdges,
+    extra: (Array.isArray(it.extra) ? it.extra : []).map((x, k) => {
+      const vocab = strings(x?.vocab, `items.extra[${k}].vocab`);
+      const index = decodeArray(x?.index, 'int32', n, `items.extra[${k}].index`);
+      checkIndices(index, -1, vocab.length, `items.extra[${k}].index`);
+      if (typeof x?.name !== 'string' || !x.name) throw new DataError('expected an attribute name', where(`items.extra[${k}].name`));
+      return { name: x.name, vocab, index };
+    }),
   };
   checkIndices(attrs.brand, -1, vocab.brand.length, 'items.brand');
   checkIndices(attrs.colour, -1, vocab.colour.length, 'items.colour');

@@ -5,13 +5,16 @@
  * reported evaluation of everything on the test window.
  * The CLI (`workbench train`, `workbench eval`), the pipeline and the notebooks all call this.
  */
+import { assertRelevantEvents, RELEVANT_TYPES } from '../data/relevance.js';
 import type { Dataset } from '../data/schema.js';
+import { type SessionProfile, sessionProfile } from '../data/sessions.js';
 import {
   buildEvalCases,
   type EvalCase,
   type EvalReport,
   evaluateAgainstTruth,
   evaluateRankers,
+  maskHistory,
   type TruthReport,
   temporalProtocol,
   tuneOnValidation,
@@ -19,7 +22,9 @@ import {
 import {
   type BuildFeatureStoreOptions,
   buildFeatureStore,
+  CATALOGUE_FEATURE_SET,
   DEFAULT_FEATURE_SET,
+  DEFAULT_SESSION_GAP_MINUTES,
   type FeatureContract,
   featureSetByName,
   type TableFeatureStore,
@@ -45,13 +50,21 @@ import {
 import type { Ranker } from '../models/ranker.js';
 import { Rng } from '../util/random.js';
 import { settingName } from './baseline-grid.js';
+import { type ProtocolFold, type ProtocolName, type ProtocolPlan, protocolPlan } from './protocol-plan.js';
 import type { StageTiming } from './run-record.js';
-import { eventsBetween, type TrainingWindows, trainingWindows, type WindowOptions } from './windows.js';
+import type { TrainingWindows, WindowOptions } from './windows.js';
 
 /** Knobs of a training run (every one has a default). */
 export interface TrainRunOptions {
   seed?: number;
   windows?: WindowOptions;
+  /** How events are split into history and labels for training, tuning and the test (default temporal). */
+  protocol?: ProtocolName;
+  /**
+   * Take each user's history items out of their ranking and relevant set, in evaluation, tuning
+   * and the ranker's labels (default false; what published leave-one-out / random-split results do).
+   */
+  maskSeen?: boolean;
   /** Feature store knobs (neighbours, half-lives...). */
   features?: Omit<BuildFeatureStoreOptions, 'cutoff' | 'featureSet'>;
   /** The registered feature set the ranker trains on (default "default": the 23 built-ins). */
@@ -142,6 +155,8 @@ export interface TrainedRun {
   truth?: TruthReport;
   /** The store of the test window (features before testStart), for inspection in notebooks. */
   testStore: TableFeatureStore;
+  /** The baskets the session rule made (co-occurrence is learnt from them). */
+  sessions: SessionProfile;
   /** Parameters in effect (defaults filled in), for lineage. */
   params: Record<string, string | number | boolean | number[] | null>;
   timings: StageTiming[];
@@ -194,6 +209,64 @@ function scorerKindsOf(options: TrainRunOptions): ScorerKind[] {
   return options.skipRanker ? [] : scorers;
 }
 
+/**
+ * The feature set a run uses: the one named, else `catalogue` when some item carries attributes of
+ * a team's own catalogue (`Item.attributes`), else `default`.
+ */
+export function featureSetNameFor(dataset: Pick<Dataset, 'items'>, named?: string): string {
+  if (named) return named;
+  const own = dataset.items.some((it) => it.attributes && Object.keys(it.attributes).length > 0);
+  return own ? CATALOGUE_FEATURE_SET : DEFAULT_FEATURE_SET;
+}
+
+/**
+ * What the data says about the protocol: degenerate sessions, a repeat rate so low that masking is
+ * the fair comparison, and baselines that mean nothing on this data.
+ */
+function protocolNotes(x: {
+  sessions: SessionProfile;
+  testCases: readonly EvalCase[];
+  testStore: TableFeatureStore;
+  maskSeen: boolean;
+  baselines: readonly string[];
+}): string[] {
+  const notes: string[] = [];
+  if (x.sessions.warning) notes.push(x.sessions.warning);
+  let relevant = 0;
+  let repeats = 0;
+  for (const c of x.testCases) {
+    const had = new Set((x.testStore.user(c.userId)?.history ?? []).map((h) => h.itemId));
+    for (const id of c.relevant) {
+      relevant++;
+      if (had.has(id)) repeats++;
+    }
+  }
+  const rate = relevant ? repeats / relevant : 0;
+  if (!x.maskSeen && relevant > 0 && rate < 0.1) {
+    notes.push(
+      `only ${(rate * 100).toFixed(1)}% of test purchases are items the user already had: much of a model's lift can be learning not to re-recommend them; run with --mask-seen to compare as published results do`,
+    );
+  }
+  if (x.baselines.includes('repeat') && (x.maskSeen || repeats === 0)) {
+    notes.push(
+      x.maskSeen
+        ? 'the repeat baseline is meaningless with --mask-seen: it ranks the items a user already has, which are masked'
+        : 'the repeat baseline is meaningless on this data: no test purchase re-buys an item the user had',
+    );
+  }
+  return notes;
+}
+
+/** The report's protocol line. */
+function protocolText(plan: ProtocolPlan, maskSeen: boolean): string {
+  const w = plan.windows;
+  const day = (ts: number) => new Date(ts).toISOString().slice(0, 10);
+  const rules = plan.temporal
+    ? `${temporalProtocol({ start: w.testStart, end: w.end })}; features before ${day(w.testStart)}; baselines tuned and the ranker early-stopped on [${day(w.validStart)}, ${day(w.testStart)})`
+    : `${plan.description}; users with history and >=1 held-out ${RELEVANT_TYPES.join('/')}; full-catalogue ranking`;
+  return maskSeen ? `${rules}; each user's history items masked (out of the ranking and the relevant set)` : rules;
+}
+
 /** Runs the whole offline protocol on a dataset. */
 export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOptions = {}): Promise<TrainedRun> {
   const o = { ...DEFAULTS, ...options };
@@ -211,23 +284,25 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
   };
   const backend = await initBackend();
   const events = dataset.events;
-  const windows = trainingWindows(events, options.windows);
-  const featureSet = featureSetByName(options.featureSet ?? DEFAULT_FEATURE_SET);
-  const build = (cutoff: number) => buildFeatureStore(events, dataset.items, { ...options.features, cutoff, featureSet });
+  assertRelevantEvents(events);
+  const plan = protocolPlan(events, { protocol: options.protocol, windows: options.windows, seed: o.seed });
+  const windows = plan.windows;
+  const maskSeen = options.maskSeen ?? false;
+  const featureSet = featureSetByName(featureSetNameFor(dataset, options.featureSet));
+  if (!options.featureSet && featureSet.name !== DEFAULT_FEATURE_SET)
+    log(`feature set "${featureSet.name}": the catalogue has its own attributes`);
+  const build = (fold: ProtocolFold) =>
+    buildFeatureStore(fold.history, dataset.items, { ...options.features, cutoff: fold.cutoff, featureSet });
+  const casesOf = (fold: ProtocolFold): EvalCase[] => {
+    const history = fold.history.filter((e) => e.ts < fold.cutoff);
+    const cases = buildEvalCases(history, fold.labels, { requireTemporalOrder: plan.temporal });
+    return maskSeen ? maskHistory(cases, history) : cases;
+  };
 
-  const [validStore, testStore] = await timed('features', async () => [await build(windows.validStart), await build(windows.testStart)]);
-  const validCases = sampleCases(
-    buildEvalCases(
-      events.filter((e) => e.ts < windows.validStart),
-      eventsBetween(events, windows.validStart, windows.testStart),
-    ),
-    o.maxValidUsers,
-    o.seed,
-  );
-  const testCases = buildEvalCases(
-    events.filter((e) => e.ts < windows.testStart),
-    eventsBetween(events, windows.testStart, windows.end),
-  );
+  const [validStore, testStore] = await timed('features', async () => [await build(plan.valid), await build(plan.test)]);
+  const validCases = sampleCases(casesOf(plan.valid), o.maxValidUsers, o.seed);
+  const testCases = casesOf(plan.test);
+  log(`protocol: ${plan.name}${maskSeen ? ', training items masked' : ''}`);
   log(`validation users: ${validCases.length}, test users: ${testCases.length}, catalogue: ${testStore.itemIds.length}`);
 
   // Baselines: every heuristic kind, its knobs tuned on the validation window.
@@ -272,9 +347,11 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
         warm = undefined;
       }
       let contract: FeatureContract | undefined = warm?.contract;
-      for (const [i, start] of windows.labelStarts.entries()) {
-        const store = await build(start);
-        const built = buildTrainingGroups(store, eventsBetween(events, start, start + windows.labelDays * 86_400_000), {
+      for (const [i, fold] of plan.train.entries()) {
+        const store = await build(fold);
+        const built = buildTrainingGroups(store, fold.labels, {
+          labelsAnyTime: !plan.temporal,
+          maskSeen,
           negativesHard: o.negativesHard,
           negativesRandom: o.negativesRandom,
           negativesOwn: o.negativesOwn,
@@ -351,7 +428,11 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
   const ranker = scorers[0];
 
   let truth: TruthReport | undefined;
-  const report = await timed('evaluate', async () => {
+  const sessions = sessionProfile(
+    plan.test.history.filter((e) => e.ts < plan.test.cutoff),
+    options.features?.sessionGapMinutes ?? DEFAULT_SESSION_GAP_MINUTES,
+  );
+  const evaluated = await timed('evaluate', async () => {
     // `baselines` holds one tuned setting per heuristic kind, in the same order.
     const rankers: Ranker[] = baselines.map((b, i) => {
       const r = heuristicKinds[i].create(testStore, kindParams(heuristicKinds[i], b.params));
@@ -382,7 +463,7 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
         catalogue: testStore.itemIds,
         baselineNames,
         bootstrap: { resamples: o.bootstrapResamples, seed: o.seed },
-        protocol: `${temporalProtocol({ start: windows.testStart, end: windows.end })}; features before ${new Date(windows.testStart).toISOString().slice(0, 10)}; baselines tuned and the ranker early-stopped on [${new Date(windows.validStart).toISOString().slice(0, 10)}, ${new Date(windows.testStart).toISOString().slice(0, 10)})`,
+        protocol: protocolText(plan, maskSeen),
       });
     } finally {
       // Baselines hold no tensors; the LTR wrapper's dispose would free the model we return.
@@ -400,6 +481,8 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
     featureSet: _fs,
     kinds: _k,
     kindParams: _kp,
+    protocol: _p,
+    maskSeen: _m,
     ...knobs
   } = o as TrainRunOptions & typeof DEFAULTS;
   return {
@@ -407,10 +490,11 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
     ranker,
     scorers,
     baselines,
-    report,
+    report: { ...evaluated, notes: protocolNotes({ sessions, testCases, testStore, maskSeen, baselines: evaluated.baselines }) },
+    sessions,
     truth,
     testStore,
-    params: { ...knobs, ...(features as Record<string, number>), featureSet: featureSet.name },
+    params: { ...knobs, ...(features as Record<string, number>), featureSet: featureSet.name, protocol: plan.name, maskSeen },
     timings,
     tfjsBackend: backend.active,
   };
@@ -422,6 +506,6 @@ export async function servingStore(
   windows: TrainingWindows,
   options: Pick<TrainRunOptions, 'features' | 'featureSet'> = {},
 ) {
-  const featureSet = featureSetByName(options.featureSet ?? DEFAULT_FEATURE_SET);
+  const featureSet = featureSetByName(featureSetNameFor(dataset, options.featureSet));
   return buildFeatureStore(dataset.events, dataset.items, { ...options.features, cutoff: windows.end, featureSet });
 }

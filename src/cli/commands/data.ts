@@ -10,7 +10,7 @@ import { type CliIO, type Command, parseCommandArgs, printJson } from '../contex
 import { DATASET_OPTIONS, datasetSpecFrom } from '../dataset-args.js';
 
 const USAGE =
-  'workbench data stats [--source synthetic|online-retail|file] [--path P] [--map user=col,item=col,timestamp=col[,type=col,weight=col,session=col]] [--seed N] [--json]';
+  'workbench data stats [--source synthetic|online-retail|file] [--path P] [--map user=col,item=col,timestamp=col[,type=col,weight=col,session=col]] [--delimiter D] [--items F --items-map item=col[,attr=col]...] [--session-gap 30m|2h|none|user] [--seed N] [--json]';
 
 const fmt = (n: number): string => n.toLocaleString('en-GB');
 
@@ -43,12 +43,26 @@ function printHuman(io: CliIO, report: LoadReport, stats: DatasetStats): void {
   for (const [t, n] of Object.entries(stats.eventsByType)) io.out(`  ${t.padEnd(24)} ${fmt(n)}`);
   io.out(`users         ${fmt(stats.users)}`);
   io.out(`items         ${fmt(stats.items)} in catalogue, ${fmt(stats.itemsWithEvents)} with events`);
-  io.out(`sessions      ${fmt(stats.sessions)}`);
+  io.out(`sessions      ${fmt(stats.sessions)} session ids`);
+  const b = stats.baskets;
+  io.out(
+    `baskets       ${fmt(b.baskets)} under --session-gap ${b.gap}: items per basket median ${b.size.p50}, p90 ${b.size.p90}, max ${b.size.max}, mean ${b.size.mean.toFixed(2)}; ${(b.singleItemShare * 100).toFixed(0)}% single-item`,
+  );
+  if (b.warning) io.out(`warning: ${b.warning}`);
+  if (report.ignoredColumns?.length) io.out(`ignored       ${report.ignoredColumns.join(', ')} (not in --map)`);
+  const c = report.catalogue;
+  if (c) {
+    io.out(
+      `catalogue     ${c.path}: ${fmt(c.rowsKept)} of ${fmt(c.rowsRead)} rows kept; attributes ${c.attributes.join(', ') || '(none)'}`,
+    );
+    for (const [reason, n] of Object.entries(c.rejected)) io.out(`  ${reason.padEnd(24)} ${fmt(n)}`);
+    for (const x of c.examples.slice(0, 4)) io.out(`  line ${x.line} [${x.reason}] ${x.detail}`);
+  }
   io.out(`time range    ${stats.firstEvent ?? '-'} .. ${stats.lastEvent ?? '-'} (${stats.days} days)`);
 }
 
 async function stats(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, DATASET_OPTIONS, true);
+  const { values, positionals } = parseCommandArgs(argv, { ...DATASET_OPTIONS, 'session-gap': { type: 'string' } }, true);
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"; usage: ${USAGE}`);
   const { loadDataset } = await import('../../data/load.js');
   const spec = await datasetSpecFrom(values, io);
@@ -58,7 +72,8 @@ async function stats(argv: string[], io: CliIO): Promise<number> {
   const ds = await loadDataset(spec);
   const seconds = (performance.now() - started) / 1000;
   const { datasetStats } = await import('../../data/stats.js');
-  const figures = datasetStats(ds);
+  const { parseSessionGap } = await import('../../data/sessions.js');
+  const figures = datasetStats(ds, values['session-gap'] === undefined ? undefined : parseSessionGap(values['session-gap']));
   if (values.json) printJson(io, { report: ds.report, stats: figures, seconds: Number(seconds.toFixed(3)) });
   else {
     io.err(`loaded in ${seconds.toFixed(2)} s`);

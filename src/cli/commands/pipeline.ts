@@ -47,7 +47,10 @@ export function runsDir(flag: string | undefined, io: CliIO): string {
   return path.resolve(io.cwd, flag ?? io.env.WORKBENCH_RUNS_DIR ?? 'runs');
 }
 
-type RunValues = Partial<Record<Exclude<keyof typeof RUN_OPTIONS, 'cold'>, string>> & { cold?: boolean };
+type RunValues = Partial<Record<Exclude<keyof typeof RUN_OPTIONS, 'cold' | 'mask-seen'>, string>> & {
+  cold?: boolean;
+  'mask-seen'?: boolean;
+};
 
 async function pipelineOptions(values: RunValues, io: CliIO): Promise<RunPipelineOptions> {
   if (!values.name) throw new UsageError('--name is required (the model to retrain)');

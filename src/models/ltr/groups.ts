@@ -55,6 +55,18 @@ export interface BuildGroupsOptions {
   contract?: FeatureContract;
   /** Also fill `itemIndex` (1-based into store.itemIds, 0 = unknown) for item-embedding scorers. */
   withItemIndex?: boolean;
+  /**
+   * Accept label events before the store's cutoff (default false). For protocols that hold labels
+   * out by user and draw (leave-one-out, random split), not by time: the caller guarantees that
+   * label events are not in the store's history.
+   */
+  labelsAnyTime?: boolean;
+  /**
+   * The protocol masks what each user already has (`--mask-seen`): positives already in the user's
+   * history are dropped (counted), and own items are neither negatives nor candidates to learn
+   * against, since they will never be ranked (default false).
+   */
+  maskSeen?: boolean;
 }
 
 /** What was built and what was left out, and why (nothing is dropped silently). */
@@ -82,6 +94,8 @@ export interface GroupsReport {
   randomNegatives: number;
   /** Negatives from the user's own history (items not bought again). */
   ownNegatives: number;
+  /** With maskSeen: label items dropped because the user already had them. */
+  positivesMasked?: number;
 }
 
 /** Groups, the contract (with the normalisation applied to them) and the report. */
@@ -158,7 +172,7 @@ export function buildTrainingGroups(
   // Per user: strongest intent per item, and when the user first showed any.
   const byUser = new Map<string, { first: number; items: Map<string, number> }>();
   for (const e of labelEvents) {
-    if (e.ts < store.cutoff) {
+    if (e.ts < store.cutoff && !opts.labelsAnyTime) {
       report.eventsBeforeCutoff++;
       continue;
     }
@@ -175,6 +189,15 @@ export function buildTrainingGroups(
     }
     u.first = Math.min(u.first, e.ts);
     u.items.set(e.itemId, Math.max(u.items.get(e.itemId) ?? 0, strength));
+  }
+  if (opts.maskSeen) {
+    report.positivesMasked = 0;
+    for (const [userId, u] of byUser) {
+      for (const h of store.user(userId)?.history ?? []) {
+        if (u.items.delete(h.itemId)) report.positivesMasked++;
+      }
+      if (u.items.size === 0) byUser.delete(userId);
+    }
   }
   report.usersWithLabels = byUser.size;
 
@@ -205,8 +228,11 @@ export function buildTrainingGroups(
     const contextItemId = lastItem !== undefined && rng.chance(contextShare) ? lastItem : undefined;
     const positives = [...label.items.keys()];
     const taken = new Set(positives);
+    // Masked protocols never rank the user's own items: they are neither negatives nor "rest".
+    if (opts.maskSeen && profile) for (const h of profile.history) taken.add(h.itemId);
     // Strata: own items, then candidates, then the rest of the catalogue (disjoint when weighted).
-    const ownPool = negativesOwn > 0 && profile ? profile.history.map((h) => h.itemId).filter((id) => !taken.has(id)) : [];
+    const ownPool =
+      negativesOwn > 0 && profile && !opts.maskSeen ? profile.history.map((h) => h.itemId).filter((id) => !taken.has(id)) : [];
     const own = sample(rng, ownPool, negativesOwn, taken);
     for (const id of weighted ? ownPool : own) taken.add(id);
     const candPool = store.candidates(userId, { contextItemId, limit: opts.candidatesLimit ?? 200 }).filter((id) => !taken.has(id));
