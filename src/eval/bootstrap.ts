@@ -163,3 +163,40 @@ export function pairedBootstrap(a: ArrayLike<number>, b: ArrayLike<number>, opts
   const liftPercent = liftDefined && meanB !== 0 ? interval((meanA / meanB - 1) * 100, lifts, level) : null;
   return { meanA, meanB, diff: interval(meanDiff, diffs, level), liftPercent, pValue: notBetter / resamples, resamples };
 }
+
+/**
+ * Percentile bootstrap interval of a ratio of sums, sum(num) / sum(den), resampling units (e.g.
+ * requests) with their numerator and denominator together: click-through rates and self-normalised
+ * estimates, whose units contribute unequal weights. Resamples whose denominator sums to 0 count as 0.
+ * @throws WorkbenchError when the samples differ in length, are empty, hold non-finite values, or sum(den) is 0.
+ */
+export function bootstrapRatioCI(num: ArrayLike<number>, den: ArrayLike<number>, opts: BootstrapOptions = {}): Interval {
+  const { resamples, seed, level } = resolve(opts);
+  if (num.length !== den.length) {
+    throw new WorkbenchError('invalid_argument', `bootstrapRatioCI: samples differ in length (${num.length} vs ${den.length})`);
+  }
+  assertValues(num, 'bootstrapRatioCI (numerator)');
+  assertValues(den, 'bootstrapRatioCI (denominator)');
+  const n = num.length;
+  let sn = 0;
+  let sd = 0;
+  for (let i = 0; i < n; i++) {
+    sn += num[i];
+    sd += den[i];
+  }
+  if (sd === 0) throw new WorkbenchError('invalid_argument', 'bootstrapRatioCI: the denominator sums to 0');
+  const idx = plan(n, resamples, seed);
+  const ratios = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) {
+    let a = 0;
+    let b = 0;
+    const base = r * n;
+    for (let i = 0; i < n; i++) {
+      const j = idx[base + i];
+      a += num[j];
+      b += den[j];
+    }
+    ratios[r] = b === 0 ? 0 : a / b;
+  }
+  return interval(sn / sd, ratios, level);
+}
