@@ -14,7 +14,7 @@ import type { UserStateDefinition } from './user-state.js';
 
 /** An ordered list of features with a stable id. */
 export interface FeatureSet {
-  /** "fs-" + 12 hex digits of sha256 over (name, version, user state key@version) of each feature. */
+  /** "fs-" + 12 hex digits of sha256 over (name, version, user state key@version[, fitted item state id]) of each feature. */
   readonly id: string;
   readonly name: string;
   readonly features: readonly FeatureDefinition[];
@@ -28,7 +28,11 @@ const sets = new Map<string, FeatureSet>();
 
 /** The stable id of an ordered list of features. */
 export function featureSetId(defs: readonly FeatureDefinition[]): string {
-  const key = defs.map((d) => [d.name, d.version, d.userState ? `${d.userState.key}@${d.userState.version}` : null]);
+  const key = defs.map((d) => {
+    const k: (string | number | null)[] = [d.name, d.version, d.userState ? `${d.userState.key}@${d.userState.version}` : null];
+    if (d.itemState) k.push(d.itemState.id); // only then, so ids of sets without fitted state are unchanged
+    return k;
+  });
   return `fs-${createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 12)}`;
 }
 

@@ -1,7 +1,8 @@
 /**
  * Ranking features: feature definitions (the interface custom features implement), feature sets,
  * per-user state updated by events (offline replay and online alike) behind a UserStateStore, the
- * item tables a model version ships (popularity, co-occurrence, attributes), candidates, and the
+ * item tables a model version ships (popularity, co-occurrence, attributes, fitted item states such
+ * as MF factors), candidates, and the
  * feature contract, joined by one FeatureStore.
  */
 export {
@@ -43,6 +44,15 @@ export {
   registerFeatureSet,
   resolveContract,
 } from './feature-set.js';
+export {
+  FittedItemStates,
+  type FittedStateEntry,
+  type InteractionMatrix,
+  type ItemStateDefinition,
+  type ItemStateUse,
+  interactionMatrix,
+  itemStateUse,
+} from './item-state.js';
 export { DAY_MS, DEFAULT_HALF_LIFE_DAYS, DEFAULT_RECENCY_HALF_LIFE_DAYS, decay, POPULARITY_HALF_LIVES_DAYS } from './popularity.js';
 export type { HistoryEntry, UserProfile } from './profiles.js';
 export type { FeatureRequest, ItemRuntime, ItemTables, Scratch, UserView } from './request.js';
@@ -54,6 +64,7 @@ export {
   type FromTablesOptions,
   featureStoreFromTables,
   featureStoreToTables,
+  fittedItemState,
   TableFeatureStore,
   type TableFeatureStoreParts,
   withNormalisation,
