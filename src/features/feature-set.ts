@@ -10,6 +10,7 @@ import { UsageError, WorkbenchError } from '../errors.js';
 import { BUILTIN_FEATURES } from './builtin.js';
 import type { FeatureContract } from './contract.js';
 import type { FeatureDefinition } from './definition.js';
+import { MF_FEATURE_SET, MF_SCORE } from './mf-feature.js';
 import type { UserStateDefinition } from './user-state.js';
 
 /** An ordered list of features with a stable id. */
@@ -135,3 +136,5 @@ export function contractOf(set: FeatureSet): FeatureContract {
 }
 
 registerFeatureSet(DEFAULT_FEATURE_SET, BUILTIN_FEATURES);
+// Opt-in: the default set (and so the default ranker's vectors) stays the 23 built-ins.
+registerFeatureSet(MF_FEATURE_SET, [...BUILTIN_FEATURES, MF_SCORE]);

@@ -14,6 +14,7 @@ export {
   priceBandOf,
   priceEdges,
 } from './attributes.js';
+export { BPR_DEFAULTS, BPR_FACTORS, type BprFit, type BprModel, type BprParams, bprParams, bprScore, foldInUser, trainBpr } from './bpr.js';
 export { BUILTIN_FEATURES } from './builtin.js';
 export { DEFAULT_CANDIDATES } from './candidates.js';
 export {
@@ -53,6 +54,7 @@ export {
   interactionMatrix,
   itemStateUse,
 } from './item-state.js';
+export { MF_FEATURE_SET, MF_SCORE, MF_SCORE_STATE } from './mf-feature.js';
 export { DAY_MS, DEFAULT_HALF_LIFE_DAYS, DEFAULT_RECENCY_HALF_LIFE_DAYS, decay, POPULARITY_HALF_LIVES_DAYS } from './popularity.js';
 export type { HistoryEntry, UserProfile } from './profiles.js';
 export type { FeatureRequest, ItemRuntime, ItemTables, Scratch, UserView } from './request.js';
