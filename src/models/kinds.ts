@@ -12,7 +12,9 @@
  *   as an `LtrRanker` named after the kind. Built in: `ltr-mlp`.
  * - `heuristic`: a Ranker built from a FeatureStore and JSON-safe params, its params tuned over
  *   `grid` on the validation window. Built in: the baselines (popularity, repeat, cooccurrence,
- *   attributes).
+ *   attributes, item-knn, bpr). A heuristic kind may learn item state from the store's window
+ *   (item-knn's neighbour lists, bpr's factors: features/item-state.ts); `publishRun` builds it
+ *   once on the serving store so the version's tables carry that state.
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
