@@ -142,6 +142,8 @@ export interface EvalReport {
   models: ModelResult[];
   comparisons: ModelComparison[];
   excluded: Exclusions;
+  /** What the reader should know that the table cannot say (e.g. a baseline skipped and why). */
+  notes?: string[];
 }
 
 /** Options of {@link evaluateRankers}. */

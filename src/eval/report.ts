@@ -62,6 +62,10 @@ export function reportToMarkdown(report: EvalReport, opts: MarkdownOptions = {})
     lines.push(`Every model is a baseline (best: ${report.bestBaseline}): no comparisons.`);
   }
   lines.push('');
+  if (report.notes?.length) {
+    lines.push(...report.notes.map((n) => `Note: ${n}.`));
+    lines.push('');
+  }
   lines.push(`Protocol: ${report.protocol}`);
   const x = report.excluded;
   lines.push(

@@ -85,7 +85,10 @@ export async function publishRun(run: TrainedRun, opts: PublishRunOptions): Prom
     };
   } else {
     const tuned = run.baselines.find((b) => b.kind === kind.name);
-    if (!tuned) throw new Error(`the run has no baseline "${kind.name}"`);
+    if (!tuned) {
+      const skipped = run.skipped.find((x) => x.kind === kind.name);
+      throw new Error(`the run has no baseline "${kind.name}"${skipped ? `: it was skipped (${skipped.reason})` : ''}`);
+    }
     rankerParams = tuned.params;
     // A kind that learns item state (item-knn, bpr) fits it on the serving store here, so the
     // version's tables carry it and serving reads it instead of refitting.

@@ -112,6 +112,12 @@ export interface TunedBaseline {
   validNdcg10: number;
 }
 
+/** A heuristic kind the run left out, and why (HeuristicKind.unavailable). */
+export interface SkippedBaseline {
+  kind: string;
+  reason: string;
+}
+
 /** A trained TF.js scorer of one kind, with its contract (with the fitted normalisation). */
 export interface TrainedScorer {
   /** The scorer kind's name (the ranker's name in the report). */
@@ -134,6 +140,8 @@ export interface TrainedRun {
   /** Every trained scorer, in `kinds` order. */
   scorers: TrainedScorer[];
   baselines: TunedBaseline[];
+  /** Heuristic kinds that cannot rank this data (also listed in `report.notes`). */
+  skipped: SkippedBaseline[];
   report: EvalReport;
   /**
    * Every model against the dataset's TRUE affinities (synthetic store only): the same test-window
@@ -199,7 +207,7 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
   const o = { ...DEFAULTS, ...options };
   const log = options.log ?? (() => {});
   const scorerKinds = scorerKindsOf(options); // unknown kinds fail before any work
-  const heuristicKinds = modelKinds('heuristic');
+  let heuristicKinds = modelKinds('heuristic');
   const timings: StageTiming[] = [];
   const timed = async <T>(stage: string, fn: () => Promise<T> | T): Promise<T> => {
     const t0 = performance.now();
@@ -229,6 +237,14 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
     eventsBetween(events, windows.testStart, windows.end),
   );
   log(`validation users: ${validCases.length}, test users: ${testCases.length}, catalogue: ${testStore.itemIds.length}`);
+
+  // A kind that cannot rank this data (attributes without any attribute) is left out, saying why.
+  const skipped: SkippedBaseline[] = heuristicKinds.flatMap((k) => {
+    const reason = k.unavailable?.(validStore);
+    return reason ? [{ kind: k.name, reason }] : [];
+  });
+  for (const s of skipped) log(`baseline ${s.kind} skipped: ${s.reason}`);
+  heuristicKinds = heuristicKinds.filter((k) => !skipped.some((s) => s.kind === k.name));
 
   // Baselines: every heuristic kind, its knobs tuned on the validation window.
   const baselines = await timed('tune-baselines', async () => {
@@ -376,7 +392,7 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
           usersDescription: `every user with history before ${cutoff}`,
         });
       }
-      return await evaluateRankers({
+      const evaluated = await evaluateRankers({
         rankers: all,
         cases: testCases,
         catalogue: testStore.itemIds,
@@ -384,6 +400,7 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
         bootstrap: { resamples: o.bootstrapResamples, seed: o.seed },
         protocol: `${temporalProtocol({ start: windows.testStart, end: windows.end })}; features before ${new Date(windows.testStart).toISOString().slice(0, 10)}; baselines tuned and the ranker early-stopped on [${new Date(windows.validStart).toISOString().slice(0, 10)}, ${new Date(windows.testStart).toISOString().slice(0, 10)})`,
       });
+      return skipped.length > 0 ? { ...evaluated, notes: skipped.map((x) => `baseline ${x.kind} skipped: ${x.reason}`) } : evaluated;
     } finally {
       // Baselines hold no tensors; the LTR wrapper's dispose would free the model we return.
       for (const r of rankers.slice(0, baselineNames.length)) r.dispose();
@@ -407,6 +424,7 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
     ranker,
     scorers,
     baselines,
+    skipped,
     report,
     truth,
     testStore,

@@ -53,6 +53,14 @@ export const ATTRIBUTES: HeuristicKind<AttributeRankerOptions> = {
   defaults: {},
   grid: [{ popularityWeight: 0 }, { popularityWeight: 0.3 }],
   create: (store, params) => new AttributeRanker(store, params),
+  // Without any attribute every affinity is 0 and the ranking is popularity's tie-break.
+  unavailable: (store) =>
+    store.itemIds.some((id) => {
+      const it = store.item(id);
+      return it?.brand !== undefined || it?.colour !== undefined || it?.category !== undefined || it?.price !== undefined;
+    })
+      ? undefined
+      : 'no item has a brand, colour, category or price (it would only re-rank by popularity)',
 };
 
 /** Item-based collaborative filtering: cosine over the users of each item, the neighbourhood size tuned. */
