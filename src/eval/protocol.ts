@@ -142,7 +142,7 @@ export interface EvalReport {
   models: ModelResult[];
   comparisons: ModelComparison[];
   excluded: Exclusions;
-  /** What the data says about the protocol (degenerate sessions, low repeat rate, meaningless baselines). */
+  /** What the reader should know that the table cannot say: degenerate sessions, a low repeat rate, a baseline skipped or meaningless, and why. */
   notes?: string[];
 }
 

@@ -62,6 +62,10 @@ export function reportToMarkdown(report: EvalReport, opts: MarkdownOptions = {})
     lines.push(`Every model is a baseline (best: ${report.bestBaseline}): no comparisons.`);
   }
   lines.push('');
+  if (report.notes?.length) {
+    lines.push(...report.notes.map((n) => `Note: ${n.replace(/\.$/, '')}.`));
+    lines.push('');
+  }
   lines.push(`Protocol: ${report.protocol}`);
   const x = report.excluded;
   lines.push(
@@ -72,6 +76,5 @@ export function reportToMarkdown(report: EvalReport, opts: MarkdownOptions = {})
         ? ` Masked: ${x.relevantMasked} relevant items the user already had; ${x.noRelevantAfterMask ?? 0} cases left with none.`
         : ''),
   );
-  for (const note of report.notes ?? []) lines.push(`Note: ${note}`);
   return lines.join('\n');
 }

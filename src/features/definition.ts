@@ -12,6 +12,7 @@
  * - the context item (`req.context`), and per-request aggregates every feature shares
  *   (`req.scratch`: co-occurrence with the history, the user's own items, attribute affinities).
  */
+import type { ItemStateUse } from './item-state.js';
 import type { FeatureRequest } from './request.js';
 import type { UserStateDefinition } from './user-state.js';
 
@@ -29,6 +30,12 @@ export interface FeatureDefinition {
   readonly version: number;
   /** Per-user state this feature keeps (updated by every event, offline and online). */
   readonly userState?: UserStateDefinition;
+  /**
+   * Item state this feature reads that is LEARNT from the training window (e.g. MF item factors,
+   * item-state.ts): fitted when a store with this feature is built, written into the version's
+   * tables, read with `req.items.fitted.get(use)`.
+   */
+  readonly itemState?: ItemStateUse;
   /**
    * Writes the feature for every candidate: row r's value goes to `out[r * stride + col]`.
    * Unknown candidates have index -1, unknown users `req.user === undefined`; values must be finite.

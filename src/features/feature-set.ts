@@ -10,11 +10,12 @@ import { UsageError, WorkbenchError } from '../errors.js';
 import { BUILTIN_FEATURES, CATALOGUE_ATTRIBUTE_FEATURES } from './builtin.js';
 import type { FeatureContract } from './contract.js';
 import type { FeatureDefinition } from './definition.js';
+import { MF_FEATURE_SET, MF_SCORE } from './mf-feature.js';
 import type { UserStateDefinition } from './user-state.js';
 
 /** An ordered list of features with a stable id. */
 export interface FeatureSet {
-  /** "fs-" + 12 hex digits of sha256 over (name, version, user state key@version) of each feature. */
+  /** "fs-" + 12 hex digits of sha256 over (name, version, user state key@version[, fitted item state id]) of each feature. */
   readonly id: string;
   readonly name: string;
   readonly features: readonly FeatureDefinition[];
@@ -30,7 +31,11 @@ const sets = new Map<string, FeatureSet>();
 
 /** The stable id of an ordered list of features. */
 export function featureSetId(defs: readonly FeatureDefinition[]): string {
-  const key = defs.map((d) => [d.name, d.version, d.userState ? `${d.userState.key}@${d.userState.version}` : null]);
+  const key = defs.map((d) => {
+    const k: (string | number | null)[] = [d.name, d.version, d.userState ? `${d.userState.key}@${d.userState.version}` : null];
+    if (d.itemState) k.push(d.itemState.id); // only then, so ids of sets without fitted state are unchanged
+    return k;
+  });
   return `fs-${createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 12)}`;
 }
 
@@ -135,3 +140,5 @@ export function contractOf(set: FeatureSet): FeatureContract {
 
 registerFeatureSet(DEFAULT_FEATURE_SET, BUILTIN_FEATURES);
 registerFeatureSet(CATALOGUE_FEATURE_SET, [...BUILTIN_FEATURES, ...CATALOGUE_ATTRIBUTE_FEATURES]);
+// Opt-in: the default set (and so the default ranker's vectors) stays the 23 built-ins.
+registerFeatureSet(MF_FEATURE_SET, [...BUILTIN_FEATURES, MF_SCORE]);

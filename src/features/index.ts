@@ -1,7 +1,8 @@
 /**
  * Ranking features: feature definitions (the interface custom features implement), feature sets,
  * per-user state updated by events (offline replay and online alike) behind a UserStateStore, the
- * item tables a model version ships (popularity, co-occurrence, attributes), candidates, and the
+ * item tables a model version ships (popularity, co-occurrence, attributes, fitted item states such
+ * as MF factors), candidates, and the
  * feature contract, joined by one FeatureStore.
  */
 export {
@@ -13,6 +14,7 @@ export {
   priceBandOf,
   priceEdges,
 } from './attributes.js';
+export { BPR_DEFAULTS, BPR_FACTORS, type BprFit, type BprModel, type BprParams, bprParams, bprScore, foldInUser, trainBpr } from './bpr.js';
 export { BUILTIN_FEATURES } from './builtin.js';
 export { DEFAULT_CANDIDATES } from './candidates.js';
 export {
@@ -44,6 +46,16 @@ export {
   registerFeatureSet,
   resolveContract,
 } from './feature-set.js';
+export {
+  FittedItemStates,
+  type FittedStateEntry,
+  type InteractionMatrix,
+  type ItemStateDefinition,
+  type ItemStateUse,
+  interactionMatrix,
+  itemStateUse,
+} from './item-state.js';
+export { MF_FEATURE_SET, MF_SCORE, MF_SCORE_STATE } from './mf-feature.js';
 export { DAY_MS, DEFAULT_HALF_LIFE_DAYS, DEFAULT_RECENCY_HALF_LIFE_DAYS, decay, POPULARITY_HALF_LIVES_DAYS } from './popularity.js';
 export type { HistoryEntry, UserProfile } from './profiles.js';
 export type { FeatureRequest, ItemRuntime, ItemTables, Scratch, UserView } from './request.js';
@@ -55,6 +67,7 @@ export {
   type FromTablesOptions,
   featureStoreFromTables,
   featureStoreToTables,
+  fittedItemState,
   TableFeatureStore,
   type TableFeatureStoreParts,
   withNormalisation,

@@ -8,6 +8,7 @@
  */
 import type { AttributeColumns } from './attributes.js';
 import type { NeighbourTable } from './cooccurrence.js';
+import { FittedItemStates } from './item-state.js';
 import { DAY_MS, decay, type PopularityTable } from './popularity.js';
 import type { StoreParams } from './tables.js';
 import type { HistoryItemState, UserState, UserStateDefinition } from './user-state.js';
@@ -63,6 +64,8 @@ export interface ItemRuntime {
   logPop: Float32Array;
   logRecent: Float32Array;
   logAge: Float32Array;
+  /** States learnt from the training window (item-kNN, MF factors), fitted on first use or read from the tables. */
+  fitted: FittedItemStates;
   s: Scratch;
 }
 
@@ -103,8 +106,8 @@ export interface FeatureRequest {
   state<S>(def: UserStateDefinition<S>): S | undefined;
 }
 
-/** Builds the runtime of item tables (deterministic). */
-export function createItemRuntime(d: ItemTables): ItemRuntime {
+/** Builds the runtime of item tables (deterministic); `fitted` defaults to none (and none fittable). */
+export function createItemRuntime(d: ItemTables, fitted = new FittedItemStates(d.itemIds.length, undefined)): ItemRuntime {
   const n = d.itemIds.length;
   const { count, recent, firstTs } = d.pop;
   const popOrder = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => recent[b] - recent[a] || count[b] - count[a] || a - b);
@@ -121,6 +124,7 @@ export function createItemRuntime(d: ItemTables): ItemRuntime {
     logPop: Float32Array.from(count, (c) => Math.log1p(c)),
     logRecent: Float32Array.from(recent, (c) => Math.log1p(c)),
     logAge: Float32Array.from(firstTs, (t) => (Number.isNaN(t) ? 0 : Math.log1p(Math.max(0, d.cutoff - t) / DAY_MS))),
+    fitted,
     s: {
       coSum: new Float64Array(n),
       coMax: new Float64Array(n),

@@ -21,6 +21,7 @@ import {
   registeredUserStates,
   resolveContract,
 } from './feature-set.js';
+import { checkFittedEntries, FittedItemStates, type InteractionMatrix, type ItemStateUse, interactionMatrix } from './item-state.js';
 import { computePopularity, DEFAULT_HALF_LIFE_DAYS, DEFAULT_RECENCY_HALF_LIFE_DAYS, POPULARITY_HALF_LIVES_DAYS } from './popularity.js';
 import { profileOf, type UserProfile } from './profiles.js';
 import { closeRequest, createItemRuntime, type ItemRuntime, type ItemTables, openRequest, type UserView, userView } from './request.js';
@@ -125,6 +126,8 @@ export class TableFeatureStore implements FeatureStore {
     if (this.definitions.length !== parts.contract.names.length || this.definitions.some((d, i) => d.name !== parts.contract.names[i])) {
       throw new WorkbenchError('contract_mismatch', 'the feature definitions do not match the contract names');
     }
+    // Fitted now (fresh store) or checked present (loaded store), not on some request later.
+    for (const d of this.definitions) if (d.itemState) this.rt.fitted.get(d.itemState);
   }
 
   /** Users with state, sorted (cached while the number of users is unchanged). */
@@ -228,6 +231,25 @@ export class TableFeatureStore implements FeatureStore {
   }
 
   /**
+   * A fitted item state (item-state.ts): cached, read from the tables, or fitted now from the
+   * interactions before the cutoff (fresh stores only; never from the live user state).
+   * @throws WorkbenchError `missing_item_state` on a loaded store whose tables lack it.
+   */
+  itemState<S>(use: ItemStateUse<S>): S {
+    return this.rt.fitted.get(use);
+  }
+
+  /**
+   * The same store with a fitted-state cache of its own that holds only what its features need,
+   * so the tables of one published version carry the states of its own ranker, not of others
+   * built on the same store.
+   */
+  withOwnItemStates(): TableFeatureStore {
+    const keep = this.definitions.flatMap((d) => (d.itemState ? [d.itemState] : []));
+    return new TableFeatureStore({ ...this.parts(), rt: { ...this.rt, fitted: this.rt.fitted.subset(keep) } });
+  }
+
+  /**
    * The same item tables and user state with the features a contract names (e.g. a champion's, to
    * score it on a pipeline run's store). Keeps the contract's normalisation.
    * @throws WorkbenchError "missing_feature" naming a feature this code lacks.
@@ -290,6 +312,13 @@ export async function buildFeatureStore(
   const users = replayUntil(events, opts.cutoff, { definitions: registeredUserStates(), sessionGapMinutes: params.sessionGapMinutes });
   const attrs = attributeColumns(w.catalogue, params.priceBands);
   const t4 = performance.now();
+  let matrix: InteractionMatrix | undefined;
+  const itemIndex = new Map(w.itemIds.map((id, i) => [id, i]));
+  // The replayed point-in-time users, captured here: later `withUsers` copies do not change what is fitted.
+  const fitted = new FittedItemStates(w.itemIds.length, () => {
+    matrix ??= interactionMatrix(users, itemIndex);
+    return matrix;
+  });
   const data: ItemTables = {
     cutoff: opts.cutoff,
     params,
@@ -306,7 +335,7 @@ export async function buildFeatureStore(
   };
   const set = opts.featureSet ?? featureSetByName(DEFAULT_FEATURE_SET);
   return new TableFeatureStore({
-    rt: createItemRuntime(data),
+    rt: createItemRuntime(data, fitted),
     users,
     features: set.features,
     contract: contractOf(set),
@@ -322,9 +351,21 @@ function asTableStore(store: FeatureStore): TableFeatureStore {
   return store;
 }
 
-/** The store's compact, JSON-serialisable item tables (for the model directory). */
+/** The store's compact, JSON-serialisable item tables (for the model directory), with every fitted item state it holds. */
 export function featureStoreToTables(store: FeatureStore): FeatureTables {
-  return encodeTables(asTableStore(store).rt.d);
+  const { rt } = asTableStore(store);
+  const fitted = rt.fitted.entries();
+  // No `fitted` key without fitted states: such tables stay byte-identical to earlier ones.
+  return fitted.length > 0 ? { ...encodeTables(rt.d), fitted } : encodeTables(rt.d);
+}
+
+/**
+ * A fitted item state of a store made by buildFeatureStore or featureStoreFromTables (see
+ * TableFeatureStore.itemState), for rankers written against the FeatureStore interface.
+ * @throws WorkbenchError `unsupported_store` for another FeatureStore; `missing_item_state`.
+ */
+export function fittedItemState<S>(store: FeatureStore, use: ItemStateUse<S>): S {
+  return asTableStore(store).itemState(use);
 }
 
 /** Where a store made from tables reads users and which features it computes. */
@@ -345,8 +386,10 @@ export interface FromTablesOptions {
 export function featureStoreFromTables(tables: FeatureTables, opts: FromTablesOptions = {}): TableFeatureStore {
   const data = decodeTables(tables);
   const contract = opts.contract ?? contractOf(featureSetByName(DEFAULT_FEATURE_SET));
+  // A loaded store reads the states it was published with and cannot fit new ones.
+  const fitted = new FittedItemStates(data.itemIds.length, undefined, checkFittedEntries(tables.fitted));
   return new TableFeatureStore({
-    rt: createItemRuntime(data),
+    rt: createItemRuntime(data, fitted),
     users: opts.users ?? new MemoryUserStateStore({ sessionGapMinutes: data.params.sessionGapMinutes }),
     features: resolveContract(contract),
     contract,

@@ -1,6 +1,7 @@
 /**
  * The feature tables: the item-side state a FeatureStore needs at serving time (catalogue and
- * attributes, popularity, co-occurrence neighbours), as one compact, JSON-serialisable object
+ * attributes, popularity, co-occurrence neighbours, and the item states fitted on the window when
+ * the version uses any: item-state.ts), as one compact, JSON-serialisable object
  * (vocabularies as string arrays, numeric columns as base64 typed arrays). They are written into
  * every published model directory, so a version's item state travels with it; user state does not
  * (it lives in a UserStateStore), so the tables' size does not depend on the number of users.
@@ -12,6 +13,7 @@ import type { AttributeColumns } from './attributes.js';
 import { priceBandsOf } from './attributes.js';
 import type { NeighbourTable } from './cooccurrence.js';
 import { decodeArray, type EncodedArray, encodeArray } from './encoding.js';
+import type { FittedStateEntry } from './item-state.js';
 import { POPULARITY_HALF_LIVES_DAYS, type PopularityTable } from './popularity.js';
 import type { ItemTables } from './request.js';
 
@@ -50,6 +52,8 @@ export interface FeatureTables {
   };
   popularity: { count: EncodedArray; recent: EncodedArray; halfLives: number[]; ladder: EncodedArray; firstTs: EncodedArray };
   neighbours: { offsets: EncodedArray; items: EncodedArray; scores: EncodedArray };
+  /** Item states learnt from the window (item-state.ts), when the version's ranker or features use any. */
+  fitted?: FittedStateEntry[];
 }
 
 /** Encodes item tables. */

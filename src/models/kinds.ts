@@ -12,7 +12,9 @@
  *   as an `LtrRanker` named after the kind. Built in: `ltr-mlp`.
  * - `heuristic`: a Ranker built from a FeatureStore and JSON-safe params, its params tuned over
  *   `grid` on the validation window. Built in: the baselines (popularity, repeat, cooccurrence,
- *   attributes).
+ *   attributes, item-knn, bpr). A heuristic kind may learn item state from the store's window
+ *   (item-knn's neighbour lists, bpr's factors: features/item-state.ts); `publishRun` builds it
+ *   once on the serving store so the version's tables carry that state.
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -94,6 +96,12 @@ export interface HeuristicKind<P extends object = object> extends ModelKindBase<
    * `publishRun` records as the version's `rankerParams`.
    */
   readonly grid: readonly P[];
+  /**
+   * Why this kind cannot rank on `store` (e.g. the data has no item attributes), or undefined when
+   * it can. A run skips such a kind with the reason in its report rather than reporting (and maybe
+   * naming best) a baseline that silently degrades into another one.
+   */
+  unavailable?(store: FeatureStore): string | undefined;
 }
 
 /** A registered model kind. */
@@ -124,6 +132,8 @@ function validate(kind: ModelKind): void {
     if (typeof kind.createModel !== 'function') invalid(name, 'a scorer kind needs createModel(build)');
   } else if (kind.family === 'heuristic') {
     if (typeof kind.create !== 'function') invalid(name, 'a heuristic kind needs create(store, params)');
+    if (kind.unavailable !== undefined && typeof kind.unavailable !== 'function')
+      invalid(name, 'unavailable must be a function (store) => reason | undefined');
     if (!Array.isArray(kind.grid) || kind.grid.length === 0)
       invalid(name, 'a heuristic kind needs a non-empty grid (use [{}] for the defaults)');
   } else {

@@ -3,7 +3,16 @@
  * stopping is, so the comparison is fair. The grids now live with the kinds (each HeuristicKind's
  * `grid`, src/models/baselines/kinds.ts); this view by baseline name is kept for existing callers.
  */
-import { ATTRIBUTES, type BaselineKind, type BaselineParams, COOCCURRENCE, POPULARITY, REPEAT } from '../models/baselines/index.js';
+import {
+  ATTRIBUTES,
+  type BaselineKind,
+  type BaselineParams,
+  BPR,
+  COOCCURRENCE,
+  ITEM_KNN,
+  POPULARITY,
+  REPEAT,
+} from '../models/baselines/index.js';
 
 /** One setting to try. */
 export interface BaselineSetting<K extends BaselineKind = BaselineKind> {
@@ -17,6 +26,8 @@ export const BASELINE_GRID: { readonly [K in BaselineKind]: readonly BaselinePar
   repeat: REPEAT.grid,
   cooccurrence: COOCCURRENCE.grid,
   attributes: ATTRIBUTES.grid,
+  'item-knn': ITEM_KNN.grid,
+  bpr: BPR.grid,
 };
 
 /** Human label of a setting, e.g. "popularity halfLifeDays=7". */

@@ -1,14 +1,14 @@
 /**
  * Publishes a trained run as a model version of one registered kind (src/models/kinds.ts): a TF.js
  * scorer kind's model.json + weights, or a heuristic kind's tuned knobs; the item tables built on
- * every event, warm-up requests, and a manifest with the feature contract (names, versions,
+ * every event (with the item states its ranker or features fitted on them), warm-up requests, and a manifest with the feature contract (names, versions,
  * normalisation), the feature set, offline metrics and lineage. User state does not travel with a
  * version: it lives in the service's UserStateStore (seeded by `workbench train`).
  */
 import type { Dataset } from '../data/schema.js';
 import type { EvalReport } from '../eval/protocol.js';
 import { featureStoreToTables, type TableFeatureStore, withNormalisation } from '../features/index.js';
-import { modelKind } from '../models/kinds.js';
+import { kindParams, modelKind } from '../models/kinds.js';
 import { layersModelFiles } from '../registry/io-handlers.js';
 import { type PublishResult, publishVersion } from '../registry/publish.js';
 import type { RecommendQuery } from '../registry/servable.js';
@@ -62,7 +62,9 @@ export async function publishRun(run: TrainedRun, opts: PublishRunOptions): Prom
   const files: Record<string, Uint8Array | string> = {};
   let contract: object = opts.serving.contract;
   let rankerParams: Record<string, unknown> = {};
-  let serving = opts.serving;
+  // A cache of fitted item states of its own: the version carries its own ranker's, not those of
+  // other versions published from the same store.
+  let serving = opts.serving.withOwnItemStates();
   const kind = modelKind(opts.kind);
   if (kind.family === 'scorer') {
     const trained = run.scorers.find((s) => s.kind === kind.name);
@@ -83,8 +85,14 @@ export async function publishRun(run: TrainedRun, opts: PublishRunOptions): Prom
     };
   } else {
     const tuned = run.baselines.find((b) => b.kind === kind.name);
-    if (!tuned) throw new Error(`the run has no baseline "${kind.name}"`);
+    if (!tuned) {
+      const skipped = run.skipped.find((x) => x.kind === kind.name);
+      throw new Error(`the run has no baseline "${kind.name}"${skipped ? `: it was skipped (${skipped.reason})` : ''}`);
+    }
     rankerParams = tuned.params;
+    // A kind that learns item state (item-knn, bpr) fits it on the serving store here, so the
+    // version's tables carry it and serving reads it instead of refitting.
+    kind.create(serving, kindParams(kind, tuned.params)).dispose();
   }
   files[FEATURES_FILE] = JSON.stringify(featureStoreToTables(serving));
   files['warmup.json'] = JSON.stringify(warmupRequests(serving), null, 2);

@@ -125,6 +125,12 @@ export interface TunedBaseline {
   validNdcg10: number;
 }
 
+/** A heuristic kind the run left out, and why (HeuristicKind.unavailable). */
+export interface SkippedBaseline {
+  kind: string;
+  reason: string;
+}
+
 /** A trained TF.js scorer of one kind, with its contract (with the fitted normalisation). */
 export interface TrainedScorer {
   /** The scorer kind's name (the ranker's name in the report). */
@@ -147,6 +153,8 @@ export interface TrainedRun {
   /** Every trained scorer, in `kinds` order. */
   scorers: TrainedScorer[];
   baselines: TunedBaseline[];
+  /** Heuristic kinds that cannot rank this data (also listed in `report.notes`). */
+  skipped: SkippedBaseline[];
   report: EvalReport;
   /**
    * Every model against the dataset's TRUE affinities (synthetic store only): the same test-window
@@ -257,6 +265,11 @@ function protocolNotes(x: {
   return notes;
 }
 
+/** The report with its notes (none: no `notes` field). */
+function withNotes(report: EvalReport, notes: string[]): EvalReport {
+  return notes.length ? { ...report, notes } : report;
+}
+
 /** The report's protocol line. */
 function protocolText(plan: ProtocolPlan, maskSeen: boolean): string {
   const w = plan.windows;
@@ -272,7 +285,7 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
   const o = { ...DEFAULTS, ...options };
   const log = options.log ?? (() => {});
   const scorerKinds = scorerKindsOf(options); // unknown kinds fail before any work
-  const heuristicKinds = modelKinds('heuristic');
+  let heuristicKinds = modelKinds('heuristic');
   const timings: StageTiming[] = [];
   const timed = async <T>(stage: string, fn: () => Promise<T> | T): Promise<T> => {
     const t0 = performance.now();
@@ -304,6 +317,14 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
   const testCases = casesOf(plan.test);
   log(`protocol: ${plan.name}${maskSeen ? ', training items masked' : ''}`);
   log(`validation users: ${validCases.length}, test users: ${testCases.length}, catalogue: ${testStore.itemIds.length}`);
+
+  // A kind that cannot rank this data (attributes without any attribute) is left out, saying why.
+  const skipped: SkippedBaseline[] = heuristicKinds.flatMap((k) => {
+    const reason = k.unavailable?.(validStore);
+    return reason ? [{ kind: k.name, reason }] : [];
+  });
+  for (const s of skipped) log(`baseline ${s.kind} skipped: ${s.reason}`);
+  heuristicKinds = heuristicKinds.filter((k) => !skipped.some((s) => s.kind === k.name));
 
   // Baselines: every heuristic kind, its knobs tuned on the validation window.
   const baselines = await timed('tune-baselines', async () => {
@@ -490,7 +511,11 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
     ranker,
     scorers,
     baselines,
-    report: { ...evaluated, notes: protocolNotes({ sessions, testCases, testStore, maskSeen, baselines: evaluated.baselines }) },
+    skipped,
+    report: withNotes(evaluated, [
+      ...skipped.map((x) => `baseline ${x.kind} skipped: ${x.reason}`),
+      ...protocolNotes({ sessions, testCases, testStore, maskSeen, baselines: evaluated.baselines }),
+    ]),
     sessions,
     truth,
     testStore,

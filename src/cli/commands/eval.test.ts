@@ -19,14 +19,16 @@ describe('workbench eval', () => {
     );
     expect(code, io.stderr.join('\n')).toBe(0);
     const out = JSON.parse(io.stdout.join('\n'));
-    const names = ['popularity', 'repeat', 'cooccurrence', 'attributes', 'ltr-mlp'];
+    const names = ['popularity', 'repeat', 'cooccurrence', 'attributes', 'item-knn', 'bpr', 'ltr-mlp'];
     expect(out.report.models.map((m: { name: string }) => m.name)).toEqual(names);
     expect(out.truth.models.map((m: { name: string }) => m.name)).toEqual(names);
-    expect(out.truth.comparisons).toHaveLength(4);
+    expect(out.truth.comparisons).toHaveLength(6);
     expect(out.truth.users).toBeGreaterThan(out.report.users);
     const markdown = readFileSync(path.join(dir, 'report.md'), 'utf8');
     expect(markdown).toContain('Against the best baseline on ndcg@10');
     expect(markdown).toMatch(/Against the TRUE affinities \(every user with history before \d{4}-\d\d-\d\d, 600 items/);
     expect(markdown).toMatch(/- ltr-mlp vs attributes: top-20 [+-]0\.\d{3}/);
+    expect(markdown).toMatch(/\| item-knn \(baseline\) \| \d+ \| 0\.\d{3}/);
+    expect(markdown).toMatch(/\| bpr \(baseline\) \| \d+ \| 0\.\d{3}/);
   }, 120_000);
 });

@@ -24,7 +24,7 @@ describe('workbench train --kind', () => {
     const io = recordingIO(tmp);
     expect(await main(['train', '--name', 'x', '--kind', 'ltr-gbdt'], io)).toBe(2);
     expect(io.stderr.join('\n')).toMatch(
-      /--kind "ltr-gbdt" is not a registered model kind \(ltr-mlp, popularity, repeat, cooccurrence, attributes, ltr-wide; WORKBENCH_MODEL_KINDS/,
+      /--kind "ltr-gbdt" is not a registered model kind \(ltr-mlp, popularity, repeat, cooccurrence, attributes, item-knn, bpr, ltr-wide; WORKBENCH_MODEL_KINDS/,
     );
   });
 
@@ -48,7 +48,15 @@ describe('workbench train --kind', () => {
       ['popularity', 2],
     ]);
     // Only the requested scorer kind was trained; the report has it next to every baseline.
-    expect(out.report.models.map((m) => m.name)).toEqual(['popularity', 'repeat', 'cooccurrence', 'attributes', 'ltr-linear']);
+    expect(out.report.models.map((m) => m.name)).toEqual([
+      'popularity',
+      'repeat',
+      'cooccurrence',
+      'attributes',
+      'item-knn',
+      'bpr',
+      'ltr-linear',
+    ]);
     const manifest = await readManifest(path.join(tmp, 'models'), 'shop', 1);
     expect(manifest.kind).toBe('ltr-linear');
     expect(manifest.lineage.tfjsBackend).toEqual(expect.any(String));

@@ -9,19 +9,23 @@ import type { FeatureStore } from '../../features/store.js';
 import { type HeuristicKind, kindParams, modelKinds } from '../kinds.js';
 import type { Ranker } from '../ranker.js';
 import type { AttributeRankerOptions } from './attributes.js';
+import type { BprOptions } from './bpr.js';
 import type { CooccurrenceRankerOptions } from './cooccurrence.js';
+import type { ItemKnnOptions } from './item-knn.js';
 import type { PopularityOptions } from './popularity.js';
 import type { RepeatOptions } from './repeat.js';
 
 export { AttributeRanker, type AttributeRankerOptions } from './attributes.js';
+export { type BprOptions, BprRanker } from './bpr.js';
 export { BaselineRanker, TIE_WEIGHT, UNKNOWN_ITEM_SCORE } from './common.js';
 export { CooccurrenceRanker, type CooccurrenceRankerOptions } from './cooccurrence.js';
-export { ATTRIBUTES, BASELINE_MODEL_KINDS, COOCCURRENCE, POPULARITY, REPEAT } from './kinds.js';
+export { ITEM_KNN_NEIGHBOURS, type ItemKnnOptions, ItemKnnRanker, itemCosineNeighbours, KNN_MAX_NEIGHBOURS } from './item-knn.js';
+export { ATTRIBUTES, BASELINE_MODEL_KINDS, BPR, COOCCURRENCE, ITEM_KNN, POPULARITY, REPEAT } from './kinds.js';
 export { type PopularityOptions, PopularityRanker } from './popularity.js';
 export { type RepeatOptions, RepeatRanker } from './repeat.js';
 
 /** Baseline kinds, as named in manifests and reports: the built-in heuristic kinds (BASELINE_MODEL_KINDS). */
-export const BASELINE_KINDS = ['popularity', 'repeat', 'cooccurrence', 'attributes'] as const;
+export const BASELINE_KINDS = ['popularity', 'repeat', 'cooccurrence', 'attributes', 'item-knn', 'bpr'] as const;
 export type BaselineKind = (typeof BASELINE_KINDS)[number];
 
 /** Knobs per baseline kind. */
@@ -30,6 +34,8 @@ export interface BaselineParams {
   repeat: RepeatOptions;
   cooccurrence: CooccurrenceRankerOptions;
   attributes: AttributeRankerOptions;
+  'item-knn': ItemKnnOptions;
+  bpr: BprOptions;
 }
 
 /** Whether a string names a baseline kind. */

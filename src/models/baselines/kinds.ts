@@ -5,7 +5,9 @@
  */
 import type { HeuristicKind } from '../kinds.js';
 import { AttributeRanker, type AttributeRankerOptions } from './attributes.js';
+import { type BprOptions, BprRanker } from './bpr.js';
 import { CooccurrenceRanker, type CooccurrenceRankerOptions } from './cooccurrence.js';
+import { type ItemKnnOptions, ItemKnnRanker } from './item-knn.js';
 import { type PopularityOptions, PopularityRanker } from './popularity.js';
 import { type RepeatOptions, RepeatRanker } from './repeat.js';
 
@@ -51,7 +53,36 @@ export const ATTRIBUTES: HeuristicKind<AttributeRankerOptions> = {
   defaults: {},
   grid: [{ popularityWeight: 0 }, { popularityWeight: 0.3 }],
   create: (store, params) => new AttributeRanker(store, params),
+  // Without any attribute every affinity is 0 and the ranking is popularity's tie-break.
+  unavailable: (store) =>
+    store.itemIds.some((id) => {
+      const it = store.item(id);
+      return it?.brand !== undefined || it?.colour !== undefined || it?.category !== undefined || it?.price !== undefined;
+    })
+      ? undefined
+      : 'no item has a brand, colour, category or price (it would only re-rank by popularity)',
+};
+
+/** Item-based collaborative filtering: cosine over the users of each item, the neighbourhood size tuned. */
+export const ITEM_KNN: HeuristicKind<ItemKnnOptions> = {
+  family: 'heuristic',
+  name: 'item-knn',
+  description: "items whose users overlap with those of the user's history items (cosine, top-N neighbours)",
+  defaults: {},
+  grid: [{ neighbours: 5 }, { neighbours: 10 }, { neighbours: 25 }, { neighbours: 50 }, { neighbours: 100 }, { neighbours: 200 }],
+  create: (store, params) => new ItemKnnRanker(store, params),
+};
+
+/** Matrix factorisation by BPR: item factors fitted per store, the user folded in from the history. */
+export const BPR: HeuristicKind<BprOptions> = {
+  family: 'heuristic',
+  name: 'bpr',
+  description: 'BPR matrix factorisation (item factors fitted before the cutoff, the user folded in from the history)',
+  defaults: {},
+  // The first setting is the mf_score feature's (features/mf-feature.ts): one fit serves both.
+  grid: [{}, { factors: 64 }, { epochs: 60, regularization: 0.01 }],
+  create: (store, params) => new BprRanker(store, params),
 };
 
 /** Every baseline kind, in report order. */
-export const BASELINE_MODEL_KINDS = [POPULARITY, REPEAT, COOCCURRENCE, ATTRIBUTES] as const;
+export const BASELINE_MODEL_KINDS = [POPULARITY, REPEAT, COOCCURRENCE, ATTRIBUTES, ITEM_KNN, BPR] as const;
