@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,7 +39,10 @@ beforeAll(async () => {
   svc = createService({ source, modelName: 'demo', eventsDir, experiment, pollIntervalMs: 0, exposure: { flushMs: 5 } });
   await svc.start();
 });
-afterAll(() => svc.close());
+afterAll(async () => {
+  await svc.close();
+  rmSync(eventsDir, { recursive: true, force: true });
+});
 
 const post = (url: string, body: unknown, headers?: Record<string, string>) => sendJson(svc.app, url, body, { headers });
 const get = (url: string) => Promise.resolve(svc.app.request(url));
@@ -309,10 +312,11 @@ describe('GET /v1/models', () => {
 describe('POST /v1/events', () => {
   it('answers 202 after the events are on disk, defaulting ts to now', async () => {
     const before = Date.now();
+    const yesterday = before - 86_400_000;
     const res = await post('/v1/events', {
       events: [
         { type: 'click', userId: 'ev-u1', itemId: 'i1', requestId: 'r-1', position: 2, variant: 'control' },
-        { type: 'purchase', userId: 'ev-u1', itemId: 'i1', ts: Date.UTC(2026, 0, 2) },
+        { type: 'purchase', userId: 'ev-u1', itemId: 'i1', ts: yesterday },
       ],
     });
     expect(res.status).toBe(202);
@@ -322,7 +326,48 @@ describe('POST /v1/events', () => {
     const click = mine.find((e) => e.type === 'click')!;
     expect(click).toMatchObject({ itemId: 'i1', requestId: 'r-1', position: 2, variant: 'control' });
     expect(click.ts).toBeGreaterThanOrEqual(before);
-    expect(mine.find((e) => e.type === 'purchase')?.ts).toBe(Date.UTC(2026, 0, 2));
+    expect(mine.find((e) => e.type === 'purchase')?.ts).toBe(yesterday);
+  });
+
+  it('rejects event times outside the window (7 days back, 1 hour ahead), naming the event and its value', async () => {
+    const now = Date.now();
+    const ok = { type: 'click', userId: 'u', itemId: 'i' };
+    for (const [ts, index] of [
+      [now - 8 * 86_400_000, 1],
+      [now + 2 * 3_600_000, 1],
+      [Date.UTC(1971, 0, 1), 1],
+      [Date.UTC(2099, 0, 1), 1],
+    ]) {
+      const body = await expectError(
+        await post('/v1/events', { events: [ok, { ...ok, ts }] }),
+        400,
+        'invalid_request',
+        `events[${index}].ts`,
+      );
+      expect(body.error.message).toContain(String(ts));
+    }
+    // The window is configurable (serve: --event-max-age / --event-max-future).
+    const wide = createService({
+      source,
+      modelName: 'demo',
+      pollIntervalMs: 0,
+      events: { append: () => Promise.resolve() },
+      eventTimeWindow: { maxAgeMs: 400 * 86_400_000, maxFutureMs: 0 },
+    });
+    expect((await sendJson(wide.app, '/v1/events', { events: [{ ...ok, ts: now - 300 * 86_400_000 }] })).status).toBe(202);
+    await wide.close();
+  });
+
+  it.each([
+    ['userId', { userId: '\ud800' }],
+    ['itemId', { itemId: 'a\udfffb' }],
+    ['variant', { variant: '\udbff' }],
+  ])('rejects a lone UTF-16 surrogate in %s (the log reader could not read the line)', async (field, bad) => {
+    // JSON.stringify escapes a lone surrogate: the body carries the text `"\ud800"`, as a hostile client's would.
+    const res = await post('/v1/events', { events: [{ type: 'click', userId: 'u', itemId: 'i', ...bad }] });
+    await expectError(res, 400, 'invalid_request', `events[0].${field}`);
+    // A surrogate pair (an emoji) is fine.
+    expect((await post('/v1/events', { events: [{ type: 'click', userId: '\ud83d\ude00', itemId: 'i' }] })).status).toBe(202);
   });
 
   it.each(
@@ -345,13 +390,15 @@ describe('POST /v1/events', () => {
       source,
       modelName: 'demo',
       pollIntervalMs: 0,
-      events: { append: () => Promise.reject(new Error('disk full')) },
+      events: { append: () => Promise.reject(new Error('ENOSPC: no space left, open /srv/secret/events/date=2026-01-01/part.jsonl')) },
     });
-    await expectError(
+    const failed = await expectError(
       await sendJson(failing.app, '/v1/events', { events: [{ type: 'click', userId: 'u', itemId: 'i' }] }),
       503,
       'event_log_unavailable',
     );
+    // Server paths stay in the log.
+    expect(failed.error.message).not.toMatch(/\/srv|ENOSPC/);
     const slow = createService({
       source,
       modelName: 'demo',

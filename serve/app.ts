@@ -12,6 +12,7 @@ import { timeout } from 'hono/timeout';
 import type { Experiment } from '../src/experiments/assignment.js';
 import { DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { ApiError, toErrorResponse } from './errors.js';
+import { DEFAULT_EVENT_TIME_WINDOW, type EventTimeWindow } from './event-time.js';
 import type { EventSink, ExposureBuffer } from './exposure.js';
 import { type Logger, silentLogger } from './logger.js';
 import { ServiceMetrics } from './metrics.js';
@@ -60,6 +61,8 @@ export interface AppDeps {
   maxBodyBytes?: number;
   /** Per-request time limit in ms (default 10 s). */
   requestTimeoutMs?: number;
+  /** Accepted event times around now on POST /v1/events (default 7 days back, 1 hour ahead). */
+  eventTimeWindow?: EventTimeWindow;
   /** Produces the /metrics text (the cluster aggregates workers); default: this process's registry. */
   metricsText?: () => Promise<string>;
   /** Shared with the server: in-flight count and draining flag. */
@@ -87,6 +90,7 @@ export function createApp(deps: AppDeps): App {
     setAlias: deps.setAlias,
     onReloadRequested: deps.onReloadRequested,
     maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    eventTimeWindow: deps.eventTimeWindow ?? DEFAULT_EVENT_TIME_WINDOW,
     metricsText: deps.metricsText ?? (() => metrics.text()),
     state: deps.state ?? { inFlight: 0, draining: false },
   };
@@ -164,6 +168,10 @@ export function createApp(deps: AppDeps): App {
         path: clip(c.req.path),
         status,
         error: log.error,
+        // Causes carry server detail (paths, errno) that responses must not show.
+        ...(err instanceof Error && err.cause !== undefined
+          ? { cause: err.cause instanceof Error ? err.cause.message : String(err.cause) }
+          : {}),
         stack: err instanceof Error ? err.stack : undefined,
       });
     } else if (c.get('log')) c.get('log').errorCode = body.error.code;

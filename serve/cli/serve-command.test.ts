@@ -54,6 +54,18 @@ describe('workbench serve configuration', () => {
     expect((await serveConfig([], io({ ...env, WORKBENCH_LOG_EXPOSURES: '0' }))).logExposures).toBe(false);
   });
 
+  it('bounds event times to 7 days back and 1 hour ahead unless told otherwise', async () => {
+    const env = { WORKBENCH_MODEL_NAME: 'demo' };
+    expect((await serveConfig([], io(env))).eventTimeWindow).toEqual({ maxAgeMs: 7 * 86_400_000, maxFutureMs: 3_600_000 });
+    const fromEnv = await serveConfig([], io({ ...env, WORKBENCH_EVENT_MAX_AGE: '30d', WORKBENCH_EVENT_MAX_FUTURE: '0' }));
+    expect(fromEnv.eventTimeWindow).toEqual({ maxAgeMs: 30 * 86_400_000, maxFutureMs: 0 });
+    const fromFlags = await serveConfig(
+      ['--event-max-age', '12h', '--event-max-future', '5m'],
+      io({ ...env, WORKBENCH_EVENT_MAX_AGE: '30d' }),
+    );
+    expect(fromFlags.eventTimeWindow).toEqual({ maxAgeMs: 12 * 3_600_000, maxFutureMs: 5 * 60_000 });
+  });
+
   it('picks the only model in the directory, and refuses to guess among several', async () => {
     const { dir, cleanup } = await tempModelsDir();
     cleanups.push(cleanup);
@@ -69,6 +81,7 @@ describe('workbench serve configuration', () => {
     [['--port', 'http'], /--port/],
     [['--workers', '0'], /--workers/],
     [['--poll-ms', '-5'], /--poll-ms/],
+    [['--event-max-age', 'week'], /--event-max-age must be a duration/],
     [['--bogus'], /bogus/],
   ])('exits 2 for %j, naming the flag', async (argv, message) => {
     const out = io({ WORKBENCH_MODEL_NAME: 'demo' });

@@ -11,6 +11,8 @@
  *   --workers N       WORKBENCH_WORKERS         one per core
  *   --poll-ms MS      WORKBENCH_POLL_MS         2000 (0: no polling; POST /admin/reload still works)
  *   --no-exposures    WORKBENCH_LOG_EXPOSURES=0 (impressions are logged by default)
+ *   --event-max-age D WORKBENCH_EVENT_MAX_AGE   7d (POST /v1/events refuses older `ts`)
+ *   --event-max-future D WORKBENCH_EVENT_MAX_FUTURE 1h (and `ts` further ahead than this)
  *   WORKBENCH_ADMIN_TOKEN (enables /admin/*), WORKBENCH_CORS_ORIGINS (comma list or *),
  *   WORKBENCH_REQUEST_TIMEOUT_MS (10000), WORKBENCH_MAX_BODY_BYTES (1 MiB), WORKBENCH_LOG_LEVEL (info).
  * Logs are JSON lines on stdout (one per request). The command lives in serve/ (src/ never depends
@@ -29,7 +31,9 @@ import {
   stateDir,
 } from '../../src/cli/context.js';
 import { UsageError } from '../../src/errors.js';
+import { parseDuration } from '../../src/pipeline/schedule.js';
 import { listModels } from '../../src/registry/load.js';
+import { DEFAULT_EVENT_TIME_WINDOW, type EventTimeWindow } from '../event-time.js';
 
 const OPTIONS = {
   ...MODELS_OPTION,
@@ -42,6 +46,8 @@ const OPTIONS = {
   workers: { type: 'string' },
   'poll-ms': { type: 'string' },
   'no-exposures': { type: 'boolean', default: false },
+  'event-max-age': { type: 'string' },
+  'event-max-future': { type: 'string' },
 } as const;
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -65,7 +71,20 @@ export interface ServeConfig {
   corsOrigins: string[];
   requestTimeoutMs: number;
   maxBodyBytes: number;
+  /** Accepted event times around now on POST /v1/events. */
+  eventTimeWindow: EventTimeWindow;
   logLevel: (typeof LOG_LEVELS)[number];
+}
+
+/** A duration flag ("7d", "90m"; "0" is zero), or undefined when not given. */
+function duration(value: string | undefined, what: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value.trim() === '0') return 0;
+  try {
+    return parseDuration(value.trim());
+  } catch {
+    throw new UsageError(`${what} must be a duration such as 7d, 12h or 90m (got "${value}")`);
+  }
 }
 
 function integer(value: string | undefined, what: string, min: number, max: number): number | undefined {
@@ -119,6 +138,18 @@ export async function serveConfig(argv: string[], io: CliIO): Promise<ServeConfi
       .filter(Boolean),
     requestTimeoutMs: integer(env.WORKBENCH_REQUEST_TIMEOUT_MS, 'WORKBENCH_REQUEST_TIMEOUT_MS', 100, 600_000) ?? 10_000,
     maxBodyBytes: integer(env.WORKBENCH_MAX_BODY_BYTES, 'WORKBENCH_MAX_BODY_BYTES', 1024, 64 * 1024 * 1024) ?? 1024 * 1024,
+    eventTimeWindow: {
+      maxAgeMs:
+        duration(
+          values['event-max-age'] ?? env.WORKBENCH_EVENT_MAX_AGE,
+          values['event-max-age'] !== undefined ? '--event-max-age' : 'WORKBENCH_EVENT_MAX_AGE',
+        ) ?? DEFAULT_EVENT_TIME_WINDOW.maxAgeMs,
+      maxFutureMs:
+        duration(
+          values['event-max-future'] ?? env.WORKBENCH_EVENT_MAX_FUTURE,
+          values['event-max-future'] !== undefined ? '--event-max-future' : 'WORKBENCH_EVENT_MAX_FUTURE',
+        ) ?? DEFAULT_EVENT_TIME_WINDOW.maxFutureMs,
+    },
     logLevel,
   };
 }
@@ -127,7 +158,7 @@ export async function serveConfig(argv: string[], io: CliIO): Promise<ServeConfi
 export const serveCommand: Command = {
   summary: 'Serve recommendations over HTTP: hot-reloaded models, A/B variants, event log, metrics',
   usage:
-    'workbench serve [--models DIR] [--name NAME] [--port 8080] [--host 127.0.0.1] [--events DIR] [--state DIR] [--experiment FILE] [--workers N] [--poll-ms MS] [--no-exposures]',
+    'workbench serve [--models DIR] [--name NAME] [--port 8080] [--host 127.0.0.1] [--events DIR] [--state DIR] [--experiment FILE] [--workers N] [--poll-ms MS] [--no-exposures] [--event-max-age 7d] [--event-max-future 1h]',
   async run(argv, io) {
     const cfg = await serveConfig(argv, io);
     const cluster = (await import('node:cluster')).default;
@@ -165,6 +196,7 @@ export const serveCommand: Command = {
           corsOrigins: cfg.corsOrigins,
           requestTimeoutMs: cfg.requestTimeoutMs,
           maxBodyBytes: cfg.maxBodyBytes,
+          eventTimeWindow: cfg.eventTimeWindow,
           defaultMetrics: true,
           logger,
         };

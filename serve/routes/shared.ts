@@ -6,6 +6,7 @@
 import type { OpenAPIHono, RouteConfig, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { ApiError } from '../errors.js';
+import type { EventTimeWindow } from '../event-time.js';
 import type { EventSink, ExposureBuffer } from '../exposure.js';
 import type { LogFields, Logger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
@@ -41,6 +42,7 @@ export interface Resolved {
   setAlias?: SetAlias;
   onReloadRequested?: () => void;
   maxBodyBytes: number;
+  eventTimeWindow: EventTimeWindow;
   metricsText: () => Promise<string>;
   state: ServiceState;
 }
