@@ -111,7 +111,7 @@ export function toErrorResponse(err: unknown): { status: ContentfulStatusCode; b
     return { status, body: { error: { code, message: err.message || `HTTP ${status}` } } };
   }
   if (err instanceof WorkbenchError) {
-    const status = STATUS_BY_CODE[err.code] ?? 500;
+    const status = (Object.hasOwn(STATUS_BY_CODE, err.code) ? STATUS_BY_CODE[err.code] : undefined) ?? 500;
     const field = err instanceof DataError ? err.field : undefined;
     return { status, body: { error: { code: err.code, message: err.message, field } } };
   }
