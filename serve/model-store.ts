@@ -12,10 +12,10 @@
  */
 import { NotFoundError, WorkbenchError } from '../src/errors.js';
 import type { ServableModel } from '../src/registry/servable.js';
+import { warmUp } from '../src/registry/warmup.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';
 import type { ModelDescription, ModelSource } from './model-source.js';
-import { warmUp } from './warmup.js';
 
 /** The alias recommendations use unless an experiment says otherwise. */
 export const CHAMPION = 'champion';
