@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assignVariant, type Experiment } from '../src/experiments/assignment.js';
+import { redactPaths } from './errors.js';
 import { createService, type Service } from './service.js';
 import { type ErrorJson, readEventLog, sendJson } from './testing/helpers.js';
 import { MemorySource } from './testing/memory-source.js';
@@ -509,5 +510,42 @@ describe('operations routes', () => {
     const noCors = await svc.app.request('/v1/recommendations', { method: 'OPTIONS', headers: { origin: 'https://shop.example' } });
     expect(noCors.headers.get('access-control-allow-origin')).toBeNull();
     await withCors.close();
+  });
+});
+
+describe('server paths', () => {
+  it('never appear in unauthenticated responses: FAILED reasons, lastError and 503s keep the last two segments', async () => {
+    const src = new MemorySource();
+    src.publish('paths');
+    src.publishWith(
+      'paths',
+      () => {
+        throw new Error('unreachable');
+      },
+      'weights.bin: sha256 mismatch (read /srv/secret/models/paths/2/weights.bin)',
+    );
+    const svc2 = createService({ source: src, modelName: 'paths', pollIntervalMs: 0 });
+    await svc2.start();
+    const status = await (await svc2.app.request('/v1/models/paths')).text();
+    expect(status).toContain('sha256 mismatch (read .../2/weights.bin)');
+    expect(status).not.toContain('/srv/secret');
+    await svc2.close();
+
+    const empty = new MemorySource();
+    empty.describeError = 'model "paths" has no published versions in /srv/secret/models';
+    const svc3 = createService({ source: empty, modelName: 'paths', pollIntervalMs: 0 });
+    await svc3.start();
+    const unavailable = await sendJson(svc3.app, '/v1/models/paths:predict', { instances: [{ userId: 'u1', itemId: 'i1' }] });
+    expect(unavailable.status).toBe(503);
+    const texts = [await unavailable.text(), await (await svc3.app.request('/v1/models/paths')).text()];
+    for (const text of texts) expect(text).not.toContain('/srv/secret');
+    expect(texts[0]).toContain('.../secret/models');
+    await svc3.close();
+  });
+
+  it('redactPaths keeps URLs, relative paths and route names', () => {
+    expect(redactPaths('open /a/b/c.json failed; see GET /openapi.json or http://x.test/a/b, models/m/1/w.bin')).toBe(
+      'open .../b/c.json failed; see GET /openapi.json or http://x.test/a/b, models/m/1/w.bin',
+    );
   });
 });
