@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assignVariant, type Experiment } from '../src/experiments/assignment.js';
 import { redactPaths } from './errors.js';
 import { createService, type Service } from './service.js';
-import { type ErrorJson, readEventLog, sendJson } from './testing/helpers.js';
+import { type ErrorJson, type Requester, readEventLog, sendJson } from './testing/helpers.js';
 import { MemorySource } from './testing/memory-source.js';
 
 const experiment: Experiment = {
@@ -47,6 +48,17 @@ afterAll(async () => {
 
 const post = (url: string, body: unknown, headers?: Record<string, string>) => sendJson(svc.app, url, body, { headers });
 const get = (url: string) => Promise.resolve(svc.app.request(url));
+
+/** POSTs a streamed body (no Content-Length, as a chunked upload) to /v1/recommendations. */
+const postStream = (app: Requester, stream: ReadableStream<Uint8Array>) =>
+  Promise.resolve(
+    app.request('/v1/recommendations', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit),
+  );
 
 /** Test cases with a short label (bodies can be huge). */
 function labelled(cases: [unknown, string, string?][]): { body: unknown; field: string; label: string }[] {
@@ -150,14 +162,71 @@ describe('POST /v1/recommendations', () => {
         else controller.close();
       },
     });
-    const res = await svc.app.request('/v1/recommendations', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: stream,
-      duplex: 'half',
-    } as RequestInit);
+    const res = await postStream(svc.app, stream);
     await expectError(res, 413, 'body_too_large');
     expect(sent).toBeLessThan(40);
+  });
+
+  it('decodes gzip, deflate and br bodies; refuses unknown encodings (415) and bombs (413)', async () => {
+    const body = JSON.stringify({ userId: 'u1', k: 3 });
+    const raw = (encoding: string, bytes: Uint8Array) =>
+      svc.app.request('/v1/recommendations', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+        body: bytes,
+      });
+    for (const [encoding, bytes] of [
+      ['gzip', gzipSync(body)],
+      ['deflate', deflateSync(body)],
+      ['deflate', deflateRawSync(body)],
+      ['br', brotliCompressSync(body)],
+      ['identity', Buffer.from(body)],
+      ['gzip, br', brotliCompressSync(gzipSync(body))],
+    ] as const) {
+      const res = await raw(encoding, bytes);
+      expect({ encoding, status: res.status }).toEqual({ encoding, status: 200 });
+      expect(((await res.json()) as RecJson).items).toHaveLength(3);
+    }
+    const unknown = await expectError(await raw('compress', Buffer.from(body)), 415, 'unsupported_media_type');
+    expect(unknown.error.message).toContain('"compress"');
+    await expectError(await raw('gzip, zstd', gzipSync(body)), 415, 'unsupported_media_type');
+    // 10 MB of spaces in 10 KB of gzip: the decoded size is bounded too.
+    const bomb = gzipSync(Buffer.concat([Buffer.from(body.slice(0, -1)), Buffer.alloc(10 * 1024 * 1024, ' '), Buffer.from('}')]));
+    expect(bomb.byteLength).toBeLessThan(64 * 1024);
+    await expectError(await raw('gzip', bomb), 413, 'body_too_large');
+    await expectError(await raw('gzip', Buffer.from(body)), 400, 'invalid_json');
+  });
+
+  it('refuses a body sent in thousands of tiny chunks (413), reading no further', async () => {
+    let sent = 0;
+    const text = new TextEncoder().encode(JSON.stringify({ userId: 'u', candidates: Array.from({ length: 900 }, (_, i) => `item-${i}`) }));
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent < text.byteLength) controller.enqueue(text.subarray(sent, ++sent));
+        else controller.close();
+      },
+    });
+    const res = await postStream(svc.app, stream);
+    await expectError(res, 413, 'body_too_fragmented');
+    expect(sent).toBeLessThan(text.byteLength);
+  });
+
+  it('stops reading a body that is still arriving at the request timeout', async () => {
+    const quick = createService({ source, modelName: 'demo', pollIntervalMs: 0, requestTimeoutMs: 50 });
+    let cancelled: () => void = () => {};
+    const wasCancelled = new Promise<void>((resolve) => {
+      cancelled = resolve;
+    });
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"userId":'));
+      },
+      cancel: () => cancelled(),
+    });
+    const res = await postStream(quick.app, stream);
+    expect([408, 504]).toContain(res.status);
+    await wasCancelled; // before, the handler kept waiting on the stream after the 504
+    await quick.close();
   });
 });
 

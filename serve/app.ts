@@ -10,7 +10,7 @@ import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { timeout } from 'hono/timeout';
 import type { Experiment } from '../src/experiments/assignment.js';
-import { DEFAULT_MAX_BODY_BYTES } from './body.js';
+import { ClientClosedError, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_BODY_CHUNKS } from './body.js';
 import { ApiError, toErrorResponse } from './errors.js';
 import { DEFAULT_EVENT_TIME_WINDOW, type EventTimeWindow } from './event-time.js';
 import type { EventSink, ExposureBuffer } from './exposure.js';
@@ -59,6 +59,8 @@ export interface AppDeps {
   corsOrigins?: readonly string[];
   /** Request body limit in bytes (default 1 MiB). */
   maxBodyBytes?: number;
+  /** Most chunks a request body may arrive in (default 4096). */
+  maxBodyChunks?: number;
   /** Per-request time limit in ms (default 10 s). */
   requestTimeoutMs?: number;
   /** Accepted event times around now on POST /v1/events (default 7 days back, 1 hour ahead). */
@@ -89,7 +91,11 @@ export function createApp(deps: AppDeps): App {
     adminToken: deps.adminToken || undefined,
     setAlias: deps.setAlias,
     onReloadRequested: deps.onReloadRequested,
-    maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    body: {
+      maxBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      maxChunks: deps.maxBodyChunks ?? DEFAULT_MAX_BODY_CHUNKS,
+      readTimeoutMs: deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    },
     eventTimeWindow: deps.eventTimeWindow ?? DEFAULT_EVENT_TIME_WINDOW,
     metricsText: deps.metricsText ?? (() => metrics.text()),
     state: deps.state ?? { inFlight: 0, draining: false },
@@ -159,6 +165,13 @@ export function createApp(deps: AppDeps): App {
     return c.json(body, status);
   });
   app.onError((err, c) => {
+    if (err instanceof ClientClosedError) {
+      // Nobody waits for this answer: not a server error. 499 (as nginx logs it) in logs and metrics.
+      metrics.clientDisconnects.inc({ route: c.req.routePath === '/*' ? 'unmatched' : routeLabel(c.req.routePath) });
+      const log = c.get('log');
+      if (log) log.errorCode = 'client_closed_request';
+      return new Response(null, { status: 499 });
+    }
     const { status, body, headers } = toErrorResponse(err);
     if (status >= 500) {
       const log = c.get('log') ?? {};

@@ -41,6 +41,11 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** How often Node checks request and header timeouts: a tenth of the headers timeout, 10 ms .. 1 s. */
+export function connectionsCheckingInterval(headersTimeoutMs: number): number {
+  return Math.max(10, Math.min(1000, Math.floor(headersTimeoutMs / 10)));
+}
+
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(err);
@@ -57,11 +62,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const logger = options.logger ?? silentLogger;
   const service = createService(options);
   const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
-  const server = createAdaptorServer({ fetch: service.app.fetch }) as Server;
-  // Whole request (headers + body) must arrive within the request time limit.
-  server.requestTimeout = requestTimeoutMs;
-  server.headersTimeout = Math.min(options.headersTimeoutMs ?? 10_000, requestTimeoutMs);
-  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 5000;
+  const headersTimeout = Math.min(options.headersTimeoutMs ?? 10_000, requestTimeoutMs);
+  const server = createAdaptorServer({
+    fetch: service.app.fetch,
+    serverOptions: {
+      // Whole request (headers + body) must arrive within the request time limit.
+      requestTimeout: requestTimeoutMs,
+      headersTimeout,
+      keepAliveTimeout: options.keepAliveTimeoutMs ?? 5000,
+      // Node checks both timeouts only this often (default 30 s: slow headers were cut at 34-39 s, not 10 s).
+      connectionsCheckingInterval: connectionsCheckingInterval(headersTimeout),
+    },
+  }) as Server;
   const host = options.host ?? '127.0.0.1';
   let address: AddressInfo;
   try {

@@ -36,6 +36,8 @@ export interface ServiceOptions {
   setAlias?: SetAlias;
   corsOrigins?: readonly string[];
   maxBodyBytes?: number;
+  /** Most chunks a request body may arrive in (default 4096). */
+  maxBodyChunks?: number;
   requestTimeoutMs?: number;
   /** Accepted event times around now (default 7 days back, 1 hour ahead). */
   eventTimeWindow?: EventTimeWindow;
@@ -104,6 +106,7 @@ export function createService(options: ServiceOptions): Service {
     onReloadRequested: options.onReloadRequested,
     corsOrigins: options.corsOrigins,
     maxBodyBytes: options.maxBodyBytes,
+    maxBodyChunks: options.maxBodyChunks,
     requestTimeoutMs: options.requestTimeoutMs,
     eventTimeWindow: options.eventTimeWindow,
     metricsText: options.metricsText,

@@ -56,7 +56,7 @@ export function mountAdminRoutes(app: App, d: Resolved): void {
     async (c) => {
       const name = parseOr400(modelNameSchema, c.req.param('name'), 'path', 'name');
       const alias = parseOr400(aliasParamSchema, c.req.param('alias'), 'path', 'alias');
-      const { version } = await readBody(c, setAliasRequestSchema, d.maxBodyBytes);
+      const { version } = await readBody(c, setAliasRequestSchema, d.body);
       if (!d.setAlias) throw new ApiError(501, 'not_implemented', 'this service has no registry writer configured for aliases');
       try {
         await d.setAlias(name, alias, version);

@@ -54,7 +54,7 @@ export function mountEventRoutes(app: App, d: Resolved): void {
   mount(app, eventsRoute, async (c) => {
     const sink = d.events;
     if (!sink) throw new ApiError(503, 'events_disabled', 'this service has no event log configured (--events DIR)');
-    const body = await readBody(c, eventsRequestSchema, d.maxBodyBytes);
+    const body = await readBody(c, eventsRequestSchema, d.body);
     const now = Date.now();
     checkEventTimes(body.events, now, d.eventTimeWindow);
     const events = body.events.map((e) => toInteraction(e, now));

@@ -5,6 +5,7 @@
  */
 import type { OpenAPIHono, RouteConfig, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import type { BodyLimits } from '../body.js';
 import { ApiError } from '../errors.js';
 import type { EventTimeWindow } from '../event-time.js';
 import type { EventSink, ExposureBuffer } from '../exposure.js';
@@ -41,7 +42,8 @@ export interface Resolved {
   adminToken?: string;
   setAlias?: SetAlias;
   onReloadRequested?: () => void;
-  maxBodyBytes: number;
+  /** Body limits: bytes, chunks, read time. */
+  body: BodyLimits;
   eventTimeWindow: EventTimeWindow;
   metricsText: () => Promise<string>;
   state: ServiceState;
