@@ -97,10 +97,11 @@ export function createApp(deps: AppDeps): App {
       readTimeoutMs: deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     },
     eventTimeWindow: deps.eventTimeWindow ?? DEFAULT_EVENT_TIME_WINDOW,
+    requestTimeoutMs: deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     metricsText: deps.metricsText ?? (() => metrics.text()),
     state: deps.state ?? { inFlight: 0, draining: false },
   };
-  const timeoutMs = deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const timeoutMs = d.requestTimeoutMs;
   const app: App = new OpenAPIHono<AppEnv>();
 
   app.use('*', async (c, next) => {

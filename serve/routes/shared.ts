@@ -44,6 +44,8 @@ export interface Resolved {
   onReloadRequested?: () => void;
   /** Body limits: bytes, chunks, read time. */
   body: BodyLimits;
+  /** Per-request time limit (ms). */
+  requestTimeoutMs: number;
   eventTimeWindow: EventTimeWindow;
   metricsText: () => Promise<string>;
   state: ServiceState;
