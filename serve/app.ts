@@ -174,7 +174,12 @@ export function createApp(deps: AppDeps): App {
       return new Response(null, { status: 499 });
     }
     const { status, body, headers } = toErrorResponse(err);
-    if (status >= 500) {
+    if (status === 503 && body.error.code === 'model_unavailable') {
+      // "Not ready yet" (loading at start, or every version refused): expected, and /readyz says so.
+      const log = c.get('log');
+      if (log) log.errorCode = body.error.code;
+      logger.info('model not ready yet', { requestId: c.get('requestId'), path: clip(c.req.path), status });
+    } else if (status >= 500) {
       const log = c.get('log') ?? {};
       log.error = err instanceof Error ? err.message : String(err);
       logger.error('request failed', {

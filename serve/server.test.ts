@@ -89,6 +89,31 @@ describe('startServer (real port)', () => {
     }
   });
 
+  it('tells when it becomes ready (whenReady), and logs "not ready yet" 503s at info without a stack', async () => {
+    const source = new MemorySource();
+    source.describeError = 'no versions yet';
+    const logger = memoryLogger();
+    const srv = await startServer({ source, modelName: 'demo', port: 0, pollIntervalMs: 0, logger });
+    try {
+      let ready = false;
+      void srv.whenReady.then(() => {
+        ready = true;
+      });
+      expect((await fetch(`${srv.url}/v1/recommendations`, json({ userId: 'u1' }))).status).toBe(503);
+      expect(ready).toBe(false);
+      expect(logger.lines.filter((l) => l.level === 'error' && l.msg === 'request failed')).toEqual([]);
+      expect(logger.lines.find((l) => l.msg === 'model not ready yet')).toMatchObject({ level: 'info', status: 503 });
+      expect(logger.lines.some((l) => 'stack' in l)).toBe(false);
+      source.describeError = undefined;
+      source.publish('demo');
+      await srv.service.store.reload();
+      await srv.whenReady;
+      expect((await fetch(`${srv.url}/readyz`)).status).toBe(200);
+    } finally {
+      await srv.close();
+    }
+  });
+
   it('logs and counts a client that hangs up mid-body as 499, not as a 500 error', async () => {
     const source = new MemorySource();
     source.publish('demo');

@@ -39,6 +39,8 @@ export interface RunningServer {
   server: Server;
   /** Graceful shutdown (idempotent). */
   close(): Promise<void>;
+  /** Resolves once the control variant has a loaded, warmed model (never, if it closes first). */
+  whenReady: Promise<void>;
 }
 
 /** How often Node checks request and header timeouts: a tenth of the headers timeout, 10 ms .. 1 s. */
@@ -122,10 +124,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   for (const r of reports) {
     if (r.error) logger.error('model not available at start', { model: r.name, error: r.error });
   }
-  const ready = service.store.has(options.modelName, service.router.controlRef);
+  const isReady = () => service.store.has(options.modelName, service.router.controlRef);
+  const ready = isReady();
   logger[ready ? 'info' : 'warn'](ready ? 'ready' : 'not ready: no model for the control variant yet (see /readyz)', {
     model: options.modelName,
     aliases: reports.find((r) => r.name === options.modelName)?.aliases,
   });
-  return { url, port: address.port, host: address.address, service, server, close };
+  // Checked on a short unref'd timer: hot reload may load the model any time later.
+  const whenReady = new Promise<void>((resolve) => {
+    const check = () => {
+      if (closing) return;
+      if (isReady()) {
+        if (!ready) logger.info('ready', { model: options.modelName });
+        resolve();
+      } else setTimeout(check, 100).unref();
+    };
+    check();
+  });
+  return { url, port: address.port, host: address.address, service, server, close, whenReady };
 }
