@@ -97,21 +97,26 @@ export class PipelineRunError extends WorkbenchError {
 /** Stages in order, for the progress line. */
 const STAGES = ['lock', 'load-base', 'load-events', 'train-evaluate', 'gate', 'serving-features', 'publish', 'aliases'] as const;
 
-/** Locks held by this process: acquireLock takes over a lock whose pid is our own, so guard here too. */
+/** Runs of this process (the lock file sees one pid: alive), so a second run here fails at once with a clear message. */
 const HELD = new Set<string>();
 
-function takeLock(file: string, name: string): Lock {
+async function takeLock(file: string, name: string): Promise<Lock> {
   const what = `the pipeline for model "${name}"`;
   if (HELD.has(file)) throw new WorkbenchError('locked', `${what} is already running in this process (lock ${file})`);
-  const lock = acquireLock(file, what);
   HELD.add(file);
-  return {
-    path: lock.path,
-    release() {
-      HELD.delete(file);
-      lock.release();
-    },
-  };
+  try {
+    const lock = await acquireLock(file, what);
+    return {
+      path: lock.path,
+      release() {
+        HELD.delete(file);
+        return lock.release();
+      },
+    };
+  } catch (err) {
+    HELD.delete(file);
+    throw err;
+  }
 }
 
 /** Start of the fresh-event range: where the last successful run of `name` stopped reading (null: from the start). */
@@ -305,7 +310,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     throw new PipelineRunError(record, recordPath, err);
   } finally {
     disposeTrainedRun(run);
-    lock?.release();
+    await lock?.release();
     if (createdDir && record.status === 'failed') removeIfEmpty(createdDir);
   }
   finishRecord(record, started);
