@@ -5,6 +5,7 @@
  * aliases by policy. One run per model at a time (lock file); a failed run changes nothing in the
  * registry and its record says why.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { type DatasetSpec, loadDataset } from '../data/load.js';
@@ -15,6 +16,7 @@ import { LTR_KIND } from '../models/ltr/index.js';
 import type { Ranker } from '../models/ranker.js';
 import { setAlias } from '../registry/aliases.js';
 import { modelDir } from '../registry/layout.js';
+import { listVersions } from '../registry/load.js';
 import { alignmentShiftDays, type FreshEvents, mergeEvents, type PositionCtr, readFreshEvents } from './fresh-events.js';
 import { CHAMPION_RANKER, type ChampionStatus, championRanker, championWeights, checkGateMetric, decideGate } from './gate.js';
 import { shuffleLabelWindows } from './label-shuffle.js';
@@ -59,6 +61,11 @@ export interface RunPipelineOptions {
   warmStart?: boolean;
   /** Clock (ms) for the end of the fresh-event range (default Date.now). */
   now?: () => number;
+  /**
+   * Train and publish even when nothing is new: no fresh training events since the last successful
+   * run, on the same base data and parameters (default false: such a run is `skipped`).
+   */
+  force?: boolean;
   log?: (line: string) => void;
   /** Stage progress (default silent; the CLI passes stderr). */
   progress?: ProgressSink;
@@ -119,11 +126,24 @@ async function takeLock(file: string, name: string): Promise<Lock> {
   }
 }
 
+/** The last successful run of `name`, if any. */
+function lastSuccessfulRun(runsDir: string, name: string): PipelineRunRecord | undefined {
+  return listRunRecords(runsDir, name)
+    .records.filter((r) => r.status === 'succeeded')
+    .at(-1) as PipelineRunRecord | undefined;
+}
+
 /** Start of the fresh-event range: where the last successful run of `name` stopped reading (null: from the start). */
 export function lastSuccessfulUntil(runsDir: string, name: string): number | null {
-  const ok = listRunRecords(runsDir, name).records.filter((r) => r.status === 'succeeded');
-  const last = ok.at(-1);
+  const last = lastSuccessfulRun(runsDir, name);
   return last ? Date.parse(last.newEvents.until) : null;
+}
+
+/** sha256 of what a run trains on besides fresh events: the base data (as loaded) and the parameters. */
+function inputsFingerprint(record: PipelineRunRecord, spec: DatasetSpec | undefined): string {
+  return createHash('sha256')
+    .update(JSON.stringify({ data: record.data, spec: spec ?? null, params: record.params }))
+    .digest('hex');
 }
 
 /**
@@ -231,6 +251,23 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     log(
       `fresh events since ${record.newEvents.since ?? 'the beginning'}: ${fresh.total} (${fresh.training.length} for training, ${fresh.impressions} impressions)`,
     );
+    record.inputs = inputsFingerprint(record, opts.dataset ? undefined : opts.data);
+    const previous = lastSuccessfulRun(opts.runsDir, opts.name);
+    if (
+      !opts.force &&
+      previous?.inputs === record.inputs &&
+      fresh.training.length === 0 &&
+      (await listVersions(opts.modelsDir, opts.name)).length > 0
+    ) {
+      // Retraining on exactly what the last run saw would publish a copy of it (and churn aliases).
+      record.status = 'skipped';
+      record.skipped = `nothing new since run ${previous.runId}: no fresh training events, same base data and parameters; not publishing (force to publish anyway)`;
+      log(record.skipped);
+      progress.finish('skipped');
+      finishRecord(record, started);
+      writeRunRecord(opts.runsDir, record);
+      return { record, recordPath };
+    }
     const dataset: Dataset = { ...base, events };
 
     let champion: ChampionStatus = { version: null, comparable: false };
