@@ -3,17 +3,28 @@
  * limits on the wire (declared and chunked), and graceful shutdown (in-flight requests finish,
  * impressions are flushed, models disposed, the port closes).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { InteractionEvent } from '../src/data/schema.js';
 import { memoryLogger } from './logger.js';
 import { startServer } from './server.js';
 import { readEventLog } from './testing/helpers.js';
 import { MemorySource } from './testing/memory-source.js';
+
+const temps: string[] = [];
+/** A temporary folder removed after the file's tests. */
+const tempDir = (prefix: string) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
 
 const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
@@ -144,7 +155,7 @@ describe('startServer (real port)', () => {
     const source = new MemorySource();
     source.publish('demo');
     const logger = memoryLogger();
-    const eventsDir = mkdtempSync(path.join(os.tmpdir(), 'serve-e2e-'));
+    const eventsDir = tempDir('serve-e2e-');
     const srv = await startServer({ source, modelName: 'demo', port: 0, eventsDir, pollIntervalMs: 0, logger, maxBodyBytes: 128 * 1024 });
     try {
       expect(srv.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -188,7 +199,7 @@ describe('startServer (real port)', () => {
   it('shuts down gracefully: in-flight requests finish, impressions are flushed, models disposed, the port closes', async () => {
     const source = new MemorySource();
     source.publish('demo');
-    const eventsDir = mkdtempSync(path.join(os.tmpdir(), 'serve-drain-'));
+    const eventsDir = tempDir('serve-drain-');
     const written: InteractionEvent[] = [];
     const { EventLogWriter } = await import('../src/data/eventlog-writer.js');
     const writer = new EventLogWriter(eventsDir);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -151,6 +151,7 @@ describe('workbench serve (process)', () => {
     cleanups.push(cleanup);
     await publishVersion(dir, 'demo', sampleInput(1));
     const events = mkdtempSync(path.join(os.tmpdir(), 'serve-cli-'));
+    cleanups.push(async () => rmSync(events, { recursive: true, force: true }));
     const child = spawn(
       process.execPath,
       [path.join(PROJECT_ROOT, 'bin', 'workbench.js'), 'serve', '--models', dir, '--events', events, '--port', '0', '--workers', '1'],
