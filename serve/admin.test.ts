@@ -76,10 +76,53 @@ describe('admin routes', () => {
     const { svc, calls } = await setup({ adminToken: TOKEN });
     const res = await sendJson(svc.app, '/admin/models/demo/aliases/champion', { version: 2 }, { method: 'PUT', headers: auth() });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ name: 'demo', alias: 'champion', version: 2, serving: 2 });
+    expect(await res.json()).toMatchObject({ name: 'demo', alias: 'champion', version: 2, status: 'done', serving: 2 });
     expect(calls).toEqual([['demo', 'champion', 2]]);
     const rec = (await (await sendJson(svc.app, '/v1/recommendations', { userId: 'u1' })).json()) as { model: { version: number } };
     expect(rec.model.version).toBe(2);
+    await svc.close();
+  });
+
+  it('answer 202 (never a 504) when the change outlasts the request budget, and report it when polled', async () => {
+    const source = new MemorySource();
+    source.publish('demo');
+    source.publish('demo');
+    source.setAlias('demo', 'champion', 1);
+    let release: () => void = () => {};
+    const slow = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const svc = createService({
+      source,
+      modelName: 'demo',
+      pollIntervalMs: 0,
+      adminToken: TOKEN,
+      requestTimeoutMs: 100,
+      // Opening and warming a big version: slower than the request timeout.
+      setAlias: async (name, alias, version) => {
+        await slow;
+        source.setAlias(name, alias, version);
+      },
+    });
+    await svc.start();
+    const res = await sendJson(svc.app, '/admin/models/demo/aliases/champion', { version: 2 }, { method: 'PUT', headers: auth() });
+    expect(res.status).toBe(202);
+    expect(res.headers.get('location')).toBe('/admin/models/demo/aliases/champion');
+    expect(await res.json()).toMatchObject({ version: 2, status: 'pending', serving: 1 });
+    const poll = async () =>
+      (await (await svc.app.request('/admin/models/demo/aliases/champion', { headers: auth() })).json()) as {
+        status: string;
+        serving: number;
+      };
+    expect(await poll()).toMatchObject({ status: 'pending', serving: 1 });
+    release();
+    let polled = await poll();
+    for (let i = 0; i < 200 && polled.status === 'pending'; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      polled = await poll();
+    }
+    expect(polled).toMatchObject({ status: 'done', serving: 2 });
+    expect(await code(await svc.app.request('/admin/models/demo/aliases/other', { headers: auth() }))).toEqual([404, 'not_found']);
     await svc.close();
   });
 

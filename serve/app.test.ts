@@ -1,10 +1,12 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assignVariant, type Experiment } from '../src/experiments/assignment.js';
+import { redactPaths } from './errors.js';
 import { createService, type Service } from './service.js';
-import { type ErrorJson, readEventLog, sendJson } from './testing/helpers.js';
+import { type ErrorJson, type Requester, readEventLog, sendJson } from './testing/helpers.js';
 import { MemorySource } from './testing/memory-source.js';
 
 const experiment: Experiment = {
@@ -39,10 +41,24 @@ beforeAll(async () => {
   svc = createService({ source, modelName: 'demo', eventsDir, experiment, pollIntervalMs: 0, exposure: { flushMs: 5 } });
   await svc.start();
 });
-afterAll(() => svc.close());
+afterAll(async () => {
+  await svc.close();
+  rmSync(eventsDir, { recursive: true, force: true });
+});
 
 const post = (url: string, body: unknown, headers?: Record<string, string>) => sendJson(svc.app, url, body, { headers });
 const get = (url: string) => Promise.resolve(svc.app.request(url));
+
+/** POSTs a streamed body (no Content-Length, as a chunked upload) to /v1/recommendations. */
+const postStream = (app: Requester, stream: ReadableStream<Uint8Array>) =>
+  Promise.resolve(
+    app.request('/v1/recommendations', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit),
+  );
 
 /** Test cases with a short label (bodies can be huge). */
 function labelled(cases: [unknown, string, string?][]): { body: unknown; field: string; label: string }[] {
@@ -146,14 +162,71 @@ describe('POST /v1/recommendations', () => {
         else controller.close();
       },
     });
-    const res = await svc.app.request('/v1/recommendations', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: stream,
-      duplex: 'half',
-    } as RequestInit);
+    const res = await postStream(svc.app, stream);
     await expectError(res, 413, 'body_too_large');
     expect(sent).toBeLessThan(40);
+  });
+
+  it('decodes gzip, deflate and br bodies; refuses unknown encodings (415) and bombs (413)', async () => {
+    const body = JSON.stringify({ userId: 'u1', k: 3 });
+    const raw = (encoding: string, bytes: Uint8Array) =>
+      svc.app.request('/v1/recommendations', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+        body: bytes,
+      });
+    for (const [encoding, bytes] of [
+      ['gzip', gzipSync(body)],
+      ['deflate', deflateSync(body)],
+      ['deflate', deflateRawSync(body)],
+      ['br', brotliCompressSync(body)],
+      ['identity', Buffer.from(body)],
+      ['gzip, br', brotliCompressSync(gzipSync(body))],
+    ] as const) {
+      const res = await raw(encoding, bytes);
+      expect({ encoding, status: res.status }).toEqual({ encoding, status: 200 });
+      expect(((await res.json()) as RecJson).items).toHaveLength(3);
+    }
+    const unknown = await expectError(await raw('compress', Buffer.from(body)), 415, 'unsupported_media_type');
+    expect(unknown.error.message).toContain('"compress"');
+    await expectError(await raw('gzip, zstd', gzipSync(body)), 415, 'unsupported_media_type');
+    // 10 MB of spaces in 10 KB of gzip: the decoded size is bounded too.
+    const bomb = gzipSync(Buffer.concat([Buffer.from(body.slice(0, -1)), Buffer.alloc(10 * 1024 * 1024, ' '), Buffer.from('}')]));
+    expect(bomb.byteLength).toBeLessThan(64 * 1024);
+    await expectError(await raw('gzip', bomb), 413, 'body_too_large');
+    await expectError(await raw('gzip', Buffer.from(body)), 400, 'invalid_json');
+  });
+
+  it('refuses a body sent in thousands of tiny chunks (413), reading no further', async () => {
+    let sent = 0;
+    const text = new TextEncoder().encode(JSON.stringify({ userId: 'u', candidates: Array.from({ length: 900 }, (_, i) => `item-${i}`) }));
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent < text.byteLength) controller.enqueue(text.subarray(sent, ++sent));
+        else controller.close();
+      },
+    });
+    const res = await postStream(svc.app, stream);
+    await expectError(res, 413, 'body_too_fragmented');
+    expect(sent).toBeLessThan(text.byteLength);
+  });
+
+  it('stops reading a body that is still arriving at the request timeout', async () => {
+    const quick = createService({ source, modelName: 'demo', pollIntervalMs: 0, requestTimeoutMs: 50 });
+    let cancelled: () => void = () => {};
+    const wasCancelled = new Promise<void>((resolve) => {
+      cancelled = resolve;
+    });
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"userId":'));
+      },
+      cancel: () => cancelled(),
+    });
+    const res = await postStream(quick.app, stream);
+    expect([408, 504]).toContain(res.status);
+    await wasCancelled; // before, the handler kept waiting on the stream after the 504
+    await quick.close();
   });
 });
 
@@ -309,10 +382,11 @@ describe('GET /v1/models', () => {
 describe('POST /v1/events', () => {
   it('answers 202 after the events are on disk, defaulting ts to now', async () => {
     const before = Date.now();
+    const yesterday = before - 86_400_000;
     const res = await post('/v1/events', {
       events: [
         { type: 'click', userId: 'ev-u1', itemId: 'i1', requestId: 'r-1', position: 2, variant: 'control' },
-        { type: 'purchase', userId: 'ev-u1', itemId: 'i1', ts: Date.UTC(2026, 0, 2) },
+        { type: 'purchase', userId: 'ev-u1', itemId: 'i1', ts: yesterday },
       ],
     });
     expect(res.status).toBe(202);
@@ -322,7 +396,48 @@ describe('POST /v1/events', () => {
     const click = mine.find((e) => e.type === 'click')!;
     expect(click).toMatchObject({ itemId: 'i1', requestId: 'r-1', position: 2, variant: 'control' });
     expect(click.ts).toBeGreaterThanOrEqual(before);
-    expect(mine.find((e) => e.type === 'purchase')?.ts).toBe(Date.UTC(2026, 0, 2));
+    expect(mine.find((e) => e.type === 'purchase')?.ts).toBe(yesterday);
+  });
+
+  it('rejects event times outside the window (7 days back, 1 hour ahead), naming the event and its value', async () => {
+    const now = Date.now();
+    const ok = { type: 'click', userId: 'u', itemId: 'i' };
+    for (const [ts, index] of [
+      [now - 8 * 86_400_000, 1],
+      [now + 2 * 3_600_000, 1],
+      [Date.UTC(1971, 0, 1), 1],
+      [Date.UTC(2099, 0, 1), 1],
+    ]) {
+      const body = await expectError(
+        await post('/v1/events', { events: [ok, { ...ok, ts }] }),
+        400,
+        'invalid_request',
+        `events[${index}].ts`,
+      );
+      expect(body.error.message).toContain(String(ts));
+    }
+    // The window is configurable (serve: --event-max-age / --event-max-future).
+    const wide = createService({
+      source,
+      modelName: 'demo',
+      pollIntervalMs: 0,
+      events: { append: () => Promise.resolve() },
+      eventTimeWindow: { maxAgeMs: 400 * 86_400_000, maxFutureMs: 0 },
+    });
+    expect((await sendJson(wide.app, '/v1/events', { events: [{ ...ok, ts: now - 300 * 86_400_000 }] })).status).toBe(202);
+    await wide.close();
+  });
+
+  it.each([
+    ['userId', { userId: '\ud800' }],
+    ['itemId', { itemId: 'a\udfffb' }],
+    ['variant', { variant: '\udbff' }],
+  ])('rejects a lone UTF-16 surrogate in %s (the log reader could not read the line)', async (field, bad) => {
+    // JSON.stringify escapes a lone surrogate: the body carries the text `"\ud800"`, as a hostile client's would.
+    const res = await post('/v1/events', { events: [{ type: 'click', userId: 'u', itemId: 'i', ...bad }] });
+    await expectError(res, 400, 'invalid_request', `events[0].${field}`);
+    // A surrogate pair (an emoji) is fine.
+    expect((await post('/v1/events', { events: [{ type: 'click', userId: '\ud83d\ude00', itemId: 'i' }] })).status).toBe(202);
   });
 
   it.each(
@@ -345,13 +460,15 @@ describe('POST /v1/events', () => {
       source,
       modelName: 'demo',
       pollIntervalMs: 0,
-      events: { append: () => Promise.reject(new Error('disk full')) },
+      events: { append: () => Promise.reject(new Error('ENOSPC: no space left, open /srv/secret/events/date=2026-01-01/part.jsonl')) },
     });
-    await expectError(
+    const failed = await expectError(
       await sendJson(failing.app, '/v1/events', { events: [{ type: 'click', userId: 'u', itemId: 'i' }] }),
       503,
       'event_log_unavailable',
     );
+    // Server paths stay in the log.
+    expect(failed.error.message).not.toMatch(/\/srv|ENOSPC/);
     const slow = createService({
       source,
       modelName: 'demo',
@@ -462,5 +579,42 @@ describe('operations routes', () => {
     const noCors = await svc.app.request('/v1/recommendations', { method: 'OPTIONS', headers: { origin: 'https://shop.example' } });
     expect(noCors.headers.get('access-control-allow-origin')).toBeNull();
     await withCors.close();
+  });
+});
+
+describe('server paths', () => {
+  it('never appear in unauthenticated responses: FAILED reasons, lastError and 503s keep the last two segments', async () => {
+    const src = new MemorySource();
+    src.publish('paths');
+    src.publishWith(
+      'paths',
+      () => {
+        throw new Error('unreachable');
+      },
+      'weights.bin: sha256 mismatch (read /srv/secret/models/paths/2/weights.bin)',
+    );
+    const svc2 = createService({ source: src, modelName: 'paths', pollIntervalMs: 0 });
+    await svc2.start();
+    const status = await (await svc2.app.request('/v1/models/paths')).text();
+    expect(status).toContain('sha256 mismatch (read .../2/weights.bin)');
+    expect(status).not.toContain('/srv/secret');
+    await svc2.close();
+
+    const empty = new MemorySource();
+    empty.describeError = 'model "paths" has no published versions in /srv/secret/models';
+    const svc3 = createService({ source: empty, modelName: 'paths', pollIntervalMs: 0 });
+    await svc3.start();
+    const unavailable = await sendJson(svc3.app, '/v1/models/paths:predict', { instances: [{ userId: 'u1', itemId: 'i1' }] });
+    expect(unavailable.status).toBe(503);
+    const texts = [await unavailable.text(), await (await svc3.app.request('/v1/models/paths')).text()];
+    for (const text of texts) expect(text).not.toContain('/srv/secret');
+    expect(texts[0]).toContain('.../secret/models');
+    await svc3.close();
+  });
+
+  it('redactPaths keeps URLs, relative paths and route names', () => {
+    expect(redactPaths('open /a/b/c.json failed; see GET /openapi.json or http://x.test/a/b, models/m/1/w.bin')).toBe(
+      'open .../b/c.json failed; see GET /openapi.json or http://x.test/a/b, models/m/1/w.bin',
+    );
   });
 });

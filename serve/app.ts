@@ -10,8 +10,9 @@ import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { timeout } from 'hono/timeout';
 import type { Experiment } from '../src/experiments/assignment.js';
-import { DEFAULT_MAX_BODY_BYTES } from './body.js';
+import { ClientClosedError, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_BODY_CHUNKS } from './body.js';
 import { ApiError, toErrorResponse } from './errors.js';
+import { DEFAULT_EVENT_TIME_WINDOW, type EventTimeWindow } from './event-time.js';
 import type { EventSink, ExposureBuffer } from './exposure.js';
 import { type Logger, silentLogger } from './logger.js';
 import { ServiceMetrics } from './metrics.js';
@@ -58,8 +59,12 @@ export interface AppDeps {
   corsOrigins?: readonly string[];
   /** Request body limit in bytes (default 1 MiB). */
   maxBodyBytes?: number;
+  /** Most chunks a request body may arrive in (default 4096). */
+  maxBodyChunks?: number;
   /** Per-request time limit in ms (default 10 s). */
   requestTimeoutMs?: number;
+  /** Accepted event times around now on POST /v1/events (default 7 days back, 1 hour ahead). */
+  eventTimeWindow?: EventTimeWindow;
   /** Produces the /metrics text (the cluster aggregates workers); default: this process's registry. */
   metricsText?: () => Promise<string>;
   /** Shared with the server: in-flight count and draining flag. */
@@ -86,11 +91,17 @@ export function createApp(deps: AppDeps): App {
     adminToken: deps.adminToken || undefined,
     setAlias: deps.setAlias,
     onReloadRequested: deps.onReloadRequested,
-    maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    body: {
+      maxBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      maxChunks: deps.maxBodyChunks ?? DEFAULT_MAX_BODY_CHUNKS,
+      readTimeoutMs: deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    },
+    eventTimeWindow: deps.eventTimeWindow ?? DEFAULT_EVENT_TIME_WINDOW,
+    requestTimeoutMs: deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     metricsText: deps.metricsText ?? (() => metrics.text()),
     state: deps.state ?? { inFlight: 0, draining: false },
   };
-  const timeoutMs = deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const timeoutMs = d.requestTimeoutMs;
   const app: App = new OpenAPIHono<AppEnv>();
 
   app.use('*', async (c, next) => {
@@ -155,8 +166,20 @@ export function createApp(deps: AppDeps): App {
     return c.json(body, status);
   });
   app.onError((err, c) => {
+    if (err instanceof ClientClosedError) {
+      // Nobody waits for this answer: not a server error. 499 (as nginx logs it) in logs and metrics.
+      metrics.clientDisconnects.inc({ route: c.req.routePath === '/*' ? 'unmatched' : routeLabel(c.req.routePath) });
+      const log = c.get('log');
+      if (log) log.errorCode = 'client_closed_request';
+      return new Response(null, { status: 499 });
+    }
     const { status, body, headers } = toErrorResponse(err);
-    if (status >= 500) {
+    if (status === 503 && body.error.code === 'model_unavailable') {
+      // "Not ready yet" (loading at start, or every version refused): expected, and /readyz says so.
+      const log = c.get('log');
+      if (log) log.errorCode = body.error.code;
+      logger.info('model not ready yet', { requestId: c.get('requestId'), path: clip(c.req.path), status });
+    } else if (status >= 500) {
       const log = c.get('log') ?? {};
       log.error = err instanceof Error ? err.message : String(err);
       logger.error('request failed', {
@@ -164,6 +187,10 @@ export function createApp(deps: AppDeps): App {
         path: clip(c.req.path),
         status,
         error: log.error,
+        // Causes carry server detail (paths, errno) that responses must not show.
+        ...(err instanceof Error && err.cause !== undefined
+          ? { cause: err.cause instanceof Error ? err.cause.message : String(err.cause) }
+          : {}),
         stack: err instanceof Error ? err.stack : undefined,
       });
     } else if (c.get('log')) c.get('log').errorCode = body.error.code;

@@ -1,14 +1,42 @@
 /**
- * Reading and validating request input, in the order a client can act on: wrong content type
- * (415), body too large (413, checked before reading and while streaming a body without a length),
- * not UTF-8 or not JSON (400), not the schema (400 naming the field).
+ * Reading and validating request input, in the order a client can act on: wrong content type or
+ * content encoding (415), body too large (413, checked before reading and while streaming, and
+ * again after decompression), too many chunks (413) or too slow (408), not UTF-8 or not JSON
+ * (400), not the schema (400 naming the field). A client that goes away mid-body is a
+ * ClientClosedError (status 499, counted apart), not a 500.
  */
+import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { ApiError, validationError } from './errors.js';
 
 /** Default request body limit: 1000 ids of 256 characters fit with room to spare. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * Default bound on the chunks a body may arrive in: each costs a stream read, so a 1 MB body sent
+ * one byte at a time cost seconds of CPU. Real clients send kilobytes per chunk.
+ */
+export const DEFAULT_MAX_BODY_CHUNKS = 4096;
+/** Default time to receive a whole body (ms). */
+export const DEFAULT_BODY_READ_TIMEOUT_MS = 10_000;
+
+/** Limits on reading a request body. */
+export interface BodyLimits {
+  /** Most bytes, as sent and after decompression. */
+  maxBytes: number;
+  /** Most chunks the body may arrive in (default 4096). */
+  maxChunks?: number;
+  /** Most time to read the body (ms, default 10 s): 408 after that. */
+  readTimeoutMs?: number;
+}
+
+/** The client closed the connection before its request body was read: nobody is waiting for an answer. */
+export class ClientClosedError extends Error {
+  constructor(cause?: unknown) {
+    super('client closed the request before its body was read', { cause });
+    this.name = 'ClientClosedError';
+  }
+}
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
@@ -18,29 +46,13 @@ function tooLarge(max: number): ApiError {
   return new ApiError(413, 'body_too_large', `request body exceeds ${max} bytes`);
 }
 
-async function readLimited(req: Request, max: number): Promise<Uint8Array> {
-  const declared = req.headers.get('content-length');
-  if (declared !== null) {
-    const n = Number(declared);
-    if (!Number.isFinite(n) || n < 0) throw new ApiError(400, 'invalid_request', `bad Content-Length header ${JSON.stringify(declared)}`);
-    if (n > max) throw tooLarge(max);
-    return new Uint8Array(await req.arrayBuffer());
-  }
-  // No length (chunked): count while streaming and stop reading at the limit.
-  if (!req.body) return new Uint8Array(0);
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(max);
-    }
-    chunks.push(value);
-  }
+function isDisconnect(req: Request, err: unknown): boolean {
+  if (req.signal.aborted) return true;
+  const e = err as { code?: string; message?: string } | undefined;
+  return e?.code === 'ECONNRESET' || e?.code === 'ERR_STREAM_PREMATURE_CLOSE' || e?.message === 'aborted';
+}
+
+function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(size);
   let at = 0;
@@ -51,12 +63,120 @@ async function readLimited(req: Request, max: number): Promise<Uint8Array> {
   return out;
 }
 
+async function readLimited(req: Request, limits: Required<BodyLimits>): Promise<Uint8Array> {
+  const max = limits.maxBytes;
+  const declared = req.headers.get('content-length');
+  if (declared !== null) {
+    const n = Number(declared);
+    if (!Number.isFinite(n) || n < 0) throw new ApiError(400, 'invalid_request', `bad Content-Length header ${JSON.stringify(declared)}`);
+    if (n > max) throw tooLarge(max);
+  }
+  if (!req.body) return new Uint8Array(0);
+  // Streamed in both cases (declared or chunked), so size, chunk count and time are all bounded.
+  const reader = req.body.getReader();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void reader.cancel().catch(() => {});
+  }, limits.readTimeoutMs);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      let step: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        step = await reader.read();
+      } catch (err) {
+        if (isDisconnect(req, err)) throw new ClientClosedError(err);
+        throw err;
+      }
+      if (timedOut) throw new ApiError(408, 'body_timeout', `request body took longer than ${limits.readTimeoutMs} ms to arrive`);
+      if (step.done) break;
+      size += step.value.byteLength;
+      if (size > max) throw tooLarge(max);
+      if (chunks.length >= limits.maxChunks) {
+        throw new ApiError(
+          413,
+          'body_too_fragmented',
+          `request body arrived in more than ${limits.maxChunks} chunks; send it in larger writes`,
+        );
+      }
+      chunks.push(step.value);
+    }
+  } catch (err) {
+    await reader.cancel().catch(() => {});
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+  return concat(chunks, size);
+}
+
+const DECODERS: Record<string, (bytes: Uint8Array, maxOutputLength: number) => Uint8Array> = {
+  gzip: (b, maxOutputLength) => gunzipSync(b, { maxOutputLength }),
+  'x-gzip': (b, maxOutputLength) => gunzipSync(b, { maxOutputLength }),
+  // HTTP "deflate" is zlib-wrapped; some clients send raw deflate.
+  deflate: (b, maxOutputLength) => {
+    try {
+      return inflateSync(b, { maxOutputLength });
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw err;
+      return inflateRawSync(b, { maxOutputLength });
+    }
+  },
+  br: (b, maxOutputLength) => brotliDecompressSync(b, { maxOutputLength }),
+};
+
+/** The Content-Encoding codings in the order they were applied (`identity` dropped); 415 for unknown ones. */
+function encodings(header: string | undefined): string[] {
+  const codings = (header ?? '')
+    .split(',')
+    .map((t) => t.trim().toLowerCase())
+    .filter((t) => t && t !== 'identity');
+  for (const t of codings) {
+    if (!Object.hasOwn(DECODERS, t)) {
+      throw new ApiError(
+        415,
+        'unsupported_media_type',
+        `Content-Encoding ${JSON.stringify(t.slice(0, 40))} is not supported; use gzip, deflate, br or none`,
+      );
+    }
+  }
+  return codings;
+}
+
+/** Undoes the body's content codings (last applied first), never producing more than `max` bytes. */
+function decode(bytes: Uint8Array, codings: readonly string[], max: number): Uint8Array {
+  let out = bytes;
+  for (const coding of [...codings].reverse()) {
+    try {
+      out = DECODERS[coding](out, max);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
+        throw new ApiError(413, 'body_too_large', `request body exceeds ${max} bytes once decoded (${coding})`);
+      }
+      throw new ApiError(400, 'invalid_json', `request body is not valid ${coding} data`);
+    }
+  }
+  return out;
+}
+
+function resolveLimits(limits: number | BodyLimits): Required<BodyLimits> {
+  const l = typeof limits === 'number' ? { maxBytes: limits } : limits;
+  return {
+    maxBytes: l.maxBytes,
+    maxChunks: l.maxChunks ?? DEFAULT_MAX_BODY_CHUNKS,
+    readTimeoutMs: l.readTimeoutMs ?? DEFAULT_BODY_READ_TIMEOUT_MS,
+  };
+}
+
 /**
- * Reads the JSON body of a request (415, 413 and 400 as above) without validating its shape.
+ * Reads the JSON body of a request (415, 413, 408 and 400 as above) without validating its shape.
  * `__proto__` keys stay plain own properties (JSON.parse never touches prototypes) and strict
  * schemas reject them as unknown fields.
+ * @param limits - the byte limit, or every body limit.
  */
-export async function readJson(c: Context, maxBytes: number): Promise<unknown> {
+export async function readJson(c: Context, limits: number | BodyLimits): Promise<unknown> {
   const type = c.req.header('content-type');
   if (!type || !JSON_TYPE.test(type)) {
     throw new ApiError(
@@ -69,7 +189,9 @@ export async function readJson(c: Context, maxBytes: number): Promise<unknown> {
   if (charset && charset !== 'utf-8' && charset !== 'utf8') {
     throw new ApiError(415, 'unsupported_media_type', `charset must be utf-8 (got ${JSON.stringify(charset.slice(0, 40))})`);
   }
-  const bytes = await readLimited(c.req.raw, maxBytes);
+  const l = resolveLimits(limits);
+  const codings = encodings(c.req.header('content-encoding'));
+  const bytes = decode(await readLimited(c.req.raw, l), codings, l.maxBytes);
   let text: string;
   try {
     text = utf8.decode(bytes);
@@ -85,8 +207,8 @@ export async function readJson(c: Context, maxBytes: number): Promise<unknown> {
 }
 
 /** Reads the JSON body and validates it against `schema` (400 naming the first bad field). */
-export async function readBody<S extends z.ZodType>(c: Context, schema: S, maxBytes: number): Promise<z.output<S>> {
-  const value = await readJson(c, maxBytes);
+export async function readBody<S extends z.ZodType>(c: Context, schema: S, limits: number | BodyLimits): Promise<z.output<S>> {
+  const value = await readJson(c, limits);
   return parseOr400(schema, value, 'request body');
 }
 

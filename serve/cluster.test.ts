@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { sendSafely } from './cluster.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 let child: ChildProcess | undefined;
@@ -19,6 +20,32 @@ function sumMetric(text: string, name: string, labels: string): number {
   for (const line of text.split('\n')) if (line.startsWith(`${name}{`) && line.includes(labels)) sum += Number(line.split(' ').at(-1));
   return sum;
 }
+
+describe('sendSafely', () => {
+  it('never throws or leaves an error to be emitted when a worker is exiting', () => {
+    const calls: unknown[][] = [];
+    const closing = {
+      isConnected: () => true,
+      send: (...args: unknown[]) => {
+        calls.push(args);
+        // As Node does once the channel is closing: an error to the callback (else an 'error' event: the crash).
+        const cb = args.find((a): a is (err: Error) => void => typeof a === 'function');
+        if (!cb) throw new Error('write EPIPE (no callback: would be emitted as an error event)');
+        cb(new Error('write EPIPE'));
+        return false;
+      },
+    };
+    expect(() => sendSafely(closing as never, { type: 'workbench:shutdown' })).not.toThrow();
+    expect(calls).toHaveLength(1);
+    const closed = {
+      isConnected: () => false,
+      send: () => {
+        throw new Error('ERR_IPC_CHANNEL_CLOSED');
+      },
+    };
+    expect(() => sendSafely(closed as never, { type: 'workbench:shutdown' })).not.toThrow();
+  });
+});
 
 describe('cluster', () => {
   it('serves from two workers on one port, aggregates metrics, relays reloads, and stops on SIGTERM', async () => {
@@ -55,6 +82,11 @@ describe('cluster', () => {
       });
       child?.on('exit', (code) => reject(new Error(`cluster exited with ${code}: ${stderr.slice(-2000)}`)));
     });
+
+    // Announced once every worker is ready (workbench start prints its sample requests then).
+    for (let i = 0; i < 500 && !lines.some((l) => l.msg === 'cluster ready'); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(lines.find((l) => l.msg === 'cluster ready')).toMatchObject({ url, workers: 2 });
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
 
     const N = 40;
     for (let i = 0; i < N; i++) {

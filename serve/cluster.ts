@@ -17,6 +17,7 @@ import cluster, { type Worker } from 'node:cluster';
 import net from 'node:net';
 import os from 'node:os';
 import { AggregatorRegistry } from 'prom-client';
+import { WorkbenchError } from '../src/errors.js';
 import type { AppliedBatch } from './live-state.js';
 import { type Logger, silentLogger } from './logger.js';
 import { type RunningServer, type ServerOptions, startServer } from './server.js';
@@ -24,6 +25,10 @@ import { type RunningServer, type ServerOptions, startServer } from './server.js
 /** Messages between the primary and the workers. */
 type Message =
   | { type: 'workbench:listening'; url: string }
+  /** The worker's control variant is loaded and warmed. */
+  | { type: 'workbench:ready'; url: string }
+  /** The worker cannot serve at all (e.g. the port is taken): stop everything, exit 1. */
+  | { type: 'workbench:fatal'; error: string }
   | { type: 'workbench:metrics'; id: number }
   | { type: 'workbench:metrics-result'; id: number; text?: string; error?: string }
   | { type: 'workbench:reload' }
@@ -58,6 +63,41 @@ export interface RunServeOptions {
   logger?: Logger;
   /** How long the primary waits for workers to drain on shutdown (ms, default 15 s). */
   shutdownTimeoutMs?: number;
+  /** Called once, when every worker (or the single server) is listening AND ready, with the URL. */
+  onReady?: (url: string) => void;
+}
+
+/**
+ * Sends to a worker without ever throwing: a worker that is exiting (Ctrl-C reaches the whole
+ * process group, so workers stop on their own) has a closing channel, and a plain `send` then
+ * raised `write EPIPE` in the primary and crashed its shutdown.
+ */
+export function sendSafely(target: Pick<Worker, 'isConnected' | 'send'>, msg: Message): void {
+  if (!target.isConnected()) return;
+  try {
+    target.send(msg, undefined, () => {});
+  } catch {
+    // The channel closed between the check and the send: the worker is going anyway.
+  }
+}
+
+/** Fails with one clear line when `port` on `host` is taken (port 0 is always free). */
+export async function checkPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new WorkbenchError(
+              'port_in_use',
+              `port ${port} on ${host} is already in use (another workbench serve?); stop it or choose --port`,
+            )
+          : err,
+      );
+    });
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
 }
 
 /**
@@ -71,7 +111,10 @@ export async function runServe(options: RunServeOptions): Promise<number> {
     const done = new Promise<void>((resolve) => {
       stopped = resolve;
     });
-    await startServer({ ...(await options.serverOptions()), handleSignals: true, onClosed: () => stopped() });
+    const serverOptions = await options.serverOptions();
+    await checkPortFree(serverOptions.host ?? '127.0.0.1', serverOptions.port ?? 8080);
+    const srv = await startServer({ ...serverOptions, handleSignals: true, onClosed: () => stopped() });
+    void srv.whenReady.then(() => options.onReady?.(srv.url));
     await done;
     return 0;
   }
@@ -96,17 +139,22 @@ async function runPrimary(options: RunServeOptions): Promise<number> {
   const logger = options.logger ?? silentLogger;
   // The primary only needs host and port; workers build the full options (and load models) themselves.
   const { port = 8080, host = '127.0.0.1' } = await options.serverOptions();
+  // Before forking: N workers failing to listen printed the error N times and the primary hung.
+  await checkPortFree(host, port);
   const workerPort = port === 0 ? await freePort(host) : port;
   const aggregator = new AggregatorRegistry();
   let stopping = false;
   let fastCrashes = 0;
   const startedAt = new Map<Worker, number>();
   const listening = new Set<Worker>();
+  const ready = new Set<Worker>();
+  let announced = false;
   const relays = new Map<string, { origin: Worker; waiting: Set<number>; id: number }>();
 
   const fork = (index: number) => {
     const worker = cluster.fork({ WORKBENCH_WORKER_ID: String(index), WORKBENCH_WORKER_PORT: String(workerPort) });
     startedAt.set(worker, Date.now());
+    worker.on('error', (err) => logger.debug('worker channel error', { pid: worker.process.pid, error: String(err) }));
     (worker as Worker & { index?: number }).index = index;
   };
 
@@ -116,24 +164,36 @@ async function runPrimary(options: RunServeOptions): Promise<number> {
       listening.add(worker);
       if (listening.size === options.workers)
         logger.info('cluster listening', { url: msg.url, workers: options.workers, pid: process.pid });
+    } else if (msg.type === 'workbench:ready') {
+      ready.add(worker);
+      if (!announced && ready.size === options.workers) {
+        announced = true;
+        logger.info('cluster ready', { url: msg.url, workers: options.workers });
+        options.onReady?.(msg.url);
+      }
+    } else if (msg.type === 'workbench:fatal') {
+      if (!stopping) {
+        logger.error('worker cannot serve; stopping', { pid: worker.process.pid, error: msg.error });
+        fatal(msg.error);
+      }
     } else if (msg.type === 'workbench:metrics') {
       aggregator.clusterMetrics().then(
-        (text) => worker.send({ type: 'workbench:metrics-result', id: msg.id, text } satisfies Message),
-        (err: unknown) => worker.send({ type: 'workbench:metrics-result', id: msg.id, error: String(err) } satisfies Message),
+        (text) => sendSafely(worker, { type: 'workbench:metrics-result', id: msg.id, text }),
+        (err: unknown) => sendSafely(worker, { type: 'workbench:metrics-result', id: msg.id, error: String(err) }),
       );
     } else if (msg.type === 'workbench:reload') {
       for (const other of Object.values(cluster.workers ?? {}))
-        if (other && other !== worker) other.send({ type: 'workbench:reload' } satisfies Message);
+        if (other && other !== worker) sendSafely(other, { type: 'workbench:reload' });
     } else if (msg.type === 'workbench:events') {
       // Relay to every other listening worker; ack the origin once all applied (or left).
       const others = [...listening].filter((w) => w !== worker && w.isConnected());
       const key = `${worker.id}:${msg.id}`;
       if (others.length === 0) {
-        worker.send({ type: 'workbench:events-ack', id: msg.id } satisfies Message);
+        sendSafely(worker, { type: 'workbench:events-ack', id: msg.id });
         return;
       }
       relays.set(key, { origin: worker, waiting: new Set(others.map((w) => w.id)), id: msg.id });
-      for (const w of others) w.send({ type: 'workbench:events-apply', id: msg.id, origin: worker.id, batch: msg.batch } satisfies Message);
+      for (const w of others) sendSafely(w, { type: 'workbench:events-apply', id: msg.id, origin: worker.id, batch: msg.batch });
     } else if (msg.type === 'workbench:events-applied') {
       const key = `${msg.origin}:${msg.id}`;
       const relay = relays.get(key);
@@ -141,11 +201,12 @@ async function runPrimary(options: RunServeOptions): Promise<number> {
       relay.waiting.delete(worker.id);
       if (relay.waiting.size === 0) {
         relays.delete(key);
-        if (relay.origin.isConnected()) relay.origin.send({ type: 'workbench:events-ack', id: relay.id } satisfies Message);
+        sendSafely(relay.origin, { type: 'workbench:events-ack', id: relay.id });
       }
     }
   });
 
+  let fatal: (error: string) => void = () => {};
   return new Promise<number>((resolve) => {
     const finish = (code: number) => {
       process.off('SIGTERM', onSignal);
@@ -156,7 +217,7 @@ async function runPrimary(options: RunServeOptions): Promise<number> {
       stopping = true;
       const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
       if (workers.length === 0) return finish(code);
-      for (const w of workers) if (w.isConnected()) w.send({ type: 'workbench:shutdown' } satisfies Message);
+      for (const w of workers) sendSafely(w, { type: 'workbench:shutdown' });
       const killer = setTimeout(() => {
         logger.warn('workers did not stop in time; killing them');
         for (const w of workers) w.process.kill('SIGKILL');
@@ -175,6 +236,7 @@ async function runPrimary(options: RunServeOptions): Promise<number> {
       logger.info('cluster shutting down', { signal });
       stopAll(0);
     };
+    fatal = () => stopAll(1);
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
 
@@ -184,7 +246,7 @@ async function runPrimary(options: RunServeOptions): Promise<number> {
         relay.waiting.delete(worker.id);
         if (relay.waiting.size === 0) {
           relays.delete(key);
-          if (relay.origin.isConnected()) relay.origin.send({ type: 'workbench:events-ack', id: relay.id } satisfies Message);
+          sendSafely(relay.origin, { type: 'workbench:events-ack', id: relay.id });
         }
       }
       if (stopping) return;
@@ -206,7 +268,15 @@ async function runPrimary(options: RunServeOptions): Promise<number> {
 async function runWorker(options: RunServeOptions): Promise<void> {
   const base = await options.serverOptions();
   const port = Number(process.env.WORKBENCH_WORKER_PORT ?? base.port);
-  const send = (msg: Message) => process.send?.(msg);
+  // The primary may be gone (or going): a failed send must not crash the worker's shutdown.
+  const send = (msg: Message) => {
+    if (!process.connected) return;
+    try {
+      process.send?.(msg, undefined, undefined, () => {});
+    } catch {
+      /* channel closed */
+    }
+  };
   let nextId = 0;
   const pending = new Map<number, { resolve: (text: string) => void; reject: (err: Error) => void }>();
   let srv: RunningServer | undefined;
@@ -259,16 +329,25 @@ async function runWorker(options: RunServeOptions): Promise<void> {
   const done = new Promise<void>((resolve) => {
     stopped = resolve;
   });
-  srv = await startServer({
-    ...base,
-    port,
-    handleSignals: true,
-    metricsText,
-    onReloadRequested: () => send({ type: 'workbench:reload' }),
-    onClosed: () => stopped(),
-  });
+  try {
+    srv = await startServer({
+      ...base,
+      port,
+      handleSignals: true,
+      metricsText,
+      onReloadRequested: () => send({ type: 'workbench:reload' }),
+      onClosed: () => stopped(),
+    });
+  } catch (err) {
+    // One line, from the primary; this worker just leaves.
+    send({ type: 'workbench:fatal', error: err instanceof Error ? err.message : String(err) });
+    process.disconnect?.();
+    return;
+  }
   AggregatorRegistry.setRegistries([srv.service.metrics.registry]);
   send({ type: 'workbench:listening', url: srv.url });
+  const url = srv.url;
+  void srv.whenReady.then(() => send({ type: 'workbench:ready', url }));
   await done;
   // The IPC channel would keep the worker alive.
   process.disconnect?.();

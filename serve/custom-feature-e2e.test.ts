@@ -50,7 +50,16 @@ describe('a promoted feature, end to end', () => {
     expect(snapshot.states).toContainEqual({ key: 'current_basket', version: 1 });
 
     const { userState, source } = await liveRegistry(dirs.modelsDir, { stateDir: dirs.stateDir, eventsDir: dirs.eventsDir });
-    const svc = createService({ source, userState, modelName: 'shop', eventsDir: dirs.eventsDir, pollIntervalMs: 0, logExposures: false });
+    const svc = createService({
+      source,
+      userState,
+      modelName: 'shop',
+      eventsDir: dirs.eventsDir,
+      pollIntervalMs: 0,
+      logExposures: false,
+      // The state's clock is the synthetic store's (2025): accept events continuing it.
+      eventTimeWindow: { maxAgeMs: Number.MAX_SAFE_INTEGER, maxFutureMs: 0 },
+    });
     await svc.start();
     try {
       const user = userState.userIds()[0];

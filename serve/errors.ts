@@ -53,6 +53,17 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   model_unavailable: 503,
 };
 
+// An absolute path of two or more segments (not part of a URL or a relative path).
+const ABSOLUTE_PATH = /(?<![\w.:/~-])\/(?:[^\s'"`:,;()[\]{}<>/]+\/)+[^\s'"`:,;()[\]{}<>/]*/g;
+
+/**
+ * Replaces absolute server paths in a message by `.../<last two segments>` (`/srv/models/m/3/weights.bin`
+ * -> `.../3/weights.bin`): what went wrong stays readable, the server's layout stays in the logs.
+ */
+export function redactPaths(message: string): string {
+  return message.replace(ABSOLUTE_PATH, (p) => `.../${p.split('/').filter(Boolean).slice(-2).join('/')}`);
+}
+
 /** Formats a zod path as `a.b[3].c`. */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
@@ -111,7 +122,7 @@ export function toErrorResponse(err: unknown): { status: ContentfulStatusCode; b
     return { status, body: { error: { code, message: err.message || `HTTP ${status}` } } };
   }
   if (err instanceof WorkbenchError) {
-    const status = STATUS_BY_CODE[err.code] ?? 500;
+    const status = (Object.hasOwn(STATUS_BY_CODE, err.code) ? STATUS_BY_CODE[err.code] : undefined) ?? 500;
     const field = err instanceof DataError ? err.field : undefined;
     return { status, body: { error: { code: err.code, message: err.message, field } } };
   }

@@ -3,7 +3,7 @@
  * writable route. None may produce a 5xx; every 4xx must be a JSON error with a code; the service
  * must still answer normally afterwards and no prototype may be polluted.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +40,7 @@ const FIELDS = [
 const HOSTILE_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '__defineGetter__', ''];
 
 let svc: Service;
+const eventsDir = mkdtempSync(path.join(os.tmpdir(), 'serve-fuzz-'));
 beforeAll(async () => {
   const source = new MemorySource();
   source.publish('demo');
@@ -47,14 +48,17 @@ beforeAll(async () => {
     source,
     modelName: 'demo',
     pollIntervalMs: 0,
-    eventsDir: mkdtempSync(path.join(os.tmpdir(), 'serve-fuzz-')),
+    eventsDir,
     adminToken: TOKEN,
     setAlias: async (name, alias, version) => source.setAlias(name, alias, version),
     maxBodyBytes: 256 * 1024,
   });
   await svc.start();
 });
-afterAll(() => svc.close());
+afterAll(async () => {
+  await svc.close();
+  rmSync(eventsDir, { recursive: true, force: true });
+});
 
 function randomScalar(rng: Rng): unknown {
   const pick = rng.int(14);

@@ -34,7 +34,16 @@ describe('offline replay and online streaming', () => {
     const source = new MemorySource();
     source.publish('demo');
     const userState = new LiveUserState({ definitions: registeredUserStates(), eventsDir: path.join(root, 'events') });
-    const svc = createService({ source, modelName: 'demo', eventsDir: path.join(root, 'events'), userState, pollIntervalMs: 0 });
+    // The synthetic store's events are from 2025: widen the accepted event time window.
+    const eventTimeWindow = { maxAgeMs: Number.MAX_SAFE_INTEGER, maxFutureMs: 0 };
+    const svc = createService({
+      source,
+      modelName: 'demo',
+      eventsDir: path.join(root, 'events'),
+      userState,
+      pollIntervalMs: 0,
+      eventTimeWindow,
+    });
     await svc.start();
     try {
       for (let i = 0; i < log.length; i += 500) {

@@ -40,7 +40,7 @@ function serve(workers: number): Promise<Running> {
   const args = ['bin/workbench.js', 'serve', '--name', 'shop', '--port', '0', '--poll-ms', '0', '--no-exposures'];
   const child = spawn(process.execPath, [...args, '--models', dirs.modelsDir, '--events', dirs.eventsDir, '--state', dirs.stateDir], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, WORKBENCH_WORKERS: String(workers), WORKBENCH_LOG_LEVEL: 'info' },
+    env: { ...process.env, WORKBENCH_WORKERS: String(workers), WORKBENCH_LOG_LEVEL: 'info', WORKBENCH_EVENT_MAX_AGE: '36500d' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);

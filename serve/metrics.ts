@@ -28,6 +28,8 @@ export class ServiceMetrics {
   readonly reloads: Counter<'model'>;
   /** Reload failures by stage: describe (listing), load (reading/verifying), warmup. */
   readonly reloadFailures: Counter<'model' | 'stage'>;
+  /** Requests whose client went away before the body was read (status 499, not a 500). */
+  readonly clientDisconnects: Counter<'route'>;
 
   /** @param options - `defaultMetrics`: also collect process metrics (CPU, memory, event-loop lag). */
   constructor(options: { defaultMetrics?: boolean } = {}) {
@@ -92,6 +94,12 @@ export class ServiceMetrics {
       name: 'workbench_model_reload_failures_total',
       help: 'Reload failures by stage (describe, load, warmup); the previous version keeps serving',
       labelNames: ['model', 'stage'],
+      registers,
+    });
+    this.clientDisconnects = new Counter({
+      name: 'workbench_client_disconnects_total',
+      help: 'Requests abandoned by the client before their body was read (logged as status 499, not as errors)',
+      labelNames: ['route'],
       registers,
     });
     if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'workbench_' });

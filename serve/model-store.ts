@@ -12,10 +12,11 @@
  */
 import { NotFoundError, WorkbenchError } from '../src/errors.js';
 import type { ServableModel } from '../src/registry/servable.js';
+import { warmUp } from '../src/registry/warmup.js';
+import { redactPaths } from './errors.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';
 import type { ModelDescription, ModelSource } from './model-source.js';
-import { warmUp } from './warmup.js';
 
 /** The alias recommendations use unless an experiment says otherwise. */
 export const CHAMPION = 'champion';
@@ -220,7 +221,7 @@ export class ModelStore {
     if (loaded.length === 0) {
       throw new WorkbenchError(
         'model_unavailable',
-        `model "${name}" has no version loaded yet${slot.lastError ? ` (${slot.lastError})` : ''}`,
+        `model "${name}" has no version loaded yet${slot.lastError ? ` (${redactPaths(slot.lastError)})` : ''}`,
       );
     }
     if ('version' in ref) {
@@ -246,7 +247,7 @@ export class ModelStore {
     return version !== undefined && snap.versions.has(version) ? version : undefined;
   }
 
-  /** Versions, aliases and load state of a model; undefined when the model is not served. */
+  /** Versions, aliases and load state of a model (errors without server paths: the route is public); undefined when the model is not served. */
   status(name: string): ModelStatus | undefined {
     const slot = this.slots.get(name);
     if (!slot) return undefined;
@@ -269,7 +270,7 @@ export class ModelStore {
         });
       } else if (slot.loading.has(version)) out.push({ ...base, state: 'LOADING' });
       else if (slot.unloading.has(version)) out.push({ ...base, state: 'UNLOADING', inFlight: slot.unloading.get(version)?.refs });
-      else if (failed) out.push({ ...base, state: 'FAILED', error: `${failed.stage}: ${failed.error}` });
+      else if (failed) out.push({ ...base, state: 'FAILED', error: redactPaths(`${failed.stage}: ${failed.error}`) });
       else out.push({ ...base, state: 'NOT_LOADED' });
     }
     return {
@@ -277,7 +278,7 @@ export class ModelStore {
       aliases: Object.fromEntries(aliases),
       versions: out,
       lastReloadAt: slot.lastReloadAt ? new Date(slot.lastReloadAt).toISOString() : undefined,
-      lastError: slot.lastError,
+      lastError: slot.lastError === undefined ? undefined : redactPaths(slot.lastError),
     };
   }
 

@@ -8,6 +8,7 @@ import { setAlias } from '../src/registry/aliases.js';
 import { readAliases } from '../src/registry/aliases-store.js';
 import { type LoadedVersion, listVersions, loadVersion } from '../src/registry/load.js';
 import type { ServableModel } from '../src/registry/servable.js';
+import { checkServable } from '../src/registry/servable-check.js';
 import { openServable } from '../src/registry/servable-factory.js';
 import type { ModelDescription, ModelSource } from './model-source.js';
 import type { SetAlias } from './routes/shared.js';
@@ -39,9 +40,24 @@ export function createRegistrySource(modelsDir: string, options: RegistrySourceO
   };
 }
 
-/** The admin alias writer over the registry (verifies the version before moving the alias). */
-export function registrySetAlias(modelsDir: string): SetAlias {
+/** Options of registrySetAlias. */
+export interface RegistrySetAliasOptions {
+  /** Open and warm the version as the service would before moving the alias (default true). */
+  check?: boolean;
+  /** Model kinds this service can serve (see RegistrySourceOptions). */
+  kinds?: readonly string[];
+}
+
+/**
+ * The admin alias writer over the registry: verifies the version, opens and warms it as the
+ * service would (`checkServable`), and only then moves the alias.
+ */
+export function registrySetAlias(modelsDir: string, options: RegistrySetAliasOptions = {}): SetAlias {
+  const check =
+    options.check === false
+      ? undefined
+      : (name: string, version: number) => checkServable(modelsDir, name, version, { kinds: options.kinds });
   return async (name, alias, version) => {
-    await setAlias(modelsDir, name, alias, version);
+    await setAlias(modelsDir, name, alias, version, { kinds: options.kinds, check });
   };
 }

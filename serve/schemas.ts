@@ -13,7 +13,13 @@ export const MAX_EVENTS = 500;
 /** Latest accepted event time (2100-01-01): keeps partition dates sane. */
 export const MAX_TS = Date.UTC(2100, 0, 1);
 
-const id = (what: string) => z.string().min(1).max(256).openapi({ description: what });
+/** A lone UTF-16 surrogate: JSON.parse accepts `"\ud800"`, but it is not Unicode and DuckDB refuses the log line. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** A string that is well-formed Unicode (no lone surrogates), so it survives the event log. */
+const text = () => z.string().refine((s) => !LONE_SURROGATE.test(s), 'contains a lone UTF-16 surrogate (not valid Unicode)');
+
+const id = (what: string) => text().min(1).max(256).openapi({ description: what });
 
 /** POST /v1/recommendations. */
 export const recommendRequestSchema = z
@@ -116,7 +122,7 @@ export const postedEventSchema = z
     requestId: id('the recommendation response this event refers to').optional(),
     position: z.number().int().min(0).max(10_000).optional().openapi({ description: '0-based position in that response' }),
     ts: z.number().int().min(0).max(MAX_TS).optional().openapi({ description: 'epoch ms, UTC; default: now' }),
-    variant: z.string().min(1).max(64).optional(),
+    variant: text().min(1).max(64).optional(),
   })
   .openapi('Event');
 /** A validated posted event. */

@@ -3,16 +3,28 @@
  * limits on the wire (declared and chunked), and graceful shutdown (in-flight requests finish,
  * impressions are flushed, models disposed, the port closes).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { InteractionEvent } from '../src/data/schema.js';
 import { memoryLogger } from './logger.js';
 import { startServer } from './server.js';
 import { readEventLog } from './testing/helpers.js';
 import { MemorySource } from './testing/memory-source.js';
+
+const temps: string[] = [];
+/** A temporary folder removed after the file's tests. */
+const tempDir = (prefix: string) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
 
 const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
@@ -42,12 +54,108 @@ function postChunked(url: string, bytes: number): Promise<number> {
   });
 }
 
+/**
+ * A slow-loris client: sends a request line, then one header byte every `everyMs` ms, up to `bytes`.
+ * Resolves with how many header bytes it had sent when the server closed the connection, or
+ * `'completed'` if the server let it send them all (and still had not closed).
+ */
+function slowHeaders(port: number, bytes: number, everyMs: number): Promise<number | 'completed'> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let sent = 0;
+    let timer: NodeJS.Timeout | undefined;
+    socket.on('error', () => {}); // a reset counts as closed too
+    socket.on('close', () => {
+      clearInterval(timer);
+      resolve(sent);
+    });
+    socket.on('connect', () => {
+      socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: ');
+      timer = setInterval(() => {
+        if (sent >= bytes) {
+          clearInterval(timer);
+          socket.destroy();
+          return resolve('completed');
+        }
+        sent++;
+        socket.write('a');
+      }, everyMs);
+    });
+    socket.setTimeout(120_000, () => reject(new Error('socket idle')));
+  });
+}
+
 describe('startServer (real port)', () => {
+  it('closes a connection whose headers trickle in, after the headers timeout (not 30 s later)', async () => {
+    const source = new MemorySource();
+    source.publish('demo');
+    const srv = await startServer({ source, modelName: 'demo', port: 0, pollIntervalMs: 0, headersTimeoutMs: 200, requestTimeoutMs: 400 });
+    try {
+      // 400 bytes at one per 25 ms would take 10 s; before the fix Node checked timeouts every 30 s.
+      const sent = await slowHeaders(srv.port, 400, 25);
+      expect(sent).not.toBe('completed');
+      expect((await fetch(`${srv.url}/healthz`)).status).toBe(200);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('tells when it becomes ready (whenReady), and logs "not ready yet" 503s at info without a stack', async () => {
+    const source = new MemorySource();
+    source.describeError = 'no versions yet';
+    const logger = memoryLogger();
+    const srv = await startServer({ source, modelName: 'demo', port: 0, pollIntervalMs: 0, logger });
+    try {
+      let ready = false;
+      void srv.whenReady.then(() => {
+        ready = true;
+      });
+      expect((await fetch(`${srv.url}/v1/recommendations`, json({ userId: 'u1' }))).status).toBe(503);
+      expect(ready).toBe(false);
+      expect(logger.lines.filter((l) => l.level === 'error' && l.msg === 'request failed')).toEqual([]);
+      expect(logger.lines.find((l) => l.msg === 'model not ready yet')).toMatchObject({ level: 'info', status: 503 });
+      expect(logger.lines.some((l) => 'stack' in l)).toBe(false);
+      source.describeError = undefined;
+      source.publish('demo');
+      await srv.service.store.reload();
+      await srv.whenReady;
+      expect((await fetch(`${srv.url}/readyz`)).status).toBe(200);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('logs and counts a client that hangs up mid-body as 499, not as a 500 error', async () => {
+    const source = new MemorySource();
+    source.publish('demo');
+    const logger = memoryLogger();
+    const srv = await startServer({ source, modelName: 'demo', port: 0, pollIntervalMs: 0, logger, events: { append: async () => {} } });
+    try {
+      const socket = net.connect(srv.port, '127.0.0.1');
+      await new Promise<void>((resolve) => socket.on('connect', () => resolve()));
+      socket.write(
+        'POST /v1/events HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"events":[',
+      );
+      // The handler is reading the body once the request is in flight; then hang up.
+      for (let i = 0; i < 500 && srv.service.state.inFlight === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      socket.destroy();
+      const logged = () => logger.lines.find((l) => l.msg === 'request' && l.route === '/v1/events');
+      for (let i = 0; i < 500 && !logged(); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(logged()).toMatchObject({ level: 'info', status: 499, errorCode: 'client_closed_request' });
+      expect(logger.lines.filter((l) => l.level === 'error')).toEqual([]);
+      const metrics = await (await fetch(`${srv.url}/metrics`)).text();
+      expect(metrics).toMatch(/workbench_client_disconnects_total\{route="\/v1\/events"\} 1/);
+      expect(metrics).not.toMatch(/status="500"/);
+    } finally {
+      await srv.close();
+    }
+  });
+
   it('serves over HTTP with one JSON log line per request and enforces limits on the wire', async () => {
     const source = new MemorySource();
     source.publish('demo');
     const logger = memoryLogger();
-    const eventsDir = mkdtempSync(path.join(os.tmpdir(), 'serve-e2e-'));
+    const eventsDir = tempDir('serve-e2e-');
     const srv = await startServer({ source, modelName: 'demo', port: 0, eventsDir, pollIntervalMs: 0, logger, maxBodyBytes: 128 * 1024 });
     try {
       expect(srv.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -91,7 +199,7 @@ describe('startServer (real port)', () => {
   it('shuts down gracefully: in-flight requests finish, impressions are flushed, models disposed, the port closes', async () => {
     const source = new MemorySource();
     source.publish('demo');
-    const eventsDir = mkdtempSync(path.join(os.tmpdir(), 'serve-drain-'));
+    const eventsDir = tempDir('serve-drain-');
     const written: InteractionEvent[] = [];
     const { EventLogWriter } = await import('../src/data/eventlog-writer.js');
     const writer = new EventLogWriter(eventsDir);

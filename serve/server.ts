@@ -39,6 +39,13 @@ export interface RunningServer {
   server: Server;
   /** Graceful shutdown (idempotent). */
   close(): Promise<void>;
+  /** Resolves once the control variant has a loaded, warmed model (never, if it closes first). */
+  whenReady: Promise<void>;
+}
+
+/** How often Node checks request and header timeouts: a tenth of the headers timeout, 10 ms .. 1 s. */
+export function connectionsCheckingInterval(headersTimeoutMs: number): number {
+  return Math.max(10, Math.min(1000, Math.floor(headersTimeoutMs / 10)));
 }
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
@@ -57,11 +64,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const logger = options.logger ?? silentLogger;
   const service = createService(options);
   const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
-  const server = createAdaptorServer({ fetch: service.app.fetch }) as Server;
-  // Whole request (headers + body) must arrive within the request time limit.
-  server.requestTimeout = requestTimeoutMs;
-  server.headersTimeout = Math.min(options.headersTimeoutMs ?? 10_000, requestTimeoutMs);
-  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 5000;
+  const headersTimeout = Math.min(options.headersTimeoutMs ?? 10_000, requestTimeoutMs);
+  const server = createAdaptorServer({
+    fetch: service.app.fetch,
+    serverOptions: {
+      // Whole request (headers + body) must arrive within the request time limit.
+      requestTimeout: requestTimeoutMs,
+      headersTimeout,
+      keepAliveTimeout: options.keepAliveTimeoutMs ?? 5000,
+      // Node checks both timeouts only this often (default 30 s: slow headers were cut at 34-39 s, not 10 s).
+      connectionsCheckingInterval: connectionsCheckingInterval(headersTimeout),
+    },
+  }) as Server;
   const host = options.host ?? '127.0.0.1';
   let address: AddressInfo;
   try {
@@ -110,10 +124,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   for (const r of reports) {
     if (r.error) logger.error('model not available at start', { model: r.name, error: r.error });
   }
-  const ready = service.store.has(options.modelName, service.router.controlRef);
+  const isReady = () => service.store.has(options.modelName, service.router.controlRef);
+  const ready = isReady();
   logger[ready ? 'info' : 'warn'](ready ? 'ready' : 'not ready: no model for the control variant yet (see /readyz)', {
     model: options.modelName,
     aliases: reports.find((r) => r.name === options.modelName)?.aliases,
   });
-  return { url, port: address.port, host: address.address, service, server, close };
+  // Checked on a short unref'd timer: hot reload may load the model any time later.
+  const whenReady = new Promise<void>((resolve) => {
+    const check = () => {
+      if (closing) return;
+      if (isReady()) {
+        if (!ready) logger.info('ready', { model: options.modelName });
+        resolve();
+      } else setTimeout(check, 100).unref();
+    };
+    check();
+  });
+  return { url, port: address.port, host: address.address, service, server, close, whenReady };
 }

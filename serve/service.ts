@@ -5,6 +5,7 @@
 import { EventLogWriter } from '../src/data/eventlog-writer.js';
 import type { Experiment } from '../src/experiments/assignment.js';
 import { type App, createApp, type ServiceState, type SetAlias } from './app.js';
+import type { EventTimeWindow } from './event-time.js';
 import { type EventSink, ExposureBuffer, type ExposureOptions } from './exposure.js';
 import { type LiveUserState, logFileOf } from './live-state.js';
 import { type Logger, silentLogger } from './logger.js';
@@ -35,7 +36,11 @@ export interface ServiceOptions {
   setAlias?: SetAlias;
   corsOrigins?: readonly string[];
   maxBodyBytes?: number;
+  /** Most chunks a request body may arrive in (default 4096). */
+  maxBodyChunks?: number;
   requestTimeoutMs?: number;
+  /** Accepted event times around now (default 7 days back, 1 hour ahead). */
+  eventTimeWindow?: EventTimeWindow;
   /** Collect process metrics (CPU, memory, event-loop lag) too. */
   defaultMetrics?: boolean;
   metricsText?: () => Promise<string>;
@@ -101,7 +106,9 @@ export function createService(options: ServiceOptions): Service {
     onReloadRequested: options.onReloadRequested,
     corsOrigins: options.corsOrigins,
     maxBodyBytes: options.maxBodyBytes,
+    maxBodyChunks: options.maxBodyChunks,
     requestTimeoutMs: options.requestTimeoutMs,
+    eventTimeWindow: options.eventTimeWindow,
     metricsText: options.metricsText,
     state,
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ServableModel } from '../src/registry/servable.js';
+import { warmUp } from '../src/registry/warmup.js';
 import { createFixtureModel, fixtureTables } from './testing/fixture-model.js';
-import { warmUp } from './warmup.js';
 
 const good = () => createFixtureModel({ name: 'demo', version: 1, tables: fixtureTables({ items: 50, users: 5 }) });
 

@@ -11,6 +11,9 @@
  *   --workers N       WORKBENCH_WORKERS         one per core
  *   --poll-ms MS      WORKBENCH_POLL_MS         2000 (0: no polling; POST /admin/reload still works)
  *   --no-exposures    WORKBENCH_LOG_EXPOSURES=0 (impressions are logged by default)
+ *   --event-max-age D WORKBENCH_EVENT_MAX_AGE   7d (POST /v1/events refuses older `ts`)
+ *   --event-max-future D WORKBENCH_EVENT_MAX_FUTURE 1h (and `ts` further ahead than this)
+ *   --wait            start even when the model has no published version yet (else: exit 1)
  *   WORKBENCH_ADMIN_TOKEN (enables /admin/*), WORKBENCH_CORS_ORIGINS (comma list or *),
  *   WORKBENCH_REQUEST_TIMEOUT_MS (10000), WORKBENCH_MAX_BODY_BYTES (1 MiB), WORKBENCH_LOG_LEVEL (info).
  * Logs are JSON lines on stdout (one per request). The command lives in serve/ (src/ never depends
@@ -28,8 +31,10 @@ import {
   STATE_OPTION,
   stateDir,
 } from '../../src/cli/context.js';
-import { UsageError } from '../../src/errors.js';
-import { listModels } from '../../src/registry/load.js';
+import { UsageError, WorkbenchError } from '../../src/errors.js';
+import { parseDuration } from '../../src/pipeline/schedule.js';
+import { listModels, listVersions } from '../../src/registry/load.js';
+import { DEFAULT_EVENT_TIME_WINDOW, type EventTimeWindow } from '../event-time.js';
 
 const OPTIONS = {
   ...MODELS_OPTION,
@@ -42,6 +47,9 @@ const OPTIONS = {
   workers: { type: 'string' },
   'poll-ms': { type: 'string' },
   'no-exposures': { type: 'boolean', default: false },
+  'event-max-age': { type: 'string' },
+  'event-max-future': { type: 'string' },
+  wait: { type: 'boolean', default: false },
 } as const;
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -65,7 +73,22 @@ export interface ServeConfig {
   corsOrigins: string[];
   requestTimeoutMs: number;
   maxBodyBytes: number;
+  /** Accepted event times around now on POST /v1/events. */
+  eventTimeWindow: EventTimeWindow;
+  /** Start even when the model has no published version (serve it once one appears). */
+  wait: boolean;
   logLevel: (typeof LOG_LEVELS)[number];
+}
+
+/** A duration flag ("7d", "90m"; "0" is zero), or undefined when not given. */
+function duration(value: string | undefined, what: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value.trim() === '0') return 0;
+  try {
+    return parseDuration(value.trim());
+  } catch {
+    throw new UsageError(`${what} must be a duration such as 7d, 12h or 90m (got "${value}")`);
+  }
 }
 
 function integer(value: string | undefined, what: string, min: number, max: number): number | undefined {
@@ -119,56 +142,94 @@ export async function serveConfig(argv: string[], io: CliIO): Promise<ServeConfi
       .filter(Boolean),
     requestTimeoutMs: integer(env.WORKBENCH_REQUEST_TIMEOUT_MS, 'WORKBENCH_REQUEST_TIMEOUT_MS', 100, 600_000) ?? 10_000,
     maxBodyBytes: integer(env.WORKBENCH_MAX_BODY_BYTES, 'WORKBENCH_MAX_BODY_BYTES', 1024, 64 * 1024 * 1024) ?? 1024 * 1024,
+    eventTimeWindow: {
+      maxAgeMs:
+        duration(
+          values['event-max-age'] ?? env.WORKBENCH_EVENT_MAX_AGE,
+          values['event-max-age'] !== undefined ? '--event-max-age' : 'WORKBENCH_EVENT_MAX_AGE',
+        ) ?? DEFAULT_EVENT_TIME_WINDOW.maxAgeMs,
+      maxFutureMs:
+        duration(
+          values['event-max-future'] ?? env.WORKBENCH_EVENT_MAX_FUTURE,
+          values['event-max-future'] !== undefined ? '--event-max-future' : 'WORKBENCH_EVENT_MAX_FUTURE',
+        ) ?? DEFAULT_EVENT_TIME_WINDOW.maxFutureMs,
+    },
+    wait: values.wait,
     logLevel,
   };
+}
+
+/** Hooks of runServeCommand (workbench start prints its sample requests when the service is ready). */
+export interface ServeHooks {
+  /** Called once every worker is listening and ready, with the URL. */
+  onReady?: (url: string) => void;
+}
+
+/**
+ * Refuses (exit 1, one line) to serve a model with no published version unless `--wait`: a typo in
+ * `--name` otherwise ran forever unready.
+ */
+async function requirePublished(cfg: ServeConfig): Promise<void> {
+  if (cfg.wait || (await listVersions(cfg.modelsDir, cfg.modelName)).length > 0) return;
+  const names = await listModels(cfg.modelsDir);
+  throw new WorkbenchError(
+    'model_not_found',
+    `model "${cfg.modelName}" has no published versions in ${cfg.modelsDir} (models there: ${names.join(', ') || 'none'}); publish one, fix --name, or pass --wait to serve it once it is published`,
+  );
+}
+
+/** `workbench serve` with hooks: what both `serve` and `start` run. */
+export async function runServeCommand(argv: string[], io: CliIO, hooks: ServeHooks = {}): Promise<number> {
+  const cfg = await serveConfig(argv, io);
+  const cluster = (await import('node:cluster')).default;
+  if (cluster.isPrimary) await requirePublished(cfg);
+  const { loadExperiment, checkConfigDrift, defaultStateFile } = await import('../../src/experiments/config.js');
+  const { runServe, defaultWorkers } = await import('../cluster.js');
+  const { jsonLogger } = await import('../logger.js');
+  const { registrySetAlias } = await import('../registry-source.js');
+  const { liveRegistry } = await import('../live-state.js');
+  const logger = jsonLogger((line) => io.out(line), { level: cfg.logLevel, base: { pid: process.pid } });
+  const experiment = cfg.experimentFile ? await loadExperiment(cfg.experimentFile) : undefined;
+  if (experiment && cluster.isPrimary) {
+    // Changing weights or salt mid-experiment biases it: say so at start (once, not per worker).
+    for (const warning of await checkConfigDrift(experiment, defaultStateFile(cfg.eventsDir, experiment.id))) {
+      logger.warn('experiment config drift', { experiment: experiment.id, warning });
+    }
+  }
+  return runServe({
+    workers: cfg.workers ?? defaultWorkers(io.env),
+    logger,
+    onReady: hooks.onReady,
+    serverOptions: async () => {
+      // One live user state per process, shared by every model version it loads.
+      const { userState, source } = await liveRegistry(cfg.modelsDir, { stateDir: cfg.stateDir, eventsDir: cfg.eventsDir, logger });
+      return {
+        userState,
+        source,
+        setAlias: registrySetAlias(cfg.modelsDir),
+        modelName: cfg.modelName,
+        eventsDir: cfg.eventsDir,
+        experiment,
+        logExposures: cfg.logExposures,
+        pollIntervalMs: cfg.pollIntervalMs,
+        port: cfg.port,
+        host: cfg.host,
+        adminToken: cfg.adminToken,
+        corsOrigins: cfg.corsOrigins,
+        requestTimeoutMs: cfg.requestTimeoutMs,
+        maxBodyBytes: cfg.maxBodyBytes,
+        eventTimeWindow: cfg.eventTimeWindow,
+        defaultMetrics: true,
+        logger,
+      };
+    },
+  });
 }
 
 /** The `serve` subcommand. */
 export const serveCommand: Command = {
   summary: 'Serve recommendations over HTTP: hot-reloaded models, A/B variants, event log, metrics',
   usage:
-    'workbench serve [--models DIR] [--name NAME] [--port 8080] [--host 127.0.0.1] [--events DIR] [--state DIR] [--experiment FILE] [--workers N] [--poll-ms MS] [--no-exposures]',
-  async run(argv, io) {
-    const cfg = await serveConfig(argv, io);
-    const cluster = (await import('node:cluster')).default;
-    const { loadExperiment, checkConfigDrift, defaultStateFile } = await import('../../src/experiments/config.js');
-    const { runServe, defaultWorkers } = await import('../cluster.js');
-    const { jsonLogger } = await import('../logger.js');
-    const { registrySetAlias } = await import('../registry-source.js');
-    const { liveRegistry } = await import('../live-state.js');
-    const logger = jsonLogger((line) => io.out(line), { level: cfg.logLevel, base: { pid: process.pid } });
-    const experiment = cfg.experimentFile ? await loadExperiment(cfg.experimentFile) : undefined;
-    if (experiment && cluster.isPrimary) {
-      // Changing weights or salt mid-experiment biases it: say so at start (once, not per worker).
-      for (const warning of await checkConfigDrift(experiment, defaultStateFile(cfg.eventsDir, experiment.id))) {
-        logger.warn('experiment config drift', { experiment: experiment.id, warning });
-      }
-    }
-    return runServe({
-      workers: cfg.workers ?? defaultWorkers(io.env),
-      logger,
-      serverOptions: async () => {
-        // One live user state per process, shared by every model version it loads.
-        const { userState, source } = await liveRegistry(cfg.modelsDir, { stateDir: cfg.stateDir, eventsDir: cfg.eventsDir, logger });
-        return {
-          userState,
-          source,
-          setAlias: registrySetAlias(cfg.modelsDir),
-          modelName: cfg.modelName,
-          eventsDir: cfg.eventsDir,
-          experiment,
-          logExposures: cfg.logExposures,
-          pollIntervalMs: cfg.pollIntervalMs,
-          port: cfg.port,
-          host: cfg.host,
-          adminToken: cfg.adminToken,
-          corsOrigins: cfg.corsOrigins,
-          requestTimeoutMs: cfg.requestTimeoutMs,
-          maxBodyBytes: cfg.maxBodyBytes,
-          defaultMetrics: true,
-          logger,
-        };
-      },
-    });
-  },
+    'workbench serve [--models DIR] [--name NAME] [--port 8080] [--host 127.0.0.1] [--events DIR] [--state DIR] [--experiment FILE] [--workers N] [--poll-ms MS] [--no-exposures] [--event-max-age 7d] [--event-max-future 1h] [--wait]',
+  run: (argv, io) => runServeCommand(argv, io),
 };

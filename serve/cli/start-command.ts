@@ -7,12 +7,20 @@
  * schedule (synthetic store + the service's events; first run at start), never overlapping.
  */
 import cluster from 'node:cluster';
-import type { Command } from '../../src/cli/context.js';
+import type { CliIO, Command } from '../../src/cli/context.js';
 import { listVersions } from '../../src/registry/load.js';
-import { serveCommand, serveConfig } from './serve-command.js';
+import { runServeCommand, serveConfig } from './serve-command.js';
 
 /** The model `npm start` trains and serves unless --name or WORKBENCH_MODEL_NAME says otherwise. */
 export const DEFAULT_MODEL_NAME = 'store';
+
+/** The lines `workbench start` prints once the service is ready. */
+export function announceReady(io: CliIO, url: string): void {
+  io.err(`workbench start: ready on ${url}. Try:`);
+  io.err(`  curl -s ${url}/readyz`);
+  io.err(`  curl -s -X POST ${url}/v1/recommendations -H 'content-type: application/json' -d '{"userId":"u0001","k":5}'`);
+  io.err(`  curl -s ${url}/openapi.json   # every route`);
+}
 
 export const startCommand: Command = {
   summary: 'Train and publish a model on the built-in synthetic store if none exists, then serve it (npm start)',
@@ -50,11 +58,7 @@ export const startCommand: Command = {
       } else {
         io.err(`workbench start: serving the published model "${name}" from ${models}`);
       }
-      const url = `http://${cfg.host}:${cfg.port}`;
-      io.err(`workbench start: the service will listen on ${url} (Ctrl-C stops it). Try:`);
-      io.err(`  curl -s ${url}/readyz`);
-      io.err(`  curl -s -X POST ${url}/v1/recommendations -H 'content-type: application/json' -d '{"userId":"u0001","k":5}'`);
-      io.err(`  curl -s ${url}/openapi.json   # every route`);
+      io.err(`workbench start: starting the service on http://${cfg.host}:${cfg.port} (Ctrl-C stops it) ...`);
     }
     let retraining: { stop(): Promise<void> } | undefined;
     if (cluster.isPrimary && io.env.WORKBENCH_RETRAIN_EVERY) {
@@ -70,7 +74,8 @@ export const startCommand: Command = {
       io.err(`workbench start: retraining every ${io.env.WORKBENCH_RETRAIN_EVERY} (run records in ${io.env.WORKBENCH_RUNS_DIR ?? 'runs'})`);
     }
     try {
-      return await serveCommand.run(serveArgs, io);
+      // Announced only once every worker is ready: before, "Try: curl" came while requests still got 503.
+      return await runServeCommand(serveArgs, io, { onReady: (url) => announceReady(io, url) });
     } finally {
       await retraining?.stop();
     }

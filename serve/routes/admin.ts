@@ -3,6 +3,8 @@
  * `Authorization: Bearer <token>`:
  *   POST /admin/reload                          re-read the registry now (and retry refused versions)
  *   PUT  /admin/models/{name}/aliases/{alias}   {version}: move an alias in the registry, then reload
+ *                                               (200 when done in half the request timeout, else 202: poll)
+ *   GET  /admin/models/{name}/aliases/{alias}   the last change asked for: pending, done or failed
  * In a cluster, the worker that receives the call reloads at once and asks the others to (through
  * the primary); every worker also picks the change up at its next poll.
  */
@@ -37,6 +39,15 @@ export function mountAdminRoutes(app: App, d: Resolved): void {
     },
   );
 
+  // The last alias change asked for per model and alias, for GET .../aliases/{alias} to report.
+  const changes = new Map<string, AliasChangeStatus>();
+  const changeKey = (name: string, alias: string) => `${name}\u0000${alias}`;
+  const pollPath = (name: string, alias: string) => `/admin/models/${name}/aliases/${alias}`;
+  const statusOf = (change: AliasChangeStatus) => ({
+    ...change,
+    serving: d.store.resolve(change.name, { alias: change.alias }) ?? null,
+  });
+
   mount(
     app,
     createRoute({
@@ -46,32 +57,103 @@ export function mountAdminRoutes(app: App, d: Resolved): void {
       security,
       request: { params: aliasParamsSchema, body: jsonBody(setAliasRequestSchema) },
       responses: {
-        200: jsonResponse(
-          z.object({ name: z.string(), alias: z.string(), version: z.number().int(), serving: z.number().int().nullable() }),
-          'alias moved; `serving` is what the alias resolves to in this process now',
-        ),
+        200: jsonResponse(aliasChangeSchema, 'alias moved; `serving` is what the alias resolves to in this process now'),
+        202: jsonResponse(aliasChangeSchema, 'still checking or loading the version: poll the Location (GET on the same path)'),
         ...errorResponses(400, 401, 403, 404, 409, 413, 415, 501),
       },
     }),
     async (c) => {
       const name = parseOr400(modelNameSchema, c.req.param('name'), 'path', 'name');
       const alias = parseOr400(aliasParamSchema, c.req.param('alias'), 'path', 'alias');
-      const { version } = await readBody(c, setAliasRequestSchema, d.maxBodyBytes);
-      if (!d.setAlias) throw new ApiError(501, 'not_implemented', 'this service has no registry writer configured for aliases');
-      try {
-        await d.setAlias(name, alias, version);
-      } catch (err) {
-        if (err instanceof NotFoundError || err instanceof ApiError) throw err;
-        if (err instanceof WorkbenchError) {
-          // Registry codes: invalid_input (bad request), registry_busy (locked: retry), else the version was refused.
-          const status = err.code === 'invalid_input' ? 400 : err.code === 'registry_busy' ? 503 : 409;
-          throw new ApiError(status, err.code === 'registry_busy' ? 'registry_busy' : 'alias_refused', err.message, { cause: err });
+      const { version } = await readBody(c, setAliasRequestSchema, d.body);
+      const setAlias = d.setAlias;
+      if (!setAlias) throw new ApiError(501, 'not_implemented', 'this service has no registry writer configured for aliases');
+      const change: AliasChangeStatus = { name, alias, version, status: 'pending', since: new Date().toISOString() };
+      changes.set(changeKey(name, alias), change);
+      const work = (async () => {
+        try {
+          await setAlias(name, alias, version);
+        } catch (err) {
+          throw aliasError(err);
         }
-        throw err;
+        d.onReloadRequested?.();
+        await d.store.reload();
+      })();
+      work.then(
+        () => {
+          change.status = 'done';
+        },
+        (err: unknown) => {
+          change.status = 'failed';
+          change.error = err instanceof Error ? err.message : String(err);
+          d.logger.warn('alias change failed', { model: name, alias, version, error: change.error });
+        },
+      );
+      // Checking and loading a version can outlast the request timeout; a 504 then would report a
+      // change that still takes effect as failed. Past half the time limit, answer 202 with where to look.
+      let timer: NodeJS.Timeout | undefined;
+      const budget = new Promise<'pending'>((resolve) => {
+        timer = setTimeout(() => resolve('pending'), Math.max(1, Math.floor(d.requestTimeoutMs / 2)));
+      });
+      try {
+        if ((await Promise.race([work, budget])) === 'pending') {
+          return c.json(statusOf(change), 202, { Location: pollPath(name, alias) });
+        }
+      } finally {
+        clearTimeout(timer);
       }
-      d.onReloadRequested?.();
-      await d.store.reload();
-      return c.json({ name, alias, version, serving: d.store.resolve(name, { alias }) ?? null }, 200);
+      return c.json(statusOf(change), 200);
     },
   );
+
+  mount(
+    app,
+    createRoute({
+      method: 'get',
+      path: '/admin/models/{name}/aliases/{alias}',
+      summary: 'The last alias change asked of this process (pending, done or failed) and what the alias serves now',
+      security,
+      request: { params: aliasParamsSchema },
+      responses: { 200: jsonResponse(aliasChangeSchema, 'the change and what is served'), ...errorResponses(400, 401, 403, 404) },
+    }),
+    (c) => {
+      const name = parseOr400(modelNameSchema, c.req.param('name'), 'path', 'name');
+      const alias = parseOr400(aliasParamSchema, c.req.param('alias'), 'path', 'alias');
+      const change = changes.get(changeKey(name, alias));
+      if (!change) throw new ApiError(404, 'not_found', `no alias change of ${name}/${alias} was asked of this process`);
+      return c.json(statusOf(change), 200);
+    },
+  );
+}
+
+/** One alias change and how far it got. */
+interface AliasChangeStatus {
+  name: string;
+  alias: string;
+  /** The version asked for. */
+  version: number;
+  status: 'pending' | 'done' | 'failed';
+  since: string;
+  error?: string;
+}
+
+const aliasChangeSchema = z.object({
+  name: z.string(),
+  alias: z.string(),
+  version: z.number().int(),
+  status: z.enum(['pending', 'done', 'failed']),
+  since: z.string(),
+  error: z.string().optional(),
+  serving: z.number().int().nullable().openapi({ description: 'what the alias resolves to in this process now' }),
+});
+
+/** Maps a registry refusal to the route's error statuses. */
+function aliasError(err: unknown): unknown {
+  if (err instanceof NotFoundError || err instanceof ApiError) return err;
+  if (err instanceof WorkbenchError) {
+    // Registry codes: invalid_input (bad request), registry_busy (locked: retry), else the version was refused.
+    const status = err.code === 'invalid_input' ? 400 : err.code === 'registry_busy' ? 503 : 409;
+    return new ApiError(status, err.code === 'registry_busy' ? 'registry_busy' : 'alias_refused', err.message, { cause: err });
+  }
+  return err;
 }

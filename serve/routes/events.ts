@@ -1,13 +1,19 @@
 /**
  * POST /v1/events: the storefront's feedback (impressions it showed itself, clicks, carts,
  * purchases). Answers 202 only after the events are durably appended (written and fsync'ed) to the
- * partitioned event log. A 504 (timeout) means the append may still complete: a retry can then
- * duplicate events, which the KPI queries tolerate better than losing them.
+ * partitioned event log. A request is all or nothing: a 503 means none of its events were kept
+ * (the writer rolls a failed batch back), so retrying it cannot duplicate. A 504 (timeout) means
+ * the append may still complete: a retry can then duplicate events, which the KPI queries tolerate
+ * better than losing them.
+ *
+ * Event times must fall in a window around now (default 7 days back, 1 hour ahead): each distinct
+ * day is a partition, and a client must not be able to make the service open thousands of them.
  */
 import { createRoute } from '@hono/zod-openapi';
 import type { InteractionEvent } from '../../src/data/schema.js';
 import { readBody } from '../body.js';
 import { ApiError } from '../errors.js';
+import type { EventTimeWindow } from '../event-time.js';
 import { eventsRequestSchema, eventsResponseSchema, type PostedEvent } from '../schemas.js';
 import { type App, errorResponses, jsonBody, jsonResponse, mount, type Resolved } from './shared.js';
 
@@ -21,6 +27,18 @@ const eventsRoute = createRoute({
     ...errorResponses(400, 413, 415, 503, 504),
   },
 });
+
+/** Throws a 400 naming the first event whose `ts` lies outside the window. */
+export function checkEventTimes(events: readonly PostedEvent[], now: number, window: EventTimeWindow): void {
+  const from = now - window.maxAgeMs;
+  const to = now + window.maxFutureMs;
+  events.forEach((e, i) => {
+    if (e.ts === undefined || (e.ts >= from && e.ts <= to)) return;
+    const field = `events[${i}].ts`;
+    const message = `${field}: ${e.ts} (${new Date(e.ts).toISOString()}) is outside the accepted window ${new Date(from).toISOString()} .. ${new Date(to).toISOString()}`;
+    throw new ApiError(400, 'invalid_request', `request body: ${message}`, { field, issues: [{ field, message }] });
+  });
+}
 
 /** Maps a posted event to the event log's record (default time: now). */
 export function toInteraction(e: PostedEvent, now: number): InteractionEvent {
@@ -36,13 +54,15 @@ export function mountEventRoutes(app: App, d: Resolved): void {
   mount(app, eventsRoute, async (c) => {
     const sink = d.events;
     if (!sink) throw new ApiError(503, 'events_disabled', 'this service has no event log configured (--events DIR)');
-    const body = await readBody(c, eventsRequestSchema, d.maxBodyBytes);
+    const body = await readBody(c, eventsRequestSchema, d.body);
     const now = Date.now();
+    checkEventTimes(body.events, now, d.eventTimeWindow);
     const events = body.events.map((e) => toInteraction(e, now));
     try {
       await sink.append(events);
     } catch (err) {
-      throw new ApiError(503, 'event_log_unavailable', `event log append failed: ${err instanceof Error ? err.message : String(err)}`, {
+      // The cause (with server paths) goes to the log only; the client learns what it can act on.
+      throw new ApiError(503, 'event_log_unavailable', 'event log append failed; nothing was written, retry later', {
         headers: { 'Retry-After': '1' },
         cause: err,
       });

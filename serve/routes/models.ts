@@ -159,7 +159,7 @@ export function mountModelRoutes(app: App, d: Resolved): void {
         else if (kind === 'version') raw.version = target;
         else raw.alias = target;
         const { name, ref } = refFrom(c, kind, raw);
-        const body = await readBody(c, predictRequestSchema, d.maxBodyBytes);
+        const body = await readBody(c, predictRequestSchema, d.body);
         const instances = toInstances(body);
         const lease = d.store.acquire(name, ref);
         let scores: number[];

@@ -80,7 +80,7 @@ function respond(c: Context<AppEnv>, d: Resolved, userId: string, routed: Routed
 /** Mounts the recommendation routes. */
 export function mountRecommendRoutes(app: App, d: Resolved): void {
   mount(app, recommendRoute, async (c) => {
-    const body = await readBody(c, recommendRequestSchema, d.maxBodyBytes);
+    const body = await readBody(c, recommendRequestSchema, d.body);
     const routed = route(c, d, body.userId);
     let items: ScoredItem[];
     try {
@@ -118,7 +118,7 @@ export function mountRecommendRoutes(app: App, d: Resolved): void {
   });
 
   mount(app, rankRoute, async (c) => {
-    const body = await readBody(c, rankRequestSchema, d.maxBodyBytes);
+    const body = await readBody(c, rankRequestSchema, d.body);
     const routed = route(c, d, body.userId);
     let items: ScoredItem[];
     try {

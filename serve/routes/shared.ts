@@ -5,7 +5,9 @@
  */
 import type { OpenAPIHono, RouteConfig, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import type { BodyLimits } from '../body.js';
 import { ApiError } from '../errors.js';
+import type { EventTimeWindow } from '../event-time.js';
 import type { EventSink, ExposureBuffer } from '../exposure.js';
 import type { LogFields, Logger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
@@ -40,7 +42,11 @@ export interface Resolved {
   adminToken?: string;
   setAlias?: SetAlias;
   onReloadRequested?: () => void;
-  maxBodyBytes: number;
+  /** Body limits: bytes, chunks, read time. */
+  body: BodyLimits;
+  /** Per-request time limit (ms). */
+  requestTimeoutMs: number;
+  eventTimeWindow: EventTimeWindow;
   metricsText: () => Promise<string>;
   state: ServiceState;
 }

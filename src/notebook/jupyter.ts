@@ -47,3 +47,16 @@ export function jupyterStatus(env: NodeJS.ProcessEnv = process.env): JupyterStat
   }
   return { found, version: core, nbconvert: nb, kernel: { registered: !problem, path: kernelPath, problem } };
 }
+
+/**
+ * What is missing for headless notebook runs (Jupyter, nbconvert, the tslab kernel), as one line
+ * that names it and says how to get it; undefined when everything is there. Tests that execute
+ * notebooks fail with this first, instead of with whatever a missing tool breaks downstream.
+ */
+export function missingJupyter(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const s = jupyterStatus(env);
+  if (!s.found) return `Jupyter is not installed ("jupyter" is not on PATH); ${JUPYTER_INSTALL_HINT}`;
+  if (!s.nbconvert) return `Jupyter nbconvert is not installed ("jupyter nbconvert" fails); ${JUPYTER_INSTALL_HINT}`;
+  if (s.kernel.problem) return `the tslab kernel is not registered: ${s.kernel.problem}`;
+  return undefined;
+}

@@ -6,11 +6,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIO } from '../cli/context.js';
 import { main } from '../cli/main.js';
 import { PROJECT_ROOT } from '../paths.js';
 import { type CellOutput, outputText, readNotebook } from './ipynb.js';
+import { missingJupyter } from './jupyter.js';
 
 /** A MIME bundle entry as text (nbformat stores multi-line strings as lists of lines). */
 function mime(outputs: CellOutput[], type: string): string {
@@ -21,6 +22,12 @@ function mime(outputs: CellOutput[], type: string): string {
 const FIXTURE = path.join(PROJECT_ROOT, 'src', 'notebook', '__fixtures__', 'kernel.ipynb');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'notebook-kernel-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// A missing prerequisite names itself (before: "Unexpected end of JSON input" from an empty stdout).
+beforeAll(() => {
+  const missing = missingJupyter();
+  if (missing) throw new Error(`these tests execute notebooks: ${missing}`);
+});
 
 describe('in the tslab kernel (real)', () => {
   it('notebook check -p runs the notebook with the override; tables and charts display, reimport sees edits', async () => {

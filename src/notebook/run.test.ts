@@ -5,11 +5,12 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIO } from '../cli/context.js';
 import { main } from '../cli/main.js';
 import { PROJECT_ROOT } from '../paths.js';
 import { cellSource, outputText, readNotebook } from './ipynb.js';
+import { missingJupyter } from './jupyter.js';
 import { INJECTED_TAG } from './params.js';
 import { type RunRecord, runNotebook } from './run.js';
 
@@ -24,6 +25,12 @@ function stdoutOf(file: string, id: string): string {
     .map(outputText)
     .join('');
 }
+
+// A missing prerequisite names itself (before: "Unexpected end of JSON input" from an empty stdout).
+beforeAll(() => {
+  const missing = missingJupyter();
+  if (missing) throw new Error(`these tests execute notebooks: ${missing}`);
+});
 
 describe('runNotebook (real kernel)', () => {
   it('injects -p overrides after the parameters cell, executes, and records the run', async () => {

@@ -1,26 +1,36 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os, { hostname } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { acquireLock } from './lock.js';
 
+const dirs: string[] = [];
+const lockFile = () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'lock-'));
+  dirs.push(dir);
+  return path.join(dir, 'run.lock');
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
 describe('acquireLock', () => {
-  it('refuses a second holder while the first is alive, and frees on release', () => {
-    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'lock-')), 'run.lock');
-    const a = acquireLock(file, 'pipeline');
-    // Simulate another live process holding it: our parent's pid is alive.
-    writeFileSync(file, JSON.stringify({ pid: process.ppid, since: 'then' }));
-    expect(() => acquireLock(file, 'pipeline for demo')).toThrow(/pipeline for demo is already running \(pid/);
-    a.release();
+  it('refuses a second holder while the first is alive, and frees on release', async () => {
+    const file = lockFile();
+    const a = await acquireLock(file, 'pipeline');
+    await expect(acquireLock(file, 'pipeline for demo')).rejects.toThrow(/pipeline for demo is already running \(pid \d+ on /);
+    await a.release();
     expect(existsSync(file)).toBe(false);
-    acquireLock(file, 'pipeline').release();
+    await (await acquireLock(file, 'pipeline')).release();
   });
 
-  it('takes over a lock whose owner died', () => {
-    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'lock-')), 'run.lock');
+  it('takes over a lock whose owner died (also in the old {pid, since} format)', async () => {
+    const file = lockFile();
     writeFileSync(file, JSON.stringify({ pid: 2 ** 22 + 12345, since: 'long ago' }));
-    const l = acquireLock(file, 'pipeline');
+    const l = await acquireLock(file, 'pipeline');
     expect(existsSync(file)).toBe(true);
-    l.release();
+    await l.release();
+    writeFileSync(file, JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), id: 'x', at: 'then' }));
+    await (await acquireLock(file, 'pipeline')).release();
   });
 });

@@ -30,9 +30,29 @@ beforeAll(() => {
     eventsDir: path.join(root, 'events'),
     dataset,
     training,
+    // These runs retrain on the same data on purpose; the skip of an unchanged run is tested below.
+    force: true,
   };
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('runPipeline: nothing new', () => {
+  it('skips publishing when no fresh events arrived and the inputs are unchanged, unless forced', async () => {
+    const opts = { ...base, force: false, name: 'same', minImprovement: -1 };
+    const first = await runPipeline(opts);
+    expect(first.record.published?.version).toBe(1);
+    const lines: string[] = [];
+    const again = await runPipeline({ ...opts, log: (l) => lines.push(l) });
+    expect(again.record.status).toBe('skipped');
+    expect(again.record.skipped).toMatch(new RegExp(`nothing new since run ${first.record.runId}`));
+    expect(again.record.published).toBeUndefined();
+    expect(lines.some((l) => l.startsWith('nothing new since run'))).toBe(true);
+    expect(await listVersions(base.modelsDir, 'same')).toEqual([1]);
+    // Other parameters are other inputs; so is --force.
+    expect((await runPipeline({ ...opts, minImprovement: -0.5 })).record.published?.version).toBe(2);
+    expect((await runPipeline({ ...opts, minImprovement: -0.5, force: true })).record.published?.version).toBe(3);
+  });
+});
 
 describe('runPipeline: gate and alias policy', () => {
   it('warm-starts from the champion weights unless told not to', async () => {

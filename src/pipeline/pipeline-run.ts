@@ -5,6 +5,7 @@
  * aliases by policy. One run per model at a time (lock file); a failed run changes nothing in the
  * registry and its record says why.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { type DatasetSpec, loadDataset } from '../data/load.js';
@@ -15,6 +16,7 @@ import { LTR_KIND } from '../models/ltr/index.js';
 import type { Ranker } from '../models/ranker.js';
 import { setAlias } from '../registry/aliases.js';
 import { modelDir } from '../registry/layout.js';
+import { listVersions } from '../registry/load.js';
 import { alignmentShiftDays, type FreshEvents, mergeEvents, type PositionCtr, readFreshEvents } from './fresh-events.js';
 import { CHAMPION_RANKER, type ChampionStatus, championRanker, championWeights, checkGateMetric, decideGate } from './gate.js';
 import { shuffleLabelWindows } from './label-shuffle.js';
@@ -59,6 +61,11 @@ export interface RunPipelineOptions {
   warmStart?: boolean;
   /** Clock (ms) for the end of the fresh-event range (default Date.now). */
   now?: () => number;
+  /**
+   * Train and publish even when nothing is new: no fresh training events since the last successful
+   * run, on the same base data and parameters (default false: such a run is `skipped`).
+   */
+  force?: boolean;
   log?: (line: string) => void;
   /** Stage progress (default silent; the CLI passes stderr). */
   progress?: ProgressSink;
@@ -97,28 +104,46 @@ export class PipelineRunError extends WorkbenchError {
 /** Stages in order, for the progress line. */
 const STAGES = ['lock', 'load-base', 'load-events', 'train-evaluate', 'gate', 'serving-features', 'publish', 'aliases'] as const;
 
-/** Locks held by this process: acquireLock takes over a lock whose pid is our own, so guard here too. */
+/** Runs of this process (the lock file sees one pid: alive), so a second run here fails at once with a clear message. */
 const HELD = new Set<string>();
 
-function takeLock(file: string, name: string): Lock {
+async function takeLock(file: string, name: string): Promise<Lock> {
   const what = `the pipeline for model "${name}"`;
   if (HELD.has(file)) throw new WorkbenchError('locked', `${what} is already running in this process (lock ${file})`);
-  const lock = acquireLock(file, what);
   HELD.add(file);
-  return {
-    path: lock.path,
-    release() {
-      HELD.delete(file);
-      lock.release();
-    },
-  };
+  try {
+    const lock = await acquireLock(file, what);
+    return {
+      path: lock.path,
+      release() {
+        HELD.delete(file);
+        return lock.release();
+      },
+    };
+  } catch (err) {
+    HELD.delete(file);
+    throw err;
+  }
+}
+
+/** The last successful run of `name`, if any. */
+function lastSuccessfulRun(runsDir: string, name: string): PipelineRunRecord | undefined {
+  return listRunRecords(runsDir, name)
+    .records.filter((r) => r.status === 'succeeded')
+    .at(-1) as PipelineRunRecord | undefined;
 }
 
 /** Start of the fresh-event range: where the last successful run of `name` stopped reading (null: from the start). */
 export function lastSuccessfulUntil(runsDir: string, name: string): number | null {
-  const ok = listRunRecords(runsDir, name).records.filter((r) => r.status === 'succeeded');
-  const last = ok.at(-1);
+  const last = lastSuccessfulRun(runsDir, name);
   return last ? Date.parse(last.newEvents.until) : null;
+}
+
+/** sha256 of what a run trains on besides fresh events: the base data (as loaded) and the parameters. */
+function inputsFingerprint(record: PipelineRunRecord, spec: DatasetSpec | undefined): string {
+  return createHash('sha256')
+    .update(JSON.stringify({ data: record.data, spec: spec ?? null, params: record.params }))
+    .digest('hex');
 }
 
 /**
@@ -226,6 +251,23 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     log(
       `fresh events since ${record.newEvents.since ?? 'the beginning'}: ${fresh.total} (${fresh.training.length} for training, ${fresh.impressions} impressions)`,
     );
+    record.inputs = inputsFingerprint(record, opts.dataset ? undefined : opts.data);
+    const previous = lastSuccessfulRun(opts.runsDir, opts.name);
+    if (
+      !opts.force &&
+      previous?.inputs === record.inputs &&
+      fresh.training.length === 0 &&
+      (await listVersions(opts.modelsDir, opts.name)).length > 0
+    ) {
+      // Retraining on exactly what the last run saw would publish a copy of it (and churn aliases).
+      record.status = 'skipped';
+      record.skipped = `nothing new since run ${previous.runId}: no fresh training events, same base data and parameters; not publishing (force to publish anyway)`;
+      log(record.skipped);
+      progress.finish('skipped');
+      finishRecord(record, started);
+      writeRunRecord(opts.runsDir, record);
+      return { record, recordPath };
+    }
     const dataset: Dataset = { ...base, events };
 
     let champion: ChampionStatus = { version: null, comparable: false };
@@ -305,7 +347,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     throw new PipelineRunError(record, recordPath, err);
   } finally {
     disposeTrainedRun(run);
-    lock?.release();
+    await lock?.release();
     if (createdDir && record.status === 'failed') removeIfEmpty(createdDir);
   }
   finishRecord(record, started);

@@ -22,6 +22,7 @@ describe('startRetraining', () => {
       dataset: generateSyntheticStore({ users: 200, items: 80, weeks: 6 }),
       training: { epochs: 1, bootstrapResamples: 50 },
       minImprovement: -1,
+      force: true, // no new events between runs: publish anyway (the timer is under test, not the skip)
       onRun: (r) => results.push(r),
       log: (l) => lines.push(l),
     });

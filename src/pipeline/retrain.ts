@@ -27,7 +27,7 @@ export interface Retraining {
 /** One line summarising a run record (logs, `pipeline history`). */
 export function summariseRun(r: PipelineRunRecord): string {
   const fresh = `${r.newEvents.total} fresh events`;
-  if (r.status !== 'succeeded') return `${r.runId} ${r.status}: ${r.error ?? ''}`;
+  if (r.status !== 'succeeded') return `${r.runId} ${r.status}: ${r.error ?? r.skipped ?? ''}`;
   const pub = r.published ? `v${r.published.version}${r.published.aliases.length ? ` -> ${r.published.aliases.join(', ')}` : ''}` : '-';
   return `${r.runId} ${r.status}: ${fresh}, published ${pub}; ${r.gate?.reason ?? 'no gate'}`;
 }

@@ -27,7 +27,8 @@ export interface GateDecision {
 export interface RunRecord {
   runId: string;
   model: string;
-  status: 'running' | 'succeeded' | 'failed';
+  /** `skipped`: nothing new to train on since the last successful run (see `skipped` for why). */
+  status: 'running' | 'succeeded' | 'failed' | 'skipped';
   startedAt: string;
   finishedAt?: string;
   params: Record<string, unknown>;
@@ -40,6 +41,10 @@ export interface RunRecord {
   gate?: GateDecision;
   published?: { version: number; aliases: string[] };
   error?: string;
+  /** Fingerprint of the base data and parameters (sha256): equal fingerprints and no fresh events mean nothing new. */
+  inputs?: string;
+  /** Why the run published nothing (status `skipped`). */
+  skipped?: string;
 }
 
 /** A sortable, unique run id: UTC timestamp plus a random suffix. */

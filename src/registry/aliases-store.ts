@@ -37,6 +37,14 @@ export const aliasesFileSchema = z.strictObject({
 });
 export type AliasesFile = z.infer<typeof aliasesFileSchema>;
 
+/**
+ * One alias's entry, looked up as an OWN property: alias names come from outside (URLs, CLI
+ * flags), and `aliases["constructor"]` would otherwise find Object.prototype's function.
+ */
+export function aliasEntry(file: AliasesFile, alias: string): AliasEntry | undefined {
+  return Object.hasOwn(file.aliases, alias) ? file.aliases[alias] : undefined;
+}
+
 /** The path of a model's aliases.json. */
 export function aliasesPath(modelsDir: string, name: string): string {
   return path.join(modelDir(modelsDir, name), ALIASES_FILE);

@@ -46,6 +46,21 @@ describe('aliases', () => {
     await expect(rollbackAlias(tmp.dir, 'demo', 'nobody')).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  it.each(['constructor', 'toString', 'hasOwnProperty', 'valueOf'])(
+    'treats %s as an ordinary alias name (never a prototype property)',
+    async (alias) => {
+      await expect(rollbackAlias(tmp.dir, 'demo', alias)).rejects.toBeInstanceOf(NotFoundError);
+      await expect(loadVersion(tmp.dir, 'demo', { alias })).rejects.toBeInstanceOf(NotFoundError);
+      expect(await setAlias(tmp.dir, 'demo', alias, 1)).toMatchObject({ previous: null, version: 1, changed: true });
+      expect(await setAlias(tmp.dir, 'demo', alias, 2)).toMatchObject({ previous: 1, version: 2 });
+      expect((await loadVersion(tmp.dir, 'demo', { alias })).version).toBe(2);
+      expect(await rollbackAlias(tmp.dir, 'demo', alias)).toMatchObject({ previous: 2, version: 1 });
+      expect(await removeAlias(tmp.dir, 'demo', alias)).toMatchObject({ previous: 1, version: null, changed: true });
+      expect(await removeAlias(tmp.dir, 'demo', 'toLocaleString')).toMatchObject({ changed: false });
+      expect(await readAliases(tmp.dir, 'demo')).toEqual({});
+    },
+  );
+
   it('setting the version an alias already names changes nothing', async () => {
     await setAlias(tmp.dir, 'demo', 'champion', 2);
     const before = await readFile(aliasesJson(), 'utf8');

@@ -5,7 +5,7 @@
  * `rollbackAlias` can move back to it.
  */
 import { NotFoundError } from '../errors.js';
-import { type AliasesFile, MAX_ALIAS_HISTORY, readAliasesFile, writeAliasesFile } from './aliases-store.js';
+import { type AliasesFile, aliasEntry, MAX_ALIAS_HISTORY, readAliasesFile, writeAliasesFile } from './aliases-store.js';
 import { checkAliasName, checkVersion, modelDir } from './layout.js';
 import { type LoadOptions, listVersions, verifyVersion } from './load.js';
 import { type LockOptions, withModelLock } from './lock.js';
@@ -22,8 +22,15 @@ export interface AliasChange {
   changed: boolean;
 }
 
-/** Options of alias changes: supported kinds (verification) and lock behaviour. */
-export type AliasOptions = LoadOptions & LockOptions;
+/** Options of alias changes: supported kinds (verification), lock behaviour, and a deeper check. */
+export type AliasOptions = LoadOptions &
+  LockOptions & {
+    /**
+     * Runs before the alias moves and refuses the version by throwing, e.g. `checkServable`
+     * (servable-check.ts: open and warm it as the service would). Default: hash verification only.
+     */
+    check?: (name: string, version: number) => Promise<void>;
+  };
 
 async function requireModel(modelsDir: string, name: string): Promise<number[]> {
   const versions = await listVersions(modelsDir, name);
@@ -51,7 +58,9 @@ export async function setAlias(
 ): Promise<AliasChange> {
   checkAliasName(alias);
   checkVersion(version);
-  await requireModel(modelsDir, name);
+  await requireVersion(modelsDir, name, version);
+  // Outside the lock (opening a model takes a while); the version is verified again under it.
+  await opts.check?.(name, version);
   return withModelLock(
     modelDir(modelsDir, name),
     async () => {
@@ -59,7 +68,7 @@ export async function setAlias(
       await requireVersion(modelsDir, name, version);
       await verifyVersion(modelsDir, name, version, opts);
       const file = await readAliasesFile(modelsDir, name);
-      const current = file.aliases[alias];
+      const current = aliasEntry(file, alias);
       if (current?.version === version) return { model: name, alias, previous: version, version, changed: false };
       const history = current ? [...current.history, { version: current.version, since: current.since }].slice(-MAX_ALIAS_HISTORY) : [];
       const next: AliasesFile = { ...file, aliases: { ...file.aliases, [alias]: { version, since: new Date().toISOString(), history } } };
@@ -81,12 +90,13 @@ export async function rollbackAlias(modelsDir: string, name: string, alias: stri
     modelDir(modelsDir, name),
     async () => {
       const file = await readAliasesFile(modelsDir, name);
-      const current = file.aliases[alias];
+      const current = aliasEntry(file, alias);
       if (!current) throw new NotFoundError(`model "${name}" has no alias "${alias}"`);
       const target = current.history.at(-1);
       if (!target) throw new NotFoundError(`alias "${alias}" of model "${name}" has no earlier version to roll back to`);
       await requireVersion(modelsDir, name, target.version);
       await verifyVersion(modelsDir, name, target.version, opts);
+      await opts.check?.(name, target.version);
       const entry = { version: target.version, since: new Date().toISOString(), history: current.history.slice(0, -1) };
       await writeAliasesFile(modelsDir, name, { ...file, aliases: { ...file.aliases, [alias]: entry } });
       return { model: name, alias, previous: current.version, version: target.version, changed: true };
@@ -103,7 +113,7 @@ export async function removeAlias(modelsDir: string, name: string, alias: string
     modelDir(modelsDir, name),
     async () => {
       const file = await readAliasesFile(modelsDir, name);
-      const current = file.aliases[alias];
+      const current = aliasEntry(file, alias);
       if (!current) return { model: name, alias, previous: null, version: null, changed: false };
       const { [alias]: _removed, ...rest } = file.aliases;
       await writeAliasesFile(modelsDir, name, { ...file, aliases: rest });

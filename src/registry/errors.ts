@@ -12,6 +12,8 @@ export type RegistryErrorCode =
   | 'corrupt_model'
   /** A format version or model kind this code cannot read or serve. */
   | 'unsupported_model'
+  /** A version that verifies but fails to open or warm up as the service would (e.g. truncated weights). */
+  | 'unservable'
   /** Bad input to publish / alias / prune (a name, a file name, a manifest field). */
   | 'invalid_input'
   /** The model's lock stayed held by another live process past the timeout. */

@@ -68,16 +68,8 @@ export async function atomicWriteFile(file: string, data: Uint8Array | string): 
   await fsyncDir(dir);
 }
 
-/** Whether a process with this id is running on this host (EPERM: it exists but is not ours). */
-export function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** Whether a pid is a live process on this host (one definition: src/util/lockfile.ts). */
+export { pidAlive } from '../util/lockfile.js';
 
 /** The errno code of an error, if any. */
 export function errnoCode(err: unknown): string | undefined {

@@ -173,7 +173,9 @@ export async function resolveVersion(modelsDir: string, name: string, ref: Versi
     return versions[versions.length - 1];
   }
   const aliases = await readAliases(modelsDir, name);
-  const version = aliases[checkAliasName(ref.alias)];
+  const alias = checkAliasName(ref.alias);
+  // Own properties only: "constructor" or "toString" must not find Object.prototype's.
+  const version = Object.hasOwn(aliases, alias) ? aliases[alias] : undefined;
   if (version === undefined) throw new NotFoundError(`model "${name}" has no alias "${ref.alias}"`);
   return version;
 }

@@ -1,7 +1,8 @@
 /**
  * `workbench models list|show|promote|rollback|prune`: inspect the models directory and move
  * aliases. Read-only commands never change anything; promote and rollback verify the target
- * version's files before moving an alias.
+ * version's files, then open and warm it as the service would (`--no-check`: files only), before
+ * moving an alias.
  */
 import { NotFoundError, UsageError } from '../../errors.js';
 import { rollbackAlias, setAlias } from '../../registry/aliases.js';
@@ -174,18 +175,26 @@ async function show(argv: string[], io: CliIO): Promise<number> {
 async function moveAlias(sub: 'promote' | 'rollback', argv: string[], io: CliIO): Promise<number> {
   const usage =
     sub === 'promote'
-      ? 'workbench models promote NAME VERSION [--alias champion] [--models DIR] [--json]'
-      : 'workbench models rollback NAME [--alias champion] [--models DIR] [--json]';
-  const { values, positionals } = parseCommandArgs(argv, { ...MODELS_OPTION, alias: { type: 'string', default: 'champion' } }, true);
+      ? 'workbench models promote NAME VERSION [--alias champion] [--models DIR] [--no-check] [--json]'
+      : 'workbench models rollback NAME [--alias champion] [--models DIR] [--no-check] [--json]';
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    { ...MODELS_OPTION, alias: { type: 'string', default: 'champion' }, 'no-check': { type: 'boolean', default: false } },
+    true,
+  );
   tooMany(positionals, sub === 'promote' ? 2 : 1, usage);
   const name = requireName(positionals, usage);
   const alias = values.alias;
   if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(alias) || alias === 'latest') throw new UsageError(`--alias "${alias}" is not an alias name`);
   const dir = modelsDir(values.models, io);
+  // Open and warm the target as the service would (hash verification alone passes truncated weights).
+  const check = values['no-check']
+    ? undefined
+    : async (n: string, v: number) => (await import('../../registry/servable-check.js')).checkServable(dir, n, v);
   const change =
     sub === 'promote'
-      ? await setAlias(dir, name, alias, parseVersion(positionals[1], 'VERSION'), {})
-      : await rollbackAlias(dir, name, alias);
+      ? await setAlias(dir, name, alias, parseVersion(positionals[1], 'VERSION'), { check })
+      : await rollbackAlias(dir, name, alias, { check });
   if (values.json) printJson(io, change);
   else if (!change.changed) io.out(`${name}: ${alias} already names version ${change.version}`);
   else io.out(`${name}: ${alias} ${change.previous ?? '(unset)'} -> ${change.version}`);
@@ -238,8 +247,8 @@ export const modelsCommand: Command = {
   usage: [
     'workbench models list [NAME] [--models DIR] [--json]',
     '       workbench models show NAME [VERSION|ALIAS|latest] [--models DIR] [--json]',
-    '       workbench models promote NAME VERSION [--alias champion] [--models DIR] [--json]',
-    '       workbench models rollback NAME [--alias champion] [--models DIR] [--json]',
+    '       workbench models promote NAME VERSION [--alias champion] [--models DIR] [--no-check] [--json]',
+    '       workbench models rollback NAME [--alias champion] [--models DIR] [--no-check] [--json]',
     '       workbench models prune NAME --keep N [--dry-run] [--models DIR] [--json]',
   ].join('\n'),
   async run(argv, io) {

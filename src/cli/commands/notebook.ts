@@ -67,13 +67,18 @@ async function check(argv: string[], io: CliIO): Promise<number> {
     if (values.json) printJson(io, { ok: false, unstripped: dirty.map((d) => ({ ...d, file: rel(d.file) })), results: [] });
     return 1;
   }
-  const outDir = path.resolve(io.cwd, values.out ?? path.join(os.tmpdir(), `workbench-notebooks-${process.pid}`));
+  const keepOut = values.out !== undefined;
+  const outDir = keepOut ? path.resolve(io.cwd, values.out as string) : mkdtempSync(path.join(os.tmpdir(), 'workbench-notebooks-'));
   const inputs = mkdtempSync(path.join(os.tmpdir(), 'workbench-check-'));
+  // A check must not publish into the real models/ nor read the real event log: notebooks that
+  // declare these parameters get throw-away folders (unless -p names them).
+  const sandbox: Record<string, ParamValue> = { modelsDir: path.join(inputs, 'models'), eventsDir: path.join(inputs, 'events') };
+  const checkParams = { ...sandbox, ...params };
   const results: (ExecuteResult & { parameters: Record<string, ParamValue> })[] = [];
   try {
     for (const nb of notebooks) {
       const name = path.basename(nb);
-      const injected = injectParameters(readNotebook(nb), params, { file: rel(nb), mode: 'lenient' });
+      const injected = injectParameters(readNotebook(nb), checkParams, { file: rel(nb), mode: 'lenient' });
       let input = nb;
       if (injected.injectedIndex >= 0) {
         input = path.join(inputs, name);
@@ -93,8 +98,12 @@ async function check(argv: string[], io: CliIO): Promise<number> {
   }
   const failed = results.filter((r) => !r.ok).length;
   writeReport(io, results.length - failed, failed);
-  if (values.json) printJson(io, { ok: failed === 0, outputDir: outDir, results });
-  else io.out(`notebooks: ${results.length - failed} passed, ${failed} failed (executed copies in ${outDir})`);
+  // Executed copies are kept when asked for (--out) or when something failed (to look at); else removed.
+  const kept = keepOut || failed > 0;
+  if (!kept) rmSync(outDir, { recursive: true, force: true });
+  const where = kept ? `executed copies in ${outDir}` : 'executed copies removed; --out DIR keeps them';
+  if (values.json) printJson(io, { ok: failed === 0, outputDir: kept ? outDir : null, results });
+  else io.out(`notebooks: ${results.length - failed} passed, ${failed} failed (${where})`);
   return failed === 0 ? 0 : 1;
 }
 

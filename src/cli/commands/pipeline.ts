@@ -33,9 +33,10 @@ const RUN_OPTIONS = {
   'min-improvement': { type: 'string' },
   policy: { type: 'string' },
   cold: { type: 'boolean', default: false },
+  force: { type: 'boolean', default: false },
 } as const;
 
-const RUN_USAGE = `--name NAME ${DATASET_USAGE} [--events DIR] [--models DIR] [--runs DIR] [--gate-metric ndcg@10] [--min-improvement 0.01] [--policy challenger|champion] [--cold] ${TRAINING_USAGE} [--json]`;
+const RUN_USAGE = `--name NAME ${DATASET_USAGE} [--events DIR] [--models DIR] [--runs DIR] [--gate-metric ndcg@10] [--min-improvement 0.01] [--policy challenger|champion] [--cold] [--force] ${TRAINING_USAGE} [--json]`;
 const USAGE = [
   `workbench pipeline run ${RUN_USAGE}`,
   `workbench pipeline schedule --every 3h ${RUN_USAGE}`,
@@ -47,8 +48,9 @@ export function runsDir(flag: string | undefined, io: CliIO): string {
   return path.resolve(io.cwd, flag ?? io.env.WORKBENCH_RUNS_DIR ?? 'runs');
 }
 
-type RunValues = Partial<Record<Exclude<keyof typeof RUN_OPTIONS, 'cold' | 'mask-seen'>, string>> & {
+type RunValues = Partial<Record<Exclude<keyof typeof RUN_OPTIONS, 'cold' | 'force' | 'mask-seen'>, string>> & {
   cold?: boolean;
+  force?: boolean;
   'mask-seen'?: boolean;
 };
 
@@ -76,6 +78,7 @@ async function pipelineOptions(values: RunValues, io: CliIO): Promise<RunPipelin
     minImprovement,
     policy,
     warmStart: !values.cold,
+    force: values.force === true,
     training: trainRunOptionsFrom(values),
     log: (line) => io.err(line),
   };
@@ -90,6 +93,7 @@ function printRun(io: CliIO, r: PipelineRunRecord, file: string): void {
   const ctr = r.positionBias?.byPosition.slice(0, 10) ?? [];
   if (ctr.length)
     io.out(`CTR by position: ${ctr.map((p) => `${p.position}: ${(100 * p.ctr).toFixed(1)}% of ${p.impressions}`).join(', ')}`);
+  if (r.skipped) io.out(`skipped: ${r.skipped.replace('force to publish', '--force to publish')}`);
   if (r.gate) io.out(`gate: ${r.gate.reason}`);
   if (r.published)
     io.out(`published v${r.published.version}${r.published.aliases.length ? ` -> ${r.published.aliases.join(', ')}` : ' (no alias)'}`);

@@ -1,9 +1,10 @@
 /**
- * Warm-up of a freshly loaded version, before it serves: its own representative requests (the
- * manifest's warm-up file) and one rank and predict, each checked against the ServableModel
- * contract (arrays, at most k items, string ids, finite scores). A version failing here is refused.
+ * Warm-up of a freshly loaded version, before it serves (the service) or before an alias may name
+ * it (promote): its own representative requests (the manifest's warm-up file) and one rank and
+ * predict, each checked against the ServableModel contract (arrays, at most k items, string ids,
+ * finite scores). A version failing here is refused.
  */
-import type { RecommendQuery, ScoredItem, ServableModel } from '../src/registry/servable.js';
+import type { RecommendQuery, ScoredItem, ServableModel } from './servable.js';
 
 /** At most this many warm-up requests per version. */
 export const MAX_WARMUP_QUERIES = 32;
