@@ -64,7 +64,18 @@ describe('item-knn and bpr, end to end', () => {
     expect(manifest.rankerParams).toEqual({ neighbours: expect.any(Number) });
 
     const { userState, source } = await liveRegistry(modelsDir, { stateDir, eventsDir });
-    const svc = createService({ source, userState, modelName: 'shop', eventsDir, experiment, pollIntervalMs: 0, logExposures: false });
+    // The store lives in 2025: accept its replayed timestamps (the service bounds them to the last week by default).
+    const eventTimeWindow = { maxAgeMs: Number.MAX_SAFE_INTEGER, maxFutureMs: 0 };
+    const svc = createService({
+      source,
+      userState,
+      modelName: 'shop',
+      eventsDir,
+      experiment,
+      pollIntervalMs: 0,
+      logExposures: false,
+      eventTimeWindow,
+    });
     await svc.start();
     try {
       const served = new Map<string, number>();
