@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { DataError, UsageError } from '../errors.js';
+import { cellText as cell, parseKeyValues } from './mapping.js';
 import { LoadReportBuilder } from './report.js';
 import { combinedSha256, delimiterFor, type FileReadOptions, filesOfOneFormat, readRows } from './row-files.js';
 import type { CatalogueReport, InteractionEvent, Item } from './schema.js';
@@ -35,12 +36,7 @@ export const CATALOGUE_REJECTIONS = ['malformed_line', 'missing_item', 'duplicat
 export function parseCatalogueMapping(text: string): CatalogueMapping {
   const out: Partial<Record<(typeof SINGLE_KEYS)[number], string>> = {};
   const attrs: string[] = [];
-  for (const part of text.split(',')) {
-    if (!part.trim()) continue;
-    const eq = part.indexOf('=');
-    const key = part.slice(0, eq).trim();
-    const value = part.slice(eq + 1).trim();
-    if (eq < 0 || !value) throw new UsageError(`--items-map: "${part}" is not key=column`);
+  for (const [key, value] of parseKeyValues(text, '--items-map')) {
     if (key === 'attr') {
       if (attrs.includes(value)) throw new UsageError(`--items-map: attr "${value}" is listed twice`);
       attrs.push(value);
@@ -58,13 +54,6 @@ export function parseCatalogueMapping(text: string): CatalogueMapping {
 /** The source columns a catalogue mapping names. */
 export function catalogueColumns(m: CatalogueMapping): string[] {
   return [...SINGLE_KEYS.flatMap((k) => (m[k] ? [m[k] as string] : [])), ...m.attrs];
-}
-
-function cell(value: unknown): string | undefined {
-  if (value === null || value === undefined) return undefined;
-  if (typeof value === 'string') return value.trim() || undefined;
-  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
-  return undefined;
 }
 
 /** What {@link loadCatalogueFile} returns. */

@@ -48,17 +48,27 @@ export function mappedColumns(mapping: ColumnMapping): string[] {
 }
 
 /**
+ * Splits a `key=column,key=column` flag value into its pairs (empty parts skipped).
+ * @throws UsageError naming the part that is not key=column.
+ */
+export function parseKeyValues(text: string, flag: string): [key: string, column: string][] {
+  return text.split(',').flatMap((part): [string, string][] => {
+    if (!part.trim()) return [];
+    const eq = part.indexOf('=');
+    const key = part.slice(0, eq).trim();
+    const value = part.slice(eq + 1).trim();
+    if (eq < 0 || !value) throw new UsageError(`${flag}: "${part}" is not key=column`);
+    return [[key, value]];
+  });
+}
+
+/**
  * Parses a `--map` value: `user=col,item=col,timestamp=col[,type=col][,weight=col][,session=col][,defaultType=purchase]`.
  * @throws UsageError naming the bad part.
  */
 export function parseColumnMapping(text: string): ColumnMapping {
   const out: Partial<Record<string, string>> = {};
-  for (const part of text.split(',')) {
-    if (!part.trim()) continue;
-    const eq = part.indexOf('=');
-    const key = part.slice(0, eq).trim();
-    const value = part.slice(eq + 1).trim();
-    if (eq < 0 || !value) throw new UsageError(`--map: "${part}" is not key=column`);
+  for (const [key, value] of parseKeyValues(text, '--map')) {
     if (!(MAPPING_COLUMNS as readonly string[]).includes(key) && key !== 'defaultType') {
       throw new UsageError(`--map: unknown key "${key}"; use ${MAPPING_COLUMNS.join(', ')} or defaultType`);
     }
@@ -74,7 +84,7 @@ export function parseColumnMapping(text: string): ColumnMapping {
 }
 
 /** A cell as text: scalars become strings; null, undefined, '' and objects become undefined. */
-function text(value: unknown): string | undefined {
+export function cellText(value: unknown): string | undefined {
   if (value === null || value === undefined) return undefined;
   if (typeof value === 'string') return value.trim() || undefined;
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
@@ -104,10 +114,10 @@ export function mapRow(
   unknownTypes: UnknownTypes,
   where = '',
 ): InteractionEvent | undefined {
-  const userId = text(get(mapping.user));
+  const userId = cellText(get(mapping.user));
   if (userId === undefined)
     return void report.reject('missing_user', line, `${where}field "${mapping.user}" is ${show(get(mapping.user))}`);
-  const itemId = text(get(mapping.item));
+  const itemId = cellText(get(mapping.item));
   if (itemId === undefined)
     return void report.reject('missing_item', line, `${where}field "${mapping.item}" is ${show(get(mapping.item))}`);
   const rawTs = get(mapping.timestamp);
@@ -124,7 +134,7 @@ export function mapRow(
   }
   let type: EventType = mapping.defaultType ?? 'view';
   if (mapping.type) {
-    const t = text(get(mapping.type))?.toLowerCase();
+    const t = cellText(get(mapping.type))?.toLowerCase();
     if (t === undefined) return void report.reject('missing_type', line, `${where}field "${mapping.type}" is ${show(get(mapping.type))}`);
     if (!(EVENT_TYPES as readonly string[]).includes(t)) {
       unknownTypes.set(t, (unknownTypes.get(t) ?? 0) + 1);
@@ -144,7 +154,7 @@ export function mapRow(
     }
   }
   if (mapping.session) {
-    const s = text(get(mapping.session));
+    const s = cellText(get(mapping.session));
     if (s !== undefined) event.sessionId = s;
   }
   return event;

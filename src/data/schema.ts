@@ -113,3 +113,9 @@ export const EVENT_STRENGTH: Readonly<Record<EventType, number>> = {
   cart: 3,
   purchase: 5,
 };
+
+/** Strength of an event's intent: EVENT_STRENGTH x weight (0 for impressions and zero weights, never negative). */
+export function eventStrength(e: Readonly<Pick<InteractionEvent, 'type' | 'weight'>>): number {
+  const s = (EVENT_STRENGTH[e.type] ?? 0) * (e.weight ?? 1);
+  return s > 0 ? s : 0;
+}

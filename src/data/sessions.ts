@@ -6,7 +6,7 @@
  * the rule and profiles the baskets it makes, so a degenerate rule is reported, not silent.
  */
 import { UsageError } from '../errors.js';
-import { EVENT_STRENGTH, type InteractionEvent } from './schema.js';
+import { eventStrength, type InteractionEvent } from './schema.js';
 
 /** The gap, in minutes, that `user` stands for: longer than any log, so a user's events never split. */
 export const SESSION_GAP_USER_MINUTES = 1e9;
@@ -62,7 +62,7 @@ export function sessionProfile(events: readonly InteractionEvent[], gapMinutes: 
   let withSession = 0;
   let used = 0;
   for (const e of events) {
-    if (!(EVENT_STRENGTH[e.type] * (e.weight ?? 1) > 0)) continue;
+    if (eventStrength(e) === 0) continue;
     used++;
     if (e.sessionId !== undefined) withSession++;
     const list = byUser.get(e.userId);

@@ -3,14 +3,14 @@
  * their ranking and relevant set, the setting published leave-one-out and random-split results
  * use (RecBole masks training items in full ranking).
  */
-import { EVENT_STRENGTH, type InteractionEvent } from '../data/schema.js';
+import { eventStrength, type InteractionEvent } from '../data/schema.js';
 import type { EvalCase } from './scoring.js';
 
 /** The distinct items each user has in `history` (events with positive intent strength). */
 export function historyItems(history: readonly InteractionEvent[]): Map<string, Set<string>> {
   const seen = new Map<string, Set<string>>();
   for (const e of history) {
-    if (!(EVENT_STRENGTH[e.type] * (e.weight ?? 1) > 0)) continue;
+    if (eventStrength(e) === 0) continue;
     const s = seen.get(e.userId);
     if (s) s.add(e.itemId);
     else seen.set(e.userId, new Set([e.itemId]));

@@ -10,7 +10,9 @@
  * (`UserStateDefinition`); it is updated right after the history, with the history's view of the
  * event (strength, basket) so custom state never re-implements sessions.
  */
-import { EVENT_STRENGTH, type EventType, type InteractionEvent } from '../data/schema.js';
+import { EVENT_STRENGTH, eventStrength, type InteractionEvent } from '../data/schema.js';
+
+export { eventStrength } from '../data/schema.js';
 
 /** SessionIds remembered per user (interleaved sessions beyond this many open new baskets). */
 export const RECENT_SESSIONS = 8;
@@ -102,12 +104,6 @@ export function emptyUserState(defs: readonly UserStateDefinition[]): UserState 
     },
     custom,
   };
-}
-
-/** Strength of an event's intent (0 for impressions and zero weights, never negative). */
-export function eventStrength(e: Readonly<InteractionEvent>): number {
-  const s = (EVENT_STRENGTH[e.type as EventType] ?? 0) * (e.weight ?? 1);
-  return s > 0 ? s : 0;
 }
 
 /** Why an event cannot be applied, or undefined when it can (the loader and schema checks, repeated for library callers). */
