@@ -4,12 +4,12 @@
  * set "mf" (the default plus `mf_score`, the BPR score), and compares both on the same test users
  * (paired bootstrap of NDCG@10, the default ranker as the reference). Prints figures; asserts nothing.
  *
- *   npx tsx bench/mf-ranker.ts                          # a generated log whose only signal is who bought what
+ *   npx tsx bench/mf-ranker.ts [--seed 1]               # a generated log whose only signal is who bought what
  *   npx tsx bench/mf-ranker.ts --source synthetic       # the built-in synthetic store
  *   npx tsx bench/mf-ranker.ts --source online-retail   # the shared Online Retail log (~5 minutes)
  *
- * The generated log (seed 1): 2,000 users in 10 taste groups of 40 items each (400 items), 10
- * weeks; a visit buys 1-2 items, 80% from the user's group, never an item the user already has,
+ * The generated log (seed 1 unless --seed): 2,000 users in 10 taste groups of 40 items each (400
+ * items), 10 weeks; a visit buys 1-2 items, 80% from the user's group, never an item the user already has,
  * so there is no repeat signal, almost no basket co-occurrence, flat popularity and no attributes:
  * only the users' histories say which items go together.
  */
@@ -73,7 +73,10 @@ function collaborativeOnlyLog(seed: number): Dataset {
   return { source: 'generated', events, items, report };
 }
 
-const dataset = source === 'generated' ? collaborativeOnlyLog(1) : await loadDataset({ source: source as 'synthetic' | 'online-retail' });
+const dataset =
+  source === 'generated'
+    ? collaborativeOnlyLog(Number(arg('--seed') ?? 1))
+    : await loadDataset({ source: source as 'synthetic' | 'online-retail' });
 print(`${source}: ${dataset.events.length.toLocaleString('en-US')} events, ${dataset.items.length} items`);
 const runs: TrainedRun[] = [];
 for (const featureSet of ['default', MF_FEATURE_SET]) {
