@@ -136,4 +136,11 @@ describe('fitted item states use only events before the cutoff', () => {
     expect(await tablesOf([...shop.events, ...extra])).toBe(base);
     expect(await tablesOf([...shop.events, { userId: 'newcomer', itemId: 'i1', ts: cutoff - 1, type: 'purchase' }])).not.toBe(base);
   });
+
+  it("is unchanged when the store's own user state later receives events (the matrix is taken at build)", async () => {
+    const a = await buildFeatureStore(shop.events, shop.items, { cutoff, threads: 1 });
+    const b = await buildFeatureStore(shop.events, shop.items, { cutoff, threads: 1 });
+    b.users.apply([{ userId: 'newcomer', itemId: 'i1', ts: cutoff + DAY_MS, type: 'purchase' }]);
+    expect(Array.from(b.itemState(use(5)))).toEqual(Array.from(a.itemState(use(5))));
+  });
 });

@@ -21,7 +21,7 @@ import {
   registeredUserStates,
   resolveContract,
 } from './feature-set.js';
-import { checkFittedEntries, FittedItemStates, type InteractionMatrix, type ItemStateUse, interactionMatrix } from './item-state.js';
+import { checkFittedEntries, FittedItemStates, type ItemStateUse, interactionMatrix } from './item-state.js';
 import { computePopularity, DEFAULT_HALF_LIFE_DAYS, DEFAULT_RECENCY_HALF_LIFE_DAYS, POPULARITY_HALF_LIVES_DAYS } from './popularity.js';
 import { profileOf, type UserProfile } from './profiles.js';
 import { closeRequest, createItemRuntime, type ItemRuntime, type ItemTables, openRequest, type UserView, userView } from './request.js';
@@ -312,13 +312,10 @@ export async function buildFeatureStore(
   const users = replayUntil(events, opts.cutoff, { definitions: registeredUserStates(), sessionGapMinutes: params.sessionGapMinutes });
   const attrs = attributeColumns(w.catalogue, params.priceBands);
   const t4 = performance.now();
-  let matrix: InteractionMatrix | undefined;
-  const itemIndex = new Map(w.itemIds.map((id, i) => [id, i]));
-  // The replayed point-in-time users, captured here: later `withUsers` copies do not change what is fitted.
-  const fitted = new FittedItemStates(w.itemIds.length, () => {
-    matrix ??= interactionMatrix(users, itemIndex);
-    return matrix;
-  });
+  // Taken now, while `users` is exactly the replay up to the cutoff: whatever is later applied to
+  // it (or a `withUsers` copy reads) never reaches a fit. ~0.1 s on Online Retail.
+  const matrix = interactionMatrix(users, new Map(w.itemIds.map((id, i) => [id, i])));
+  const fitted = new FittedItemStates(w.itemIds.length, () => matrix);
   const data: ItemTables = {
     cutoff: opts.cutoff,
     params,

@@ -60,5 +60,5 @@ describe('workbench pipeline', () => {
     const json = capture();
     expect(await main(['pipeline', 'history', '--runs', 'r', '--name', 'other', '--json'], json)).toBe(0);
     expect(JSON.parse(json.stdout.join('\n'))).toMatchObject({ runs: [], unreadable: [] });
-  }, 180_000);
+  }, 180_000); // a whole pipeline run on the default store: ~30 s alone, over 60 s on a busy machine
 });
