@@ -9,19 +9,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/util/random.js';
 import { createService, type Service } from './service.js';
+import { FUZZ_ROUTES } from './testing/fuzz-arbitraries.js';
 import { MemorySource } from './testing/memory-source.js';
 
 const TOKEN = 'fuzz-admin-token';
-const ROUTES: [string, string][] = [
-  ['POST', '/v1/recommendations'],
-  ['POST', '/v1/rank'],
-  ['POST', '/v1/events'],
-  ['POST', '/v1/models/demo:predict'],
-  ['POST', '/v1/models/demo/versions/1:predict'],
-  ['POST', '/v1/models/demo/labels/champion:predict'],
-  ['PUT', '/admin/models/demo/aliases/champion'],
-  ['POST', '/admin/reload'],
-];
+const ROUTES = FUZZ_ROUTES;
 const FIELDS = [
   'userId',
   'itemId',

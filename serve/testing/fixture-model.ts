@@ -76,12 +76,14 @@ export function createFixtureModel(options: FixtureOptions): FixtureModel {
     if (disposed) throw new Error(`fixture ${name} v${version} used after dispose`);
     if (options.broken === 'warmup') throw new Error(`fixture ${name} v${version} is broken`);
   };
+  // Own properties only: user ids come from requests ("constructor" must not find Object.prototype's).
+  const historyOf = (userId: string): readonly string[] => (Object.hasOwn(tables.history, userId) ? tables.history[userId] : []);
   const score = (userId: string, itemId: string, context?: string): number => {
     const p = pop.get(itemId);
     if (p === undefined) return -1; // unknown items rank last, with a finite score
     let s = Math.log1p(p) / maxPop;
     if (context) s += (2 * (covis.get(context)?.get(itemId) ?? 0)) / maxCo;
-    for (const h of tables.history[userId] ?? []) s += (covis.get(h)?.get(itemId) ?? 0) / maxCo;
+    for (const h of historyOf(userId)) s += (covis.get(h)?.get(itemId) ?? 0) / maxCo;
     return s;
   };
   const ranked = (userId: string, ids: readonly string[], k: number, context?: string): ScoredItem[] => {
@@ -116,7 +118,7 @@ export function createFixtureModel(options: FixtureOptions): FixtureModel {
       if (query.candidates) ids = query.candidates;
       else {
         const set = new Set(pool);
-        for (const h of [query.itemId, ...(tables.history[query.userId] ?? [])]) {
+        for (const h of [query.itemId, ...historyOf(query.userId)]) {
           if (h) for (const n of covis.get(h)?.keys() ?? []) set.add(n);
         }
         ids = [...set];

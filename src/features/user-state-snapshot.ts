@@ -53,7 +53,8 @@ const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : nul
 
 /** Encodes a store's state as a snapshot object. */
 export function encodeSnapshot(store: MemoryUserStateStore, origin: UserStateSnapshot['origin'] = {}): UserStateSnapshot {
-  const users: Record<string, UserRow> = {};
+  // Null prototype: user ids come from outside, and `users["__proto__"] = ...` on {} would set a prototype, not a user.
+  const users: Record<string, UserRow> = Object.create(null);
   for (const id of store.userIds()) {
     const s = store.get(id) as UserState;
     const h = s.history;

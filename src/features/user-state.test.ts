@@ -111,6 +111,16 @@ describe('snapshot and event log', () => {
     expect(again.store.get('u')!.history.items.has('d')).toBe(true);
   });
 
+  it('keeps users named __proto__, constructor or toString through a snapshot (own properties only)', () => {
+    const stateDir = tmp();
+    const live = new MemoryUserStateStore({ definitions: [shown] });
+    live.apply(['__proto__', 'constructor', 'toString'].map((u, i) => ev(u, 'a', 'purchase', i)));
+    writeUserStateSnapshot(stateDir, live);
+    const { store } = restoreUserState({ stateDir, definitions: [shown] });
+    expect(store.userIds().sort()).toEqual(['__proto__', 'constructor', 'toString']);
+    expect(store.get('__proto__')).toEqual(live.get('__proto__'));
+  });
+
   it('says which registered states a snapshot lacks, and refuses a malformed snapshot naming the file', () => {
     const stateDir = tmp();
     const s = new MemoryUserStateStore();
