@@ -10,13 +10,21 @@
  * revisit liked items (re-views and re-purchases). So popularity is a reasonable baseline, and a
  * model that learns a user's attribute affinities from their history beats it clearly.
  *
- * Generation is linear in the number of events (plus O(items) once for the catalogue): sessions
- * draw their items by rejection from alias tables built once, nothing of size users x items is
- * built, and the events are put in time order by a radix sort.
+ * It samples the model of the O(users x items) generator it replaced (src/data/synthetic.ts at
+ * 1805f7e, frozen as bench/synthetic-legacy.ts) with the same random draws, so a seed gives the
+ * very same events: each session draws its items by inverse CDF from the same weights, pools and
+ * pool order and the same uniforms (synthetic-draws.ts), but from block sums instead of a scan of
+ * the pool per draw; a user's true affinities are computed only for the categories they browse
+ * (once each), nothing of size users x items is built, and the events are time-ordered by a radix
+ * sort. The cost is O(events) plus O(category size) per category a user browses: drawing the same
+ * items as the old scans from the same uniforms needs the total weight of the session's pool, so
+ * every affinity of the category. (Sampling the same distribution with other draws, by rejection,
+ * would cost O(1) a view, but gave other events per seed.)
  */
 import { Rng } from '../util/random.js';
 import type { Dataset, GroundTruth, InteractionEvent, Item, LoadReport } from './schema.js';
 import { type SyntheticCatalogue, syntheticCatalogue } from './synthetic-catalogue.js';
+import { drawDistinctByPrefix, type PoolSums, ReleasedPool } from './synthetic-draws.js';
 
 const DAY = 86_400_000;
 const WEEK = 7 * DAY;
@@ -150,6 +158,8 @@ class AffinityModel {
   private readonly itemGap: Float64Array;
   private readonly itemQuality: Float64Array;
   private readonly itemLatent: Float32Array;
+  /** Scratch of {@link AffinityModel.row}: a user's category, brand and colour terms of the logit. */
+  private readonly terms: { cat: Float64Array; brand: Float64Array; colour: Float64Array };
 
   constructor(
     private readonly users: Users,
@@ -163,6 +173,7 @@ class AffinityModel {
     this.itemGap = Float64Array.from(cat.attrs, (a) => a.logPriceGap);
     this.itemQuality = Float64Array.from(cat.attrs, (a) => a.quality);
     this.itemLatent = cat.latent;
+    this.terms = { cat: new Float64Array(this.nc), brand: new Float64Array(this.nb), colour: new Float64Array(this.nk) };
   }
 
   of(u: number, i: number): number {
@@ -181,112 +192,92 @@ class AffinityModel {
       a.quality * this.itemQuality[i];
     return Math.fround(1 / (1 + Math.exp(-logit)));
   }
-}
 
-/** Walker's alias table (Vose's construction): draws an index with probability proportional to its weight in O(1). */
-class AliasTable {
-  readonly size: number;
-  private readonly prob: Float64Array;
-  private readonly alias: Int32Array;
-
-  constructor(weights: ArrayLike<number>) {
-    const n = weights.length;
-    this.size = n;
-    this.prob = new Float64Array(n).fill(1);
-    this.alias = Int32Array.from({ length: n }, (_, j) => j);
-    let total = 0;
-    for (let j = 0; j < n; j++) total += weights[j];
-    if (!(total > 0)) return; // all zero: uniform proposals, every one rejected by its weight
-    const scaled = Float64Array.from(weights, (w) => (w * n) / total);
-    const small: number[] = [];
-    const large: number[] = [];
-    for (let j = 0; j < n; j++) (scaled[j] < 1 ? small : large).push(j);
-    while (small.length > 0 && large.length > 0) {
-      const s = small.pop() as number;
-      const l = large[large.length - 1];
-      this.prob[s] = scaled[s];
-      this.alias[s] = l;
-      scaled[l] += scaled[s] - 1;
-      if (scaled[l] < 1) small.push(large.pop() as number);
+  /**
+   * out[p] = of(u, items[p]) for every p, in one pass with the user's terms looked up once: the
+   * same values (the logit is summed in the same order), for a whole category at a time.
+   */
+  row(u: number, items: Int32Array, out: Float64Array): void {
+    const a = SYNTHETIC_MODEL.affinity;
+    const us = this.users;
+    const dim = this.dim;
+    const lu = us.latent.subarray(u * dim, (u + 1) * dim);
+    const { cat, brand, colour } = this.terms;
+    for (let v = 0; v < this.nc; v++) cat[v] = a.category * us.cat[u * this.nc + v];
+    for (let v = 0; v < this.nb; v++) brand[v] = a.brand * us.brand[u * this.nb + v];
+    for (let v = 0; v < this.nk; v++) colour[v] = a.colour * us.colour[u * this.nk + v];
+    const priceLevel = us.priceLevel[u];
+    const { itemCat, itemBrand, itemColour, itemGap, itemQuality, itemLatent } = this;
+    for (let p = 0; p < items.length; p++) {
+      const i = items[p];
+      let dot = 0;
+      for (let d = 0; d < dim; d++) dot += lu[d] * itemLatent[i * dim + d];
+      const logit =
+        a.bias +
+        cat[itemCat[i]] +
+        brand[itemBrand[i]] +
+        colour[itemColour[i]] -
+        a.price * Math.abs(itemGap[i] - priceLevel) +
+        a.latent * dot +
+        a.quality * itemQuality[i];
+      out[p] = Math.fround(1 / (1 + Math.exp(-logit)));
     }
-    // What is left has probability 1 up to rounding (prob is already 1).
-  }
-
-  /** An index in [0, size); -1 when the table is empty. */
-  draw(rng: Rng): number {
-    if (this.size === 0) return -1;
-    const x = rng.next() * this.size;
-    const j = Math.floor(x);
-    return x - j < this.prob[j] ? j : this.alias[j];
   }
 }
-
-/** Failed proposals in a row after which a draw gives up rejection and scans its pool instead. */
-const MAX_TRIES = 2000;
-/** Pools this small are scanned rather than sampled by rejection. */
-const SCAN_BELOW = 32;
-
-/** One weighted draw from `weights` (mutated: the drawn weight is zeroed); -1 when all are 0. */
-function drawScan(rng: Rng, weights: Float64Array): number {
-  let total = 0;
-  for (let j = 0; j < weights.length; j++) total += weights[j];
-  if (!(total > 0)) return -1;
-  let r = rng.next() * total;
-  for (let j = 0; j < weights.length; j++) {
-    r -= weights[j];
-    if (r < 0 && weights[j] > 0) return j;
-  }
-  for (let j = weights.length - 1; j >= 0; j--) if (weights[j] > 0) return j;
-  return -1;
-}
-
-/** Where a session's views come from: the user's history, the trending page, or one category. */
-type Source = 'revisit' | 'trending' | 'category';
 
 /**
- * Draws the items a session shows, with probability proportional to a target weight among the
- * items of a pool, in O(1) expected work per item instead of a scan of the pool:
- * - revisit: the distinct items the user viewed before, weight affinity^2 (cumulative weights,
- *   binary search);
- * - trending: every released item, weight popularity^1.5 (alias table over the catalogue,
- *   unreleased items rejected);
- * - category c: its released items, weight popularity * exp(sharpness * affinity) (alias table
- *   of the category by popularity, then accepted with probability exp(sharpness * (affinity - 1)) <= 1).
- * The catalogue is indexed once (O(items)); each user's history costs O(their views).
+ * Draws the items a session shows, with the old generator's weights, pools and pool order, by
+ * inverse CDF from the same uniforms (so a seed gives the same events as before):
+ * - revisit: the distinct items the user viewed before, in first-view order, weight affinity^2
+ *   (prefix sums kept as the history grows, {@link drawDistinctByPrefix});
+ * - trending: the released items of the catalogue, weight popularity^1.5 (block sums computed once);
+ * - category c: its released items, weight popularity * exp(sharpness * affinity); the weights
+ *   and block sums of a category are computed once per user who browses it, O(category size).
+ * Nothing of size users x items is kept, and per user only the categories they browse are touched.
  */
 class SessionSampler {
-  private readonly everything: Int32Array;
-  private readonly trending: AliasTable;
+  private readonly catalogue: ReleasedPool;
+  private readonly trendingWeight: Float64Array;
+  private readonly trendingSums: PoolSums;
   private readonly byCategory: Int32Array[];
-  private readonly categoryTables: AliasTable[];
-  private readonly popularity: Float64Array;
-  private readonly releasedAt: Float64Array;
-  /** drawn[i] === the session's mark: i is already shown in this session. */
-  private readonly drawn: Int32Array;
+  private readonly categoryPools: ReleasedPool[];
+  /** Popularity of each category's items, aligned with byCategory. */
+  private readonly categoryPopularity: Float64Array[];
+  /** The current user's category weights and their block sums; categoryUser[c] === u + 1 when computed for user u. */
+  private readonly categoryWeight: Float64Array[];
+  private readonly categorySums: PoolSums[];
+  private readonly categoryUser: Int32Array;
   /** seen[i] === u + 1: user u has viewed i before. */
   private readonly seen: Int32Array;
-  /** The current user's distinct viewed items in first-view order, and their cumulative affinity^2. */
+  /** The current user's distinct viewed items in first-view order, their affinity^2 and its prefix sums. */
   readonly history: number[] = [];
+  private readonly historyWeight: number[] = [];
   private readonly historyCum: number[] = [];
   private u = -1;
-  private source: Source = 'trending';
-  private start = 0;
-  private pool: ArrayLike<number> = [];
-  private table: AliasTable | undefined;
 
   constructor(
     private readonly rng: Rng,
     cat: SyntheticCatalogue,
+    periodStart: number,
     private readonly aff: AffinityModel,
   ) {
     const n = cat.items.length;
-    this.popularity = cat.popularity;
-    this.releasedAt = cat.releasedAt;
-    this.everything = Int32Array.from({ length: n }, (_, i) => i);
-    this.trending = new AliasTable(Float64Array.from(cat.popularity, (q) => q ** 1.5));
-    this.byCategory = cat.categoryShare.map((_, c) => this.everything.filter((i) => cat.attrs[i].category === c));
-    this.categoryTables = this.byCategory.map((pool) => new AliasTable(Float64Array.from(pool, (i) => cat.popularity[i])));
-    this.drawn = new Int32Array(n);
+    this.catalogue = new ReleasedPool(cat.releasedAt, periodStart);
+    this.trendingWeight = Float64Array.from(cat.popularity, (q) => q ** 1.5);
+    this.trendingSums = this.catalogue.sums(this.trendingWeight);
+    const everything = Int32Array.from({ length: n }, (_, i) => i);
+    this.byCategory = cat.categoryShare.map((_, c) => everything.filter((i) => cat.attrs[i].category === c));
+    this.categoryPools = this.byCategory.map(
+      (pool) =>
+        new ReleasedPool(
+          Float64Array.from(pool, (i) => cat.releasedAt[i]),
+          periodStart,
+        ),
+    );
+    this.categoryPopularity = this.byCategory.map((pool) => Float64Array.from(pool, (i) => cat.popularity[i]));
+    this.categoryWeight = this.byCategory.map((pool) => new Float64Array(pool.length));
+    this.categorySums = this.categoryPools.map((pool, c) => pool.sums(this.categoryWeight[c]));
+    this.categoryUser = new Int32Array(this.byCategory.length);
     this.seen = new Int32Array(n);
   }
 
@@ -294,6 +285,7 @@ class SessionSampler {
   user(u: number): void {
     this.u = u;
     this.history.length = 0;
+    this.historyWeight.length = 0;
     this.historyCum.length = 0;
   }
 
@@ -301,88 +293,37 @@ class SessionSampler {
   viewed(i: number, a: number): void {
     if (this.seen[i] === this.u + 1) return;
     this.seen[i] = this.u + 1;
+    const w = a ** 2;
     const h = this.historyCum;
-    h.push((h.length > 0 ? h[h.length - 1] : 0) + a * a);
+    h.push(h.length > 0 ? h[h.length - 1] + w : w);
+    this.historyWeight.push(w);
     this.history.push(i);
   }
 
-  /** Up to k distinct items for session number `mark` starting at `start`, from `source` (category c). */
-  draw(source: Source, k: number, start: number, mark: number, c = 0): number[] {
-    this.source = source;
-    this.start = start;
-    this.pool = source === 'revisit' ? this.history : source === 'trending' ? this.everything : this.byCategory[c];
-    this.table = source === 'category' ? this.categoryTables[c] : undefined;
-    return this.drawDistinct(k, mark);
+  /** Up to k distinct items the user viewed before. */
+  revisit(k: number): number[] {
+    const h = this.history;
+    return drawDistinctByPrefix(this.rng, this.historyWeight, this.historyCum, h.length, h.length, h.length - 1, k).map((p) => h[p]);
   }
 
-  private propose(): number {
-    if (this.source === 'trending') return this.trending.draw(this.rng);
-    if (this.source === 'category') return this.pool[(this.table as AliasTable).draw(this.rng)];
-    const h = this.historyCum;
-    const n = h.length;
-    const r = this.rng.next() * h[n - 1];
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (h[mid] > r) hi = mid;
-      else lo = mid + 1;
+  /** Up to k distinct items of the trending page for a session starting at `start`. */
+  trending(k: number, start: number): number[] {
+    return this.catalogue.draw(this.rng, this.trendingWeight, this.trendingSums, start, k);
+  }
+
+  /** Up to k distinct items of category c for a session starting at `start`. */
+  category(c: number, k: number, start: number): number[] {
+    const pool = this.byCategory[c];
+    const w = this.categoryWeight[c];
+    if (this.categoryUser[c] !== this.u + 1) {
+      this.categoryUser[c] = this.u + 1;
+      this.aff.row(this.u, pool, w);
+      const pop = this.categoryPopularity[c];
+      const sharpness = SYNTHETIC_MODEL.sharpness;
+      for (let p = 0; p < w.length; p++) w[p] = pop[p] * Math.exp(sharpness * w[p]);
+      this.categoryPools[c].sums(w, this.categorySums[c]);
     }
-    return this.history[lo];
-  }
-
-  /** The chance a proposal of i is accepted: target weight / (c * proposal weight), in [0, 1]. */
-  private accept(i: number): number {
-    if (this.source === 'revisit') return 1;
-    if (this.releasedAt[i] > this.start) return 0;
-    return this.source === 'trending' ? 1 : Math.exp(SYNTHETIC_MODEL.sharpness * (this.aff.of(this.u, i) - 1));
-  }
-
-  /** The target weight of i. */
-  private weight(i: number): number {
-    if (this.source === 'revisit') return this.aff.of(this.u, i) ** 2;
-    if (this.releasedAt[i] > this.start) return 0;
-    const q = this.popularity[i];
-    return this.source === 'trending' ? q ** 1.5 : q * Math.exp(SYNTHETIC_MODEL.sharpness * this.aff.of(this.u, i));
-  }
-
-  /**
-   * Up to `k` distinct items of the pool: each draw picks an item not drawn yet with probability
-   * proportional to its weight (sequential sampling without replacement, as a scan would), and
-   * stops when no item of weight > 0 is left. Pools of at most SCAN_BELOW items are scanned; if
-   * MAX_TRIES proposals in a row fail (what is left carries almost none of the proposal weight),
-   * the rest is drawn by a scan too, so the distribution is exactly that of the scan.
-   */
-  private drawDistinct(k: number, mark: number): number[] {
-    const { drawn, pool, rng } = this;
-    const out: number[] = [];
-    const want = Math.min(k, pool.length);
-    let stalled = pool.length <= SCAN_BELOW;
-    while (!stalled && out.length < want) {
-      stalled = true;
-      for (let t = 0; t < MAX_TRIES; t++) {
-        const i = this.propose();
-        if (drawn[i] === mark) continue;
-        const p = this.accept(i);
-        if (p > 0 && (p >= 1 || rng.next() < p)) {
-          drawn[i] = mark;
-          out.push(i);
-          stalled = false;
-          break;
-        }
-      }
-    }
-    if (out.length < want) {
-      const w = Float64Array.from(pool, (i) => (drawn[i] === mark ? 0 : this.weight(i)));
-      while (out.length < want) {
-        const j = drawScan(rng, w);
-        if (j < 0) break;
-        w[j] = 0;
-        drawn[pool[j]] = mark;
-        out.push(pool[j]);
-      }
-    }
-    return out;
+    return this.categoryPools[c].draw(this.rng, w, this.categorySums[c], start, k).map((p) => pool[p]);
   }
 }
 
@@ -397,9 +338,9 @@ function sessionHour(rng: Rng): number {
  * a `sessionId`, purchases carry quantity 1 and the item's price. `truth.affinity(userId, itemId)`
  * is the true affinity in [0, 1] (0 for unknown ids), computed when asked.
  *
- * Linear in the number of events: the catalogue is indexed once (alias tables per category and
- * for the trending page), and a session draws its views by rejection from them, so its cost does
- * not grow with the catalogue; nothing of size users x items is built.
+ * The events of a seed are those of the original O(users x items) generator (same model, same
+ * random draws); the cost is O(events) plus O(category size) for each category a user browses,
+ * and nothing of size users x items is built (see the module comment).
  */
 export function generateSyntheticStore(opts: SyntheticOptions = {}): SyntheticDataset {
   const params: SyntheticParams = {
@@ -451,7 +392,7 @@ function simulate(rng: Rng, users: Users, cat: SyntheticCatalogue, aff: Affinity
   const m = SYNTHETIC_MODEL;
   const nc = cat.categoryShare.length;
   const end = p.start + p.weeks * WEEK;
-  const sampler = new SessionSampler(rng, cat, aff);
+  const sampler = new SessionSampler(rng, cat, p.start, aff);
   const events: InteractionEvent[] = [];
   let sessionNo = 0;
   for (let u = 0; u < users.count; u++) {
@@ -471,18 +412,19 @@ function simulate(rng: Rng, users: Users, cat: SyntheticCatalogue, aff: Affinity
     starts.sort((a, b) => a - b);
     for (const start of starts) {
       if (start >= end) continue;
-      const mark = ++sessionNo;
-      const sessionId = `s${String(mark).padStart(6, '0')}`;
+      const sessionId = `s${String(++sessionNo).padStart(6, '0')}`;
       const nViews = 1 + Math.floor(Math.log(1 - rng.next()) / Math.log(1 - 1 / m.viewsPerSession));
       let viewed: number[];
       let revisit = false;
       if (sampler.history.length > 0 && rng.chance(m.revisitShare)) {
         revisit = true;
-        viewed = sampler.draw('revisit', Math.min(nViews, 3), start, mark);
-      } else if (rng.chance(m.trendingShare)) {
-        viewed = sampler.draw('trending', nViews, start, mark);
+        viewed = sampler.revisit(Math.min(nViews, 3));
       } else {
-        viewed = sampler.draw('category', nViews, start, mark, rng.weighted(categoryWeights));
+        // The category is drawn for trending sessions too (and not used): the random draws stay
+        // those of the original generator, so a seed gives the same events.
+        const trending = rng.chance(m.trendingShare);
+        const c = rng.weighted(categoryWeights);
+        viewed = trending ? sampler.trending(nViews, start) : sampler.category(c, nViews, start);
       }
       let t = start;
       const carted: number[] = [];
