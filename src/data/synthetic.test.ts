@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { hashString } from '../util/random.js';
 import { EVENT_STRENGTH, type InteractionEvent, type Item } from './schema.js';
-import { generateSyntheticStore, SYNTHETIC_DEFAULTS } from './synthetic.js';
+import { generateSyntheticStore, SYNTHETIC_DEFAULTS, sortByTime } from './synthetic.js';
 
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 
@@ -15,6 +16,16 @@ describe('generateSyntheticStore', () => {
     expect(b.items).toEqual(a.items);
     expect(b.truth.affinity('u0005', 'i0007')).toBe(a.truth.affinity('u0005', 'i0007'));
     expect(JSON.stringify(c.events)).not.toBe(JSON.stringify(a.events));
+  });
+
+  it('gives, per seed, the very events of the O(users x items) generator it replaced', () => {
+    // FNV-1a hashes of JSON.stringify(events) from that generator (bench/synthetic-legacy.ts, a
+    // frozen copy of src/data/synthetic.ts at 1805f7e): the same model, drawn with the same uniforms.
+    const small = generateSyntheticStore({ seed: 7, users: 150, items: 80, weeks: 3 });
+    expect(small.events).toHaveLength(2333);
+    expect(hashString(JSON.stringify(small.events))).toBe(640027860);
+    expect(ds.events).toHaveLength(103_399);
+    expect(hashString(JSON.stringify(ds.events))).toBe(274089773);
   });
 
   it('has the default shape: ~2,000 users, 600 fashion items with brand, colour, category and price, 10 weeks', () => {
@@ -133,6 +144,30 @@ describe('generateSyntheticStore', () => {
     expect(popularity).toBeGreaterThan(0.05); // a reasonable baseline...
     expect(attributes).toBeGreaterThan(1.4 * popularity); // ...clearly beaten by learned tastes
     expect(oracle).toBeGreaterThan(attributes); // and there is headroom left for better models
+  });
+
+  it('builds nothing of size users x items: 300 users over 200,000 items in seconds', () => {
+    // The generator used to build a users x items affinity matrix and scan the catalogue in every
+    // session: this took about a minute. Now a user's affinities are computed for the categories
+    // they browse only, and a session draws from block sums instead of scanning its pool.
+    const t0 = performance.now();
+    const big = generateSyntheticStore({ users: 300, items: 200_000, weeks: 4 });
+    expect(performance.now() - t0).toBeLessThan(20_000);
+    expect(big.items).toHaveLength(200_000);
+    expect(big.events.length).toBeGreaterThan(3000);
+    expect(big.truth.affinity('u0300', 'i200000')).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('sorts events by time stably (radix), and falls back to a comparison sort for non-integer times', () => {
+    const ev = (ts: number, itemId: string): InteractionEvent => ({ userId: 'u', itemId, ts, type: 'view' });
+    const origin = Date.UTC(2025, 0, 6);
+    const events = [5, 0x1_0000_0005, 3, 5, 0x1_0002, 0, 3].map((d, j) => ev(origin + d, `i${j}`));
+    const expected = [...events].sort((a, b) => a.ts - b.ts);
+    expect(sortByTime([...events], origin).map((e) => e.itemId)).toEqual(expected.map((e) => e.itemId));
+    expect(sortByTime([...events], origin).map((e) => e.itemId)).toEqual(['i5', 'i2', 'i6', 'i0', 'i3', 'i4', 'i1']);
+    const fractional = [ev(2.5, 'a'), ev(1, 'b'), ev(2.5, 'c')];
+    expect(sortByTime(fractional, 0).map((e) => e.itemId)).toEqual(['b', 'a', 'c']);
+    expect(sortByTime([], origin)).toEqual([]);
   });
 
   it('rejects nonsense sizes', () => {
