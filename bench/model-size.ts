@@ -12,7 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateSyntheticStore } from '../src/data/synthetic.js';
 import { buildFeatureStore, featureStoreToTables, fitNormalisation, replayUntil, withNormalisation } from '../src/features/index.js';
-import { writeUserStateSnapshot } from '../src/features/user-state-snapshot.js';
+import { restoreUserState, writeUserStateSnapshot } from '../src/features/user-state-snapshot.js';
 import { createScorer } from '../src/models/ltr/index.js';
 import { warmupRequests } from '../src/pipeline/publish-model.js';
 import { layersModelFiles } from '../src/registry/io-handlers.js';
@@ -75,10 +75,17 @@ for (const [users, items] of [
       },
     });
     const version = dirBytes(published.dir);
-    const snapshot = statSync(writeUserStateSnapshot(path.join(root, 'state'), replayUntil(data.events, Number.POSITIVE_INFINITY))).size;
+    const userState = replayUntil(data.events, Number.POSITIVE_INFINITY);
+    let t = performance.now();
+    const snapshot = statSync(writeUserStateSnapshot(path.join(root, 'state'), userState)).size;
+    const writeMs = performance.now() - t;
+    t = performance.now();
+    const restored = restoreUserState({ stateDir: path.join(root, 'state'), definitions: userState.definitions }).store.size;
+    const readMs = performance.now() - t;
+    if (restored !== userState.size) throw new Error(`restored ${restored} users of ${userState.size}`);
     rows.push({ users, version });
     console.log(
-      `${String(users).padEnd(8)} ${String(items).padEnd(6)} ${String(data.events.length).padEnd(10)} ${(median(gen) / 1000).toFixed(1).padStart(6)} s ${(median(build) / 1000).toFixed(1).padStart(6)} s  ${mb(version).padStart(11)}   ${mb(Buffer.byteLength(files['features.json'])).padStart(11)}    ${mb(snapshot)} (${(snapshot / users / 1024).toFixed(2)} KB per user)`,
+      `${String(users).padEnd(8)} ${String(items).padEnd(6)} ${String(data.events.length).padEnd(10)} ${(median(gen) / 1000).toFixed(1).padStart(6)} s ${(median(build) / 1000).toFixed(1).padStart(6)} s  ${mb(version).padStart(11)}   ${mb(Buffer.byteLength(files['features.json'])).padStart(11)}    ${mb(snapshot)} (${(snapshot / users / 1024).toFixed(2)} KB per user; write ${(writeMs / 1000).toFixed(1)} s, restore ${(readMs / 1000).toFixed(1)} s)`,
     );
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateSyntheticStore } from '../src/data/synthetic.js';
 import { featureSetByName } from '../src/features/index.js';
+import { readSnapshotHeader, USER_STATE_SNAPSHOT } from '../src/features/user-state-snapshot.js';
 import { runPipeline } from '../src/pipeline/pipeline-run.js';
 import { loadPlugins } from '../src/plugins.js';
 import { liveRegistry } from './live-state.js';
@@ -46,7 +47,7 @@ describe('a promoted feature, end to end', () => {
     expect(manifest.featureContract.names.at(-1)).toBe('basket_category_share');
     expect(manifest.featureSet).toMatchObject({ name: 'intent', id: set.id });
     // The seeded snapshot holds the feature's own state.
-    const snapshot = JSON.parse(readFileSync(path.join(dirs.stateDir, 'users.snapshot.json'), 'utf8'));
+    const snapshot = readSnapshotHeader(path.join(dirs.stateDir, USER_STATE_SNAPSHOT));
     expect(snapshot.states).toContainEqual({ key: 'current_basket', version: 1 });
 
     const { userState, source } = await liveRegistry(dirs.modelsDir, { stateDir: dirs.stateDir, eventsDir: dirs.eventsDir });

@@ -4,21 +4,42 @@
  * = the snapshot, then every event-log line after its watermark, so nothing the service
  * acknowledged (written and fsync'ed before the 202) is lost across restarts.
  *
- * Layout: `<stateDir>/users.snapshot.json`, written atomically (temporary file, fsync, rename).
+ * Layout: `<stateDir>/users.snapshot.jsonl`, written atomically (temporary file, fsync, rename):
+ * a header line (format, states, clock, watermark, origin, the number of users), then one line
+ * `[userId, row]` per user. Line by line so that neither writing nor reading ever holds the whole
+ * store as one string (one `JSON.stringify` ran out of a 4 GB heap at 200,000 users). Version 1
+ * (`users.snapshot.json`, one JSON object) is still read, and removed once a version 2 is written.
  * Training seeds it from the base data (an empty watermark: the whole event log replays on top);
  * the service rewrites it as it runs.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { type InteractionEvent, interactionEventSchema } from '../data/schema.js';
 import { DataError } from '../errors.js';
 import type { HistoryItemState, UserState, UserStateDefinition } from './user-state.js';
 import { MemoryUserStateStore } from './user-state-store.js';
 
 /** The snapshot's file name inside the state folder. */
-export const USER_STATE_SNAPSHOT = 'users.snapshot.json';
+export const USER_STATE_SNAPSHOT = 'users.snapshot.jsonl';
+/** The version 1 snapshot (one JSON object), read when no version 2 exists. */
+export const LEGACY_USER_STATE_SNAPSHOT = 'users.snapshot.json';
 
 const FORMAT = 'workbench.user-state';
+/** Bytes buffered before each write (and read per call) when streaming the snapshot. */
+const CHUNK_BYTES = 1 << 20;
 
 type HistoryItemRow = [itemId: string, weight: number, purchases: number, lastTs: number, lastPurchaseBasket: number];
 type UserRow = [
@@ -33,10 +54,10 @@ type UserRow = [
   custom: Record<string, unknown>,
 ];
 
-/** The JSON form of a snapshot. */
-export interface UserStateSnapshot {
+/** A snapshot's header: everything but the users. */
+export interface UserStateSnapshotHeader {
   format: typeof FORMAT;
-  version: 1;
+  version: 1 | 2;
   sessionGapMinutes: number;
   /** Latest event time applied (null before any). */
   clock: number | null;
@@ -46,43 +67,42 @@ export interface UserStateSnapshot {
   watermark: Record<string, number>;
   /** Where the state came from (e.g. the base data it was seeded from). */
   origin: Record<string, string | number | null>;
-  users: Record<string, UserRow>;
+  /** Users that follow the header (version 2). */
+  users?: number;
 }
 
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
-/** Encodes a store's state as a snapshot object. */
-export function encodeSnapshot(store: MemoryUserStateStore, origin: UserStateSnapshot['origin'] = {}): UserStateSnapshot {
-  // Null prototype: user ids come from outside, and `users["__proto__"] = ...` on {} would set a prototype, not a user.
-  const users: Record<string, UserRow> = Object.create(null);
-  for (const id of store.userIds()) {
-    const s = store.get(id) as UserState;
-    const h = s.history;
-    const items: HistoryItemRow[] = [];
-    for (const [itemId, it] of h.items) items.push([itemId, it.weight, it.purchases, it.lastTs, it.lastPurchaseBasket]);
-    const custom: Record<string, unknown> = {};
-    for (const d of store.definitions) custom[d.key] = d.toJSON ? d.toJSON(s.custom[d.key]) : s.custom[d.key];
-    users[id] = [
-      h.events,
-      h.sessions,
-      finiteOrNull(h.firstTs),
-      finiteOrNull(h.lastTs),
-      h.recentSessions.map(([id, b]) => [id, b] as [string, number]),
-      h.gapBasket,
-      finiteOrNull(h.gapLastTs),
-      items,
-      custom,
-    ];
-  }
+function encodeUser(store: MemoryUserStateStore, s: Readonly<UserState>): UserRow {
+  const h = s.history;
+  const items: HistoryItemRow[] = [];
+  for (const [itemId, it] of h.items) items.push([itemId, it.weight, it.purchases, it.lastTs, it.lastPurchaseBasket]);
+  const custom: Record<string, unknown> = {};
+  for (const d of store.definitions) custom[d.key] = d.toJSON ? d.toJSON(s.custom[d.key]) : s.custom[d.key];
+  return [
+    h.events,
+    h.sessions,
+    finiteOrNull(h.firstTs),
+    finiteOrNull(h.lastTs),
+    h.recentSessions.map(([id, b]) => [id, b] as [string, number]),
+    h.gapBasket,
+    finiteOrNull(h.gapLastTs),
+    items,
+    custom,
+  ];
+}
+
+/** The header of `store`'s snapshot. */
+function encodeHeader(store: MemoryUserStateStore, origin: UserStateSnapshotHeader['origin']): UserStateSnapshotHeader {
   return {
     format: FORMAT,
-    version: 1,
+    version: 2,
     sessionGapMinutes: store.sessionGapMinutes,
     clock: finiteOrNull(store.clock()),
     states: store.definitions.map((d) => ({ key: d.key, version: d.version })),
     watermark: Object.fromEntries(store.watermark),
     origin,
-    users,
+    users: store.size,
   };
 }
 
@@ -91,30 +111,26 @@ export interface DecodedSnapshot {
   store: MemoryUserStateStore;
   /** Registered states the snapshot does not hold (or holds in another version): empty for its users. */
   missingStates: string[];
-  origin: UserStateSnapshot['origin'];
+  origin: UserStateSnapshotHeader['origin'];
 }
 
-/**
- * Decodes a snapshot into a store keeping `definitions`.
- * @throws DataError naming the first malformed field.
- */
-export function decodeSnapshot(value: unknown, definitions: readonly UserStateDefinition[], file = USER_STATE_SNAPSHOT): DecodedSnapshot {
-  const v = value as UserStateSnapshot;
+/** Reads the header and returns a function restoring one user row into a fresh store. */
+function startDecode(v: UserStateSnapshotHeader, definitions: readonly UserStateDefinition[], file: string) {
   if (!v || typeof v !== 'object' || v.format !== FORMAT)
     throw new DataError(`not a user state snapshot (format should be "${FORMAT}")`, { file, field: 'format' });
-  if (v.version !== 1) throw new DataError(`unsupported version ${String(v.version)}`, { file, field: 'version' });
+  if (v.version !== 1 && v.version !== 2) throw new DataError(`unsupported version ${String(v.version)}`, { file, field: 'version' });
   const store = new MemoryUserStateStore({ definitions, sessionGapMinutes: v.sessionGapMinutes });
   const held = new Set((v.states ?? []).map((s) => `${s.key}@${s.version}`));
   const usable = definitions.filter((d) => held.has(`${d.key}@${d.version}`));
   const missingStates = definitions.filter((d) => !usable.includes(d)).map((d) => `${d.key}@${d.version}`);
-  if (!v.users || typeof v.users !== 'object') throw new DataError('expected an object of users', { file, field: 'users' });
-  for (const [id, row] of Object.entries(v.users)) {
+  const restore = (id: string, row: UserRow, line?: number): void => {
+    const where = { file, field: 'users', ...(line === undefined ? {} : { line }) };
     if (!Array.isArray(row) || row.length !== 9 || !Array.isArray(row[4]) || !Array.isArray(row[7]))
-      throw new DataError(`user ${id} is malformed`, { file, field: 'users' });
+      throw new DataError(`user ${id} is malformed`, where);
     const items = new Map<string, HistoryItemState>();
     for (const it of row[7]) {
       if (!Array.isArray(it) || typeof it[0] !== 'string' || it.slice(1).some((x) => typeof x !== 'number'))
-        throw new DataError(`user ${id} has a malformed history item`, { file, field: 'users' });
+        throw new DataError(`user ${id} has a malformed history item`, where);
       items.set(it[0], { weight: it[1], purchases: it[2], lastTs: it[3], lastPurchaseBasket: it[4] });
     }
     const custom: Record<string, unknown> = {};
@@ -135,26 +151,138 @@ export function decodeSnapshot(value: unknown, definitions: readonly UserStateDe
       },
       custom,
     });
-  }
-  if (v.clock !== null && v.clock !== undefined) store.restoreClock(v.clock);
-  for (const [f, n] of Object.entries(v.watermark ?? {})) store.advance(f, n);
-  return { store, missingStates, origin: v.origin ?? {} };
+  };
+  const finish = (): DecodedSnapshot => {
+    if (v.clock !== null && v.clock !== undefined) store.restoreClock(v.clock);
+    for (const [f, n] of Object.entries(v.watermark ?? {})) store.advance(f, n);
+    return { store, missingStates, origin: v.origin ?? {} };
+  };
+  return { restore, finish };
 }
 
-/** Writes the snapshot atomically into `stateDir`; returns its path. */
-export function writeUserStateSnapshot(stateDir: string, store: MemoryUserStateStore, origin: UserStateSnapshot['origin'] = {}): string {
+/** Calls `onLine(text, lineNumber)` for every line of `file`, reading it in chunks (constant memory). */
+function forEachLineSync(file: string, onLine: (text: string, line: number) => boolean | undefined): void {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+    const decoder = new StringDecoder('utf8');
+    let rest = '';
+    let line = 0;
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      const text = n > 0 ? rest + decoder.write(buf.subarray(0, n)) : rest + decoder.end();
+      const parts = text.split('\n');
+      rest = n > 0 ? (parts.pop() as string) : '';
+      for (const p of parts) if (onLine(p, ++line) === false) return;
+      if (n === 0) return;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function parseLine(text: string, file: string, line: number): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new DataError(`not valid JSON: ${(err as Error).message}`, { file, line });
+  }
+}
+
+/** The header line of a version 2 snapshot (reads only that line). */
+export function readSnapshotHeader(file: string): UserStateSnapshotHeader {
+  let header: unknown;
+  forEachLineSync(file, (text, line) => {
+    header = parseLine(text, file, line);
+    return false;
+  });
+  return header as UserStateSnapshotHeader;
+}
+
+/**
+ * Reads a snapshot file (version 2 line by line, or version 1) into a store keeping `definitions`.
+ * @throws DataError naming the file, the line and the malformed field, or a truncated file.
+ */
+export function readUserStateSnapshot(file: string, definitions: readonly UserStateDefinition[]): DecodedSnapshot {
+  if (path.basename(file) === LEGACY_USER_STATE_SNAPSHOT) {
+    // Version 1: the header's fields and `users: { id: row }` in one object.
+    const v = parseLine(readFileSync(file, 'utf8'), file, 1) as UserStateSnapshotHeader;
+    const { restore, finish } = startDecode(v, definitions, file);
+    const users: unknown = v.users;
+    if (!users || typeof users !== 'object') throw new DataError('expected an object of users', { file, field: 'users' });
+    for (const [id, row] of Object.entries(users as Record<string, UserRow>)) restore(id, row);
+    return finish();
+  }
+  let decode: ReturnType<typeof startDecode> | undefined;
+  let expected = 0;
+  let users = 0;
+  forEachLineSync(file, (text, line) => {
+    if (text === '') return true;
+    const value = parseLine(text, file, line);
+    if (!decode) {
+      const header = value as UserStateSnapshotHeader;
+      decode = startDecode(header, definitions, file);
+      expected = header.users ?? 0;
+      return true;
+    }
+    if (!Array.isArray(value) || value.length !== 2 || typeof value[0] !== 'string')
+      throw new DataError('expected [userId, state]', { file, line, field: 'users' });
+    decode.restore(value[0], value[1] as UserRow, line);
+    users++;
+    return true;
+  });
+  if (!decode) throw new DataError('empty snapshot', { file });
+  if (users !== expected)
+    throw new DataError(`truncated: the header promises ${expected} users, the file holds ${users}`, { file, field: 'users' });
+  return decode.finish();
+}
+
+/** Writes the snapshot atomically into `stateDir`, one line per user; returns its path. */
+export function writeUserStateSnapshot(
+  stateDir: string,
+  store: MemoryUserStateStore,
+  origin: UserStateSnapshotHeader['origin'] = {},
+): string {
   mkdirSync(stateDir, { recursive: true });
   const file = path.join(stateDir, USER_STATE_SNAPSHOT);
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, JSON.stringify(encodeSnapshot(store, origin)));
+    let chunk = `${JSON.stringify(encodeHeader(store, origin))}\n`;
+    for (const id of store.userIds()) {
+      chunk += `${JSON.stringify([id, encodeUser(store, store.get(id) as UserState)])}\n`;
+      if (chunk.length >= CHUNK_BYTES) {
+        writeFully(fd, chunk);
+        chunk = '';
+      }
+    }
+    writeFully(fd, chunk);
     fsyncSync(fd);
-  } finally {
+  } catch (err) {
     closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
   }
+  closeSync(fd);
   renameSync(tmp, file);
+  // The version 1 file would be read by an older build over the newer state: remove it.
+  rmSync(path.join(stateDir, LEGACY_USER_STATE_SNAPSHOT), { force: true });
   return file;
+}
+
+function writeFully(fd: number, text: string): void {
+  const buf = Buffer.from(text, 'utf8');
+  let off = 0;
+  while (off < buf.length) off += writeSync(fd, buf, off);
+}
+
+/** The snapshot file in `stateDir` that restoring reads (version 2, else version 1), if any. */
+export function snapshotFile(stateDir: string): string | undefined {
+  for (const name of [USER_STATE_SNAPSHOT, LEGACY_USER_STATE_SNAPSHOT]) {
+    const file = path.join(stateDir, name);
+    if (existsSync(file)) return file;
+  }
+  return undefined;
 }
 
 /** The event-log files (relative paths, sorted): `date=YYYY-MM-DD/part-*.jsonl`. */
@@ -221,7 +349,7 @@ export interface RestoreReport {
   snapshot?: string;
   users: number;
   missingStates: string[];
-  origin: UserStateSnapshot['origin'];
+  origin: UserStateSnapshotHeader['origin'];
   tail: TailReport;
 }
 
@@ -237,19 +365,9 @@ export function restoreUserState(opts: {
 }): { store: MemoryUserStateStore; report: RestoreReport } {
   let store = new MemoryUserStateStore({ definitions: opts.definitions, sessionGapMinutes: opts.sessionGapMinutes });
   let missingStates: string[] = [];
-  let origin: UserStateSnapshot['origin'] = {};
-  let snapshot: string | undefined;
-  const file = opts.stateDir ? path.join(opts.stateDir, USER_STATE_SNAPSHOT) : undefined;
-  if (file && existsSync(file)) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw new DataError(`not valid JSON: ${(err as Error).message}`, { file });
-    }
-    ({ store, missingStates, origin } = decodeSnapshot(parsed, opts.definitions, file));
-    snapshot = file;
-  }
+  let origin: UserStateSnapshotHeader['origin'] = {};
+  const snapshot = opts.stateDir ? snapshotFile(opts.stateDir) : undefined;
+  if (snapshot) ({ store, missingStates, origin } = readUserStateSnapshot(snapshot, opts.definitions));
   const tail = opts.eventsDir ? replayEventLogTail(store, opts.eventsDir) : { files: 0, lines: 0, applied: 0, malformed: 0, examples: [] };
   return { store, report: { snapshot, users: store.size, missingStates, origin, tail } };
 }

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -94,7 +94,7 @@ describe('snapshot and event log', () => {
     const partial = JSON.stringify(ev('u', 'd', 'view', 7));
     writeFileSync(path.join(part, 'part-1.jsonl'), `${later.map((e) => JSON.stringify(e)).join('\n')}\nnot json\n${partial.slice(0, 20)}`);
     const { store, report } = restoreUserState({ stateDir, eventsDir, definitions: [shown] });
-    expect(report.snapshot).toContain('users.snapshot.json');
+    expect(report.snapshot).toMatch(/users\.snapshot\.jsonl$/);
     expect(report.tail).toMatchObject({ lines: 3, applied: 2, malformed: 1 });
     expect(report.tail.examples[0]).toMatchObject({ file: 'date=2024-01-01/part-1.jsonl', line: 3 });
     live.apply(later);
@@ -129,7 +129,68 @@ describe('snapshot and event log', () => {
     const { store, report } = restoreUserState({ stateDir, definitions: [shown] });
     expect(report.missingStates).toEqual(['shown@1']);
     expect(store.get('u')!.custom.shown).toEqual({});
-    writeFileSync(path.join(stateDir, 'users.snapshot.json'), '{"format":"other"}');
-    expect(() => restoreUserState({ stateDir, definitions: [] })).toThrow(/users\.snapshot\.json.*format/);
+    writeFileSync(path.join(stateDir, 'users.snapshot.jsonl'), '{"format":"other"}\n');
+    expect(() => restoreUserState({ stateDir, definitions: [] })).toThrow(/users\.snapshot\.jsonl.*format/);
+  });
+
+  it('streams a snapshot larger than its write and read chunks, one line per user, and round-trips it', () => {
+    const stateDir = tmp();
+    const live = new MemoryUserStateStore({ definitions: [shown] });
+    const events: InteractionEvent[] = [];
+    for (let u = 0; u < 3000; u++)
+      for (let i = 0; i < 24; i++)
+        events.push(ev(`user-${u}-é`, `item-${(u * 7 + i) % 500}`, i % 3 ? 'view' : 'impression', u + i) as InteractionEvent);
+    live.apply(events);
+    const file = writeUserStateSnapshot(stateDir, live);
+    const lines = readFileSync(file, 'utf8').split('\n');
+    expect(statSync(file).size).toBeGreaterThan(2 << 20); // more than two 1 MB chunks
+    expect(lines).toHaveLength(3000 + 2); // header, one line per user, "" after the last newline
+    expect(JSON.parse(lines[0])).toMatchObject({
+      format: 'workbench.user-state',
+      version: 2,
+      users: 3000,
+      states: [{ key: 'shown', version: 1 }],
+    });
+    const { store } = restoreUserState({ stateDir, definitions: [shown] });
+    expect(store.size).toBe(3000);
+    for (const id of ['user-0-é', 'user-1499-é', 'user-2999-é']) expect(store.get(id)).toEqual(live.get(id));
+    expect(store.clock()).toBe(live.clock());
+  });
+
+  it('refuses a truncated snapshot and a malformed user line, naming the file and line', () => {
+    const stateDir = tmp();
+    const live = new MemoryUserStateStore();
+    live.apply([ev('u', 'a', 'view', 0), ev('w', 'b', 'view', 1), ev('x', 'c', 'view', 2)]);
+    const file = writeUserStateSnapshot(stateDir, live);
+    const lines = readFileSync(file, 'utf8').split('\n');
+    writeFileSync(file, `${lines.slice(0, 3).join('\n')}\n`);
+    expect(() => restoreUserState({ stateDir, definitions: [] })).toThrow(/truncated: the header promises 3 users, the file holds 2/);
+    writeFileSync(file, [lines[0], lines[1], '["w", 5]', lines[3], ''].join('\n'));
+    expect(() => restoreUserState({ stateDir, definitions: [] })).toThrow(
+      /users\.snapshot\.jsonl, line 3, field "users": user w is malformed/,
+    );
+  });
+
+  it('reads a version 1 snapshot (one JSON object) and replaces it when it writes', () => {
+    const stateDir = tmp();
+    const v1 = {
+      format: 'workbench.user-state',
+      version: 1,
+      sessionGapMinutes: 30,
+      clock: 5000,
+      states: [],
+      watermark: { 'date=2024-01-01/part-1.jsonl': 2 },
+      origin: { writer: 'old' },
+      users: { u: [3, 1, 1000, 5000, [['s1', 0]], 0, 5000, [['a', 2, 1, 5000, 0]], {}] },
+    };
+    writeFileSync(path.join(stateDir, 'users.snapshot.json'), JSON.stringify(v1));
+    const { store, report } = restoreUserState({ stateDir, definitions: [] });
+    expect(report.snapshot).toMatch(/users\.snapshot\.json$/);
+    expect(report.origin).toEqual({ writer: 'old' });
+    expect(store.get('u')!.history.items.get('a')).toEqual({ weight: 2, purchases: 1, lastTs: 5000, lastPurchaseBasket: 0 });
+    expect(store.watermark.get('date=2024-01-01/part-1.jsonl')).toBe(2);
+    writeUserStateSnapshot(stateDir, store);
+    expect(readdirSync(stateDir)).toEqual(['users.snapshot.jsonl']);
+    expect(restoreUserState({ stateDir, definitions: [] }).store.get('u')).toEqual(store.get('u'));
   });
 });

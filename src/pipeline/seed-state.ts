@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Dataset } from '../data/schema.js';
 import { registeredUserStates, replayUntil, type UserStateDefinition } from '../features/index.js';
-import { USER_STATE_SNAPSHOT, type UserStateSnapshot, writeUserStateSnapshot } from '../features/user-state-snapshot.js';
+import { readSnapshotHeader, snapshotFile, writeUserStateSnapshot } from '../features/user-state-snapshot.js';
 import { DEFAULT_SESSION_GAP_MINUTES } from '../features/window.js';
 
 /** What was written. */
@@ -43,10 +43,11 @@ export function seedUserState(
 
 /** True when `stateDir` holds a readable snapshot with every one of `definitions` (key and version). */
 export function snapshotCovers(stateDir: string, definitions: readonly UserStateDefinition[]): boolean {
-  const file = path.join(stateDir, USER_STATE_SNAPSHOT);
-  if (!existsSync(file)) return false;
+  const file = snapshotFile(stateDir);
+  if (!file) return false;
   try {
-    const snap = JSON.parse(readFileSync(file, 'utf8')) as UserStateSnapshot;
+    // Version 1 is one object whose first line is the whole file; it still parses as a "header".
+    const snap = readSnapshotHeader(file);
     const held = new Set((snap.states ?? []).map((s) => `${s.key}@${s.version}`));
     return definitions.every((d) => held.has(`${d.key}@${d.version}`));
   } catch {
