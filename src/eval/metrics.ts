@@ -17,6 +17,7 @@
  * excludes (and counts) such users.
  */
 import { WorkbenchError } from '../errors.js';
+import { discount } from './ndcg.js';
 
 /** Where one user's relevant items landed in a ranking. */
 export interface RelevantPositions {
@@ -36,13 +37,6 @@ function assertRelevant(p: RelevantPositions): void {
   if (p.relevantCount < 1) {
     throw new WorkbenchError('invalid_argument', 'the relevant set is empty: the metric is undefined (the protocol excludes such users)');
   }
-}
-
-// 1 / log2(rank + 2), cached: the same few hundred values are needed for every user.
-const discounts: number[] = [];
-function discount(rank: number): number {
-  for (let r = discounts.length; r <= rank; r++) discounts.push(1 / Math.log2(r + 2));
-  return discounts[rank];
 }
 
 /**

@@ -17,6 +17,7 @@ import {
   type PairedComparison,
   pairedBootstrap,
 } from './bootstrap.js';
+import { dcgOf, idealDcg, ndcgOfScores } from './ndcg.js';
 import { assertFiniteScores, type Scores, topKIndices } from './ranking.js';
 
 /**
@@ -29,9 +30,7 @@ export function gradedNdcgAtK(scores: Scores, gains: ArrayLike<number>, k: numbe
     throw new WorkbenchError('invalid_argument', `gradedNdcgAtK: ${scores.length} scores for ${gains.length} gains`);
   }
   assertGains(gains, 'gradedNdcgAtK');
-  const ranked = topKIndices(scores, k); // also checks k
-  const ideal = idealDcg(gains, k);
-  return ideal > 0 ? dcgOf(ranked, gains) / ideal : 0;
+  return ndcgOfScores(scores, gains, k);
 }
 
 function assertGains(gains: ArrayLike<number>, what: string): void {
@@ -40,21 +39,6 @@ function assertGains(gains: ArrayLike<number>, what: string): void {
       throw new WorkbenchError('invalid_argument', `${what}: gain at index ${i} is ${gains[i]}; gains must be finite and >= 0`);
     }
   }
-}
-
-/** DCG of a ranked list of item indices (best first). */
-function dcgOf(ranked: readonly number[], gains: ArrayLike<number>): number {
-  let dcg = 0;
-  for (let r = 0; r < ranked.length; r++) dcg += gains[ranked[r]] / Math.log2(r + 2);
-  return dcg;
-}
-
-/** DCG of the k largest gains. */
-function idealDcg(gains: ArrayLike<number>, k: number): number {
-  const sorted = Float64Array.from(gains).sort().reverse();
-  let dcg = 0;
-  for (let r = 0; r < Math.min(k, sorted.length); r++) dcg += sorted[r] / Math.log2(r + 2);
-  return dcg;
 }
 
 /**

@@ -4,7 +4,8 @@
  * buffers that are allocated once and reused for every step.
  */
 import { DataError } from '../../errors.js';
-import { type GroupPairs, groupPairs, idealDcg, type PairBatch } from './pairs.js';
+import { idealDcg } from '../../eval/ndcg.js';
+import { type GroupPairs, groupPairs, type PairBatch } from './pairs.js';
 
 /** One training example group: a user's rows (positives and negatives) as the scorer sees them. */
 export interface TrainingGroup {

@@ -5,8 +5,8 @@
 export { type AssembledBatch, BatchAssembler, packBatches, prepareGroups, type TrainingGroup } from './batches.js';
 export { type BuildGroupsOptions, type BuiltGroups, buildTrainingGroups, type GroupFeatureSource, type GroupsReport } from './groups.js';
 export { LTR_MLP, type LtrMlpParams } from './kind.js';
-export { evaluateGroups, type GroupMetrics, ndcgAt } from './metrics.js';
-export { discount, type GroupPairs, groupPairs, idealDcg, LossScratch, type PairBatch, pairwiseLoss } from './pairs.js';
+export { evaluateGroups, type GroupMetrics } from './metrics.js';
+export { type GroupPairs, groupPairs, LossScratch, type PairBatch, pairwiseLoss } from './pairs.js';
 export { LtrRanker, type LtrRankerOptions, type RankerFeatureSource } from './ranker.js';
 export {
   createScorer,

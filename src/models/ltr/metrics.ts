@@ -3,9 +3,10 @@
  * pairwise accuracy. Handy as the `validate` callback of training; the offline evaluation proper
  * (src/eval) ranks full candidate lists through the Ranker contract.
  */
+
+import { ndcgOfScores } from '../../eval/ndcg.js';
 import type { tf } from '../backend.js';
 import type { TrainingGroup } from './batches.js';
-import { discount, idealDcg } from './pairs.js';
 import { scoreRows, scorerInputDim, usesItemIndex } from './scorer.js';
 
 /** Mean metrics over the groups that have at least one positive (and, for accuracy, one pair). */
@@ -16,21 +17,6 @@ export interface GroupMetrics {
   groups: number;
   /** Pairs that counted towards accuracy. */
   pairs: number;
-}
-
-/** NDCG@k of one group given scores (ties broken by row order). */
-export function ndcgAt(scores: ArrayLike<number>, labels: ArrayLike<number>, k: number): number {
-  const ideal = idealDcg(
-    Array.from(labels)
-      .slice()
-      .sort((a, b) => b - a)
-      .slice(0, k),
-  );
-  if (ideal === 0) return 0;
-  const order = Array.from({ length: labels.length }, (_, i) => i).sort((a, b) => scores[b] - scores[a] || a - b);
-  let dcg = 0;
-  for (let r = 0; r < Math.min(k, order.length); r++) dcg += labels[order[r]] * discount(r);
-  return dcg / ideal;
 }
 
 /** Rows scored per forward pass when evaluating many groups. */
@@ -66,7 +52,7 @@ export function evaluateGroups(model: tf.LayersModel, groups: readonly TrainingG
       const s = scores.subarray(off, off + labels.length);
       off += labels.length;
       if (labels.some((l) => l > 0)) {
-        ndcgSum += ndcgAt(s, labels, k);
+        ndcgSum += ndcgOfScores(s, labels, k);
         ndcgGroups++;
       }
       for (let i = 0; i < labels.length; i++) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { discount, idealDcg } from '../../eval/ndcg.js';
 import { BatchAssembler, packBatches, prepareGroups } from './batches.js';
-import { discount, groupPairs, idealDcg, LossScratch, pairwiseLoss, softplusNeg } from './pairs.js';
+import { groupPairs, LossScratch, pairwiseLoss, softplusNeg } from './pairs.js';
 
 /** A batch made of the given label lists (1 feature per row; features do not matter here). */
 function batchOf(...labelLists: number[][]) {

@@ -9,6 +9,7 @@
  * on the scores, so its gradient dL/ds (one value per row) is computed here and the network's
  * gradient is that of sum(s * dL/ds): no gather and no dense pair matrix on the tensor side.
  */
+import { discount } from '../../eval/ndcg.js';
 
 /** The pairs of one group, in local row indices: row `i` should rank above row `j`. */
 export interface GroupPairs {
@@ -61,19 +62,6 @@ export interface PairBatch {
   groupStart: Int32Array;
   /** Ideal DCG of each group (linear gains), for the lambda weights. */
   idcg: Float32Array;
-}
-
-/** DCG discount at 0-based rank r. */
-export function discount(rank: number): number {
-  return 1 / Math.log2(rank + 2);
-}
-
-/** Ideal DCG of a group with linear gains (the labels). */
-export function idealDcg(labels: ArrayLike<number>): number {
-  const sorted = Array.from(labels).sort((a, b) => b - a);
-  let dcg = 0;
-  for (let r = 0; r < sorted.length; r++) if (sorted[r] > 0) dcg += sorted[r] * discount(r);
-  return dcg;
 }
 
 /** log(1 + exp(-d)) without overflow. */
