@@ -12,26 +12,14 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rea
 import path from 'node:path';
 import { type InteractionEvent, interactionEventSchema } from '../data/schema.js';
 import { DataError } from '../errors.js';
-import type { HistoryItemState, UserState, UserStateDefinition } from './user-state.js';
+import type { UserState, UserStateDefinition } from './user-state.js';
+import { decodeUserRow, encodeUserRow, type UserRow } from './user-state-codec.js';
 import { MemoryUserStateStore } from './user-state-store.js';
 
 /** The snapshot's file name inside the state folder. */
 export const USER_STATE_SNAPSHOT = 'users.snapshot.json';
 
 const FORMAT = 'workbench.user-state';
-
-type HistoryItemRow = [itemId: string, weight: number, purchases: number, lastTs: number, lastPurchaseBasket: number];
-type UserRow = [
-  events: number,
-  sessions: number,
-  firstTs: number | null,
-  lastTs: number | null,
-  recentSessions: [string, number][],
-  gapBasket: number,
-  gapLastTs: number | null,
-  items: HistoryItemRow[],
-  custom: Record<string, unknown>,
-];
 
 /** The JSON form of a snapshot. */
 export interface UserStateSnapshot {
@@ -55,25 +43,7 @@ const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : nul
 export function encodeSnapshot(store: MemoryUserStateStore, origin: UserStateSnapshot['origin'] = {}): UserStateSnapshot {
   // Null prototype: user ids come from outside, and `users["__proto__"] = ...` on {} would set a prototype, not a user.
   const users: Record<string, UserRow> = Object.create(null);
-  for (const id of store.userIds()) {
-    const s = store.get(id) as UserState;
-    const h = s.history;
-    const items: HistoryItemRow[] = [];
-    for (const [itemId, it] of h.items) items.push([itemId, it.weight, it.purchases, it.lastTs, it.lastPurchaseBasket]);
-    const custom: Record<string, unknown> = {};
-    for (const d of store.definitions) custom[d.key] = d.toJSON ? d.toJSON(s.custom[d.key]) : s.custom[d.key];
-    users[id] = [
-      h.events,
-      h.sessions,
-      finiteOrNull(h.firstTs),
-      finiteOrNull(h.lastTs),
-      h.recentSessions.map(([id, b]) => [id, b] as [string, number]),
-      h.gapBasket,
-      finiteOrNull(h.gapLastTs),
-      items,
-      custom,
-    ];
-  }
+  for (const id of store.userIds()) users[id] = encodeUserRow(store.get(id) as UserState, store.definitions);
   return {
     format: FORMAT,
     version: 1,
@@ -108,34 +78,7 @@ export function decodeSnapshot(value: unknown, definitions: readonly UserStateDe
   const usable = definitions.filter((d) => held.has(`${d.key}@${d.version}`));
   const missingStates = definitions.filter((d) => !usable.includes(d)).map((d) => `${d.key}@${d.version}`);
   if (!v.users || typeof v.users !== 'object') throw new DataError('expected an object of users', { file, field: 'users' });
-  for (const [id, row] of Object.entries(v.users)) {
-    if (!Array.isArray(row) || row.length !== 9 || !Array.isArray(row[4]) || !Array.isArray(row[7]))
-      throw new DataError(`user ${id} is malformed`, { file, field: 'users' });
-    const items = new Map<string, HistoryItemState>();
-    for (const it of row[7]) {
-      if (!Array.isArray(it) || typeof it[0] !== 'string' || it.slice(1).some((x) => typeof x !== 'number'))
-        throw new DataError(`user ${id} has a malformed history item`, { file, field: 'users' });
-      items.set(it[0], { weight: it[1], purchases: it[2], lastTs: it[3], lastPurchaseBasket: it[4] });
-    }
-    const custom: Record<string, unknown> = {};
-    for (const d of definitions) {
-      const raw = row[8]?.[d.key];
-      custom[d.key] = usable.includes(d) && raw !== undefined ? (d.fromJSON ? d.fromJSON(raw) : raw) : d.init();
-    }
-    store.restoreUser(id, {
-      history: {
-        events: row[0],
-        sessions: row[1],
-        firstTs: row[2] ?? Number.POSITIVE_INFINITY,
-        lastTs: row[3] ?? Number.NEGATIVE_INFINITY,
-        recentSessions: row[4].map(([id, b]) => [String(id), Number(b)] as [string, number]),
-        gapBasket: row[5],
-        gapLastTs: row[6] ?? Number.NEGATIVE_INFINITY,
-        items,
-      },
-      custom,
-    });
-  }
+  for (const [id, row] of Object.entries(v.users)) store.restoreUser(id, decodeUserRow(id, row, definitions, usable, file));
   if (v.clock !== null && v.clock !== undefined) store.restoreClock(v.clock);
   for (const [f, n] of Object.entries(v.watermark ?? {})) store.advance(f, n);
   return { store, missingStates, origin: v.origin ?? {} };
