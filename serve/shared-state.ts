@@ -12,7 +12,7 @@
  */
 import os from 'node:os';
 import type { InteractionEvent } from '../src/data/schema.js';
-import type { UserStateDefinition } from '../src/features/user-state.js';
+import type { UserState, UserStateDefinition } from '../src/features/user-state.js';
 import { connectRedis, isConnected, type RedisClient } from '../src/redis/connection.js';
 import { checkDurability, RedisEventStream } from '../src/redis/event-stream.js';
 import { StreamStateApplier } from '../src/redis/state-applier.js';
@@ -36,6 +36,11 @@ export interface SharedUserStateOptions {
   durability?: 'check' | 'trust';
   /** Archive batch knobs (tests write small batches quickly). */
   archiveFlushMs?: number;
+  /**
+   * A state folder (`workbench train`'s snapshot) to seed a fresh Redis from (WORKBENCH_REDIS_SEED;
+   * default ./data/state when it holds a snapshot). Only the replica that finds Redis empty seeds.
+   */
+  seedDir?: string;
   /** Applier lease (ms, default 5000). */
   leaseMs?: number;
   logger?: Logger;
@@ -76,8 +81,9 @@ export class SharedUserState implements UserStateAccess {
     try {
       if (opts.durability !== 'trust') await checkDurability(client);
       const store = new RedisUserStateStore(client, { definitions: opts.definitions, prefix: opts.prefix });
-      const stale = await store.open();
+      const { stale, fresh } = await store.openFresh();
       if (stale.length) logger.warn('Redis user state holds other versions of these states; they start empty', { states: stale });
+      if (fresh && opts.seedDir) await seed(store, opts.seedDir, logger);
       const stream = new RedisEventStream(client, { prefix: opts.prefix });
       await stream.ensureGroups();
       // Blocking reads get their own connections, with a timeout above the longest block.
@@ -154,6 +160,19 @@ export class SharedUserState implements UserStateAccess {
     await Promise.all([this.applier.stop(), this.archiver.stop()]);
     for (const c of this.clients) c.disconnect();
   }
+}
+
+/** Copies the snapshot's users into a fresh Redis (users the stream already reached are kept). */
+async function seed(store: RedisUserStateStore, seedDir: string, logger: Logger): Promise<void> {
+  const { restoreUserState } = await import('../src/features/user-state-snapshot.js');
+  const t0 = performance.now();
+  const { store: snapshot, report } = restoreUserState({ stateDir: seedDir, definitions: store.definitions });
+  if (!report.snapshot) return;
+  const users = await store.putUsers(
+    snapshot.userIds().map((id) => [id, snapshot.get(id) as UserState]),
+    { clock: snapshot.clock(), onlyNew: true },
+  );
+  logger.info('Redis user state seeded from the snapshot', { snapshot: report.snapshot, users, ms: Math.round(performance.now() - t0) });
 }
 
 /**

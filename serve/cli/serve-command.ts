@@ -9,7 +9,8 @@
  *   --state DIR       WORKBENCH_STATE           ./data/state (user state snapshot; restored + event log tail)
  *   --state redis://HOST:PORT                   shared user state + event stream on Redis (a server or any
  *                                               cluster node); --events DIR then receives the Parquet archive.
- *                     WORKBENCH_REDIS_PREFIX (wb), WORKBENCH_REDIS_DURABILITY=trust (skip the appendfsync check)
+ *                     WORKBENCH_REDIS_PREFIX (wb), WORKBENCH_REDIS_DURABILITY=trust (skip the appendfsync check),
+ *                     WORKBENCH_REDIS_SEED (./data/state: the snapshot a fresh Redis is seeded from)
  *   --experiment FILE WORKBENCH_EXPERIMENT      none: 100% champion
  *   --workers N       WORKBENCH_WORKERS         one per core
  *   --poll-ms MS      WORKBENCH_POLL_MS         2000 (0: no polling; POST /admin/reload still works)
@@ -23,6 +24,7 @@
  * on the service); bin/workbench.js adds it to the CLI, and the service loads only when it runs.
  */
 
+import path from 'node:path';
 import {
   type CliIO,
   type Command,
@@ -65,7 +67,7 @@ export interface ServeConfig {
   /** The user state folder (snapshot). */
   stateDir: string;
   /** Shared user state and event stream on Redis (`--state redis://...`), instead of the folder. */
-  redis?: { url: string; prefix?: string; durability: 'check' | 'trust' };
+  redis?: { url: string; prefix?: string; durability: 'check' | 'trust'; seedDir: string };
   modelName: string;
   port: number;
   host: string;
@@ -137,7 +139,12 @@ export async function serveConfig(argv: string[], io: CliIO): Promise<ServeConfi
     const durability = env.WORKBENCH_REDIS_DURABILITY ?? 'check';
     if (durability !== 'check' && durability !== 'trust')
       throw new UsageError(`WORKBENCH_REDIS_DURABILITY must be check or trust (got "${durability}")`);
-    redis = { url: state, prefix: env.WORKBENCH_REDIS_PREFIX || undefined, durability };
+    redis = {
+      url: state,
+      prefix: env.WORKBENCH_REDIS_PREFIX || undefined,
+      durability,
+      seedDir: path.resolve(io.cwd, env.WORKBENCH_REDIS_SEED || path.join('data', 'state')),
+    };
   }
   return {
     redis,

@@ -45,6 +45,11 @@ if (cur or '') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'id', ARGV[2], 's', ARGV[3])
 return 1`;
 
+const SEED_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'id', '0-0', 's', ARGV[1])
+return 1`;
+
 const CLOCK_SCRIPT = `
 local cur = redis.call('GET', KEYS[1])
 if (not cur) or tonumber(ARGV[1]) > tonumber(cur) then redis.call('SET', KEYS[1], ARGV[1]) end
@@ -53,6 +58,7 @@ return 1`;
 interface ScriptedClient {
   wbCas(key: string, baseId: string, newId: string, row: string): Promise<number>;
   wbClock(key: string, ts: string): Promise<number>;
+  wbSeed(key: string, row: string): Promise<number>;
 }
 
 /** What the stored rows were written with (`meta` key). */
@@ -88,6 +94,7 @@ export class RedisUserStateStore implements UserStateStore {
     if (!('wbCas' in client)) {
       client.defineCommand('wbCas', { numberOfKeys: 1, lua: CAS_SCRIPT });
       client.defineCommand('wbClock', { numberOfKeys: 1, lua: CLOCK_SCRIPT });
+      client.defineCommand('wbSeed', { numberOfKeys: 1, lua: SEED_SCRIPT });
     }
     this.scripted = client as unknown as ScriptedClient;
   }
@@ -95,15 +102,18 @@ export class RedisUserStateStore implements UserStateStore {
   /**
    * Checks the stored rows were written with these definitions (or records them on a fresh
    * Redis). Custom states of another version start from init() for every user.
-   * @returns the states whose stored form is not usable (empty when all match).
+   * @returns the states whose stored form is not usable (empty when all match), and whether this
+   *   call found Redis fresh (exactly one of several replicas starting together does).
    */
   async open(): Promise<string[]> {
+    return (await this.openFresh()).stale;
+  }
+
+  /** open(), also saying whether this call recorded the definitions on a fresh Redis. */
+  async openFresh(): Promise<{ stale: string[]; fresh: boolean }> {
     const want: StoreMeta = { sessionGapMinutes: this.sessionGapMinutes, states: this.definitions.map((d) => `${d.key}@${d.version}`) };
-    const raw = await this.client.get(this.keys.meta);
-    if (raw === null) {
-      await this.client.set(this.keys.meta, JSON.stringify(want));
-      return [];
-    }
+    if ((await this.client.set(this.keys.meta, JSON.stringify(want), 'NX')) === 'OK') return { stale: [], fresh: true };
+    const raw = (await this.client.get(this.keys.meta)) as string;
     const have = JSON.parse(raw) as StoreMeta;
     if (have.sessionGapMinutes !== this.sessionGapMinutes)
       throw new UsageError(
@@ -111,7 +121,7 @@ export class RedisUserStateStore implements UserStateStore {
       );
     const held = new Set(have.states);
     this.usable = this.definitions.filter((d) => held.has(`${d.key}@${d.version}`));
-    return this.definitions.filter((d) => !this.usable.includes(d)).map((d) => `${d.key}@${d.version}`);
+    return { stale: this.definitions.filter((d) => !this.usable.includes(d)).map((d) => `${d.key}@${d.version}`), fresh: false };
   }
 
   get size(): number {
@@ -212,15 +222,21 @@ export class RedisUserStateStore implements UserStateStore {
 
   /**
    * Writes users' states as they are (seeding Redis from a snapshot or a replay), marked as
-   * including no stream entry, `batch` users per round trip.
+   * including no stream entry, `batch` users per round trip. With `onlyNew`, a user who already
+   * has a row (e.g. the applier got there first) is left as is.
    * @returns how many users were written.
    */
-  async putUsers(users: Iterable<[string, Readonly<UserState>]>, opts: { clock?: number; batch?: number } = {}): Promise<number> {
+  async putUsers(
+    users: Iterable<[string, Readonly<UserState>]>,
+    opts: { clock?: number; batch?: number; onlyNew?: boolean } = {},
+  ): Promise<number> {
     const batch = opts.batch ?? 1000;
     let n = 0;
     let pending: Promise<unknown>[] = [];
     for (const [id, s] of users) {
-      pending.push(this.client.hset(this.keys.user(id), 's', JSON.stringify(encodeUserRow(s, this.definitions)), 'id', '0-0'));
+      const row = JSON.stringify(encodeUserRow(s, this.definitions));
+      const key = this.keys.user(id);
+      pending.push(opts.onlyNew ? this.scripted.wbSeed(key, row) : this.client.hset(key, 's', row, 'id', '0-0'));
       n++;
       if (pending.length >= batch) {
         await Promise.all(pending);
