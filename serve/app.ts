@@ -23,6 +23,7 @@ import { mountModelRoutes } from './routes/models.js';
 import { mountOpsRoutes } from './routes/ops.js';
 import { mountRecommendRoutes } from './routes/recommend.js';
 import { type App, type AppEnv, finishRoutes, type Resolved, routeLabel, type ServiceState, type SetAlias } from './routes/shared.js';
+import type { UserStateAccess } from './user-state-access.js';
 import { DEFAULT_EXPERIMENT, VariantRouter } from './variants.js';
 
 /** Re-exported so callers need only this module. */
@@ -69,6 +70,8 @@ export interface AppDeps {
   metricsText?: () => Promise<string>;
   /** Shared with the server: in-flight count and draining flag. */
   state?: ServiceState;
+  /** A shared user state (Redis) that requests prefetch from; absent: the in-process store. */
+  userState?: UserStateAccess;
 }
 
 function clip(text: string, max = 200): string {
@@ -100,6 +103,7 @@ export function createApp(deps: AppDeps): App {
     requestTimeoutMs: deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     metricsText: deps.metricsText ?? (() => metrics.text()),
     state: deps.state ?? { inFlight: 0, draining: false },
+    userState: deps.userState,
   };
   const timeoutMs = d.requestTimeoutMs;
   const app: App = new OpenAPIHono<AppEnv>();

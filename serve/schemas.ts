@@ -48,6 +48,10 @@ export const recommendResponseSchema = z
       .string()
       .optional()
       .openapi({ description: 'present when the assigned variant had no model and the control variant served instead' }),
+    degraded: z
+      .array(z.literal('user_state'))
+      .optional()
+      .openapi({ description: 'present when the shared user state (Redis) could not be read: ranked with model-only features' }),
     items: z.array(scoredItemSchema),
   })
   .openapi('RecommendResponse');
@@ -208,6 +212,11 @@ export const readinessSchema = z
     ready: z.boolean(),
     draining: z.boolean(),
     models: z.record(z.string(), z.object({ ready: z.boolean(), version: z.number().int().optional(), reason: z.string().optional() })),
+    userState: z
+      .object({ backend: z.literal('redis'), available: z.boolean(), reason: z.string().optional() })
+      .optional()
+      .openapi({ description: 'the shared user state; while unavailable the service stays ready, serving model-only features' }),
+    degraded: z.array(z.literal('user_state')).optional(),
   })
   .openapi('Readiness');
 

@@ -12,6 +12,7 @@ import { type Logger, silentLogger } from './logger.js';
 import { ServiceMetrics } from './metrics.js';
 import type { ModelSource } from './model-source.js';
 import { ModelStore, type ReloadReport } from './model-store.js';
+import type { SharedUserState } from './shared-state.js';
 import { DEFAULT_EXPERIMENT, VariantRouter } from './variants.js';
 
 /** Everything a service process is configured with. */
@@ -50,6 +51,12 @@ export interface ServiceOptions {
    * servables must read from the same object (serve/cli/serve-command.ts wires both).
    */
   userState?: LiveUserState;
+  /**
+   * Shared user state and event stream on Redis instead (`--state redis://`): events go to its
+   * stream (no event-log writer), requests read users from it. The source's servables must read
+   * its store (serve/shared-state.ts sharedRegistry wires both).
+   */
+  sharedState?: SharedUserState;
 }
 
 /** A wired service process. */
@@ -86,8 +93,9 @@ export function createService(options: ServiceOptions): Service {
     metrics,
   });
   const router = new VariantRouter(experiment, store, options.modelName, metrics);
-  const writer = options.eventsDir && !options.events ? new EventLogWriter(options.eventsDir) : undefined;
-  const sink = options.events ?? writer;
+  const shared = options.sharedState;
+  const writer = options.eventsDir && !options.events && !shared ? new EventLogWriter(options.eventsDir) : undefined;
+  const sink = options.events ?? shared?.sink ?? writer;
   const live = options.userState;
   const events = sink && live ? live.wrapSink(sink, writer ? logFileOf(writer.partName) : undefined) : sink;
   const logExposures = options.logExposures ?? true;
@@ -110,6 +118,7 @@ export function createService(options: ServiceOptions): Service {
     requestTimeoutMs: options.requestTimeoutMs,
     eventTimeWindow: options.eventTimeWindow,
     metricsText: options.metricsText,
+    userState: shared,
     state,
   });
   let closing: Promise<void> | undefined;
@@ -124,6 +133,7 @@ export function createService(options: ServiceOptions): Service {
     userState: live,
     start: async () => {
       live?.restore();
+      shared?.start();
       return store.start();
     },
     close: () => {
@@ -131,6 +141,7 @@ export function createService(options: ServiceOptions): Service {
         await exposures?.close();
         await writer?.close();
         live?.close();
+        await shared?.close();
         await store.close();
       })();
       return closing;

@@ -7,6 +7,10 @@
  *   --host HOST       WORKBENCH_HOST            127.0.0.1
  *   --events DIR      WORKBENCH_EVENTS_DIR      ./data/events
  *   --state DIR       WORKBENCH_STATE           ./data/state (user state snapshot; restored + event log tail)
+ *   --state redis://HOST:PORT                   shared user state + event stream on Redis (a server or any
+ *                                               cluster node); --events DIR then receives the Parquet archive.
+ *                     WORKBENCH_REDIS_PREFIX (wb), WORKBENCH_REDIS_DURABILITY=trust (skip the appendfsync check),
+ *                     WORKBENCH_REDIS_SEED (./data/state: the snapshot a fresh Redis is seeded from)
  *   --experiment FILE WORKBENCH_EXPERIMENT      none: 100% champion
  *   --workers N       WORKBENCH_WORKERS         one per core
  *   --poll-ms MS      WORKBENCH_POLL_MS         2000 (0: no polling; POST /admin/reload still works)
@@ -20,6 +24,7 @@
  * on the service); bin/workbench.js adds it to the CLI, and the service loads only when it runs.
  */
 
+import path from 'node:path';
 import {
   type CliIO,
   type Command,
@@ -33,6 +38,7 @@ import {
 } from '../../src/cli/context.js';
 import { UsageError, WorkbenchError } from '../../src/errors.js';
 import { parseDuration } from '../../src/pipeline/schedule.js';
+import { isRedisUrl, parseRedisUrl } from '../../src/redis/connection.js';
 import { listModels, listVersions } from '../../src/registry/load.js';
 import { DEFAULT_EVENT_TIME_WINDOW, type EventTimeWindow } from '../event-time.js';
 
@@ -60,6 +66,8 @@ export interface ServeConfig {
   eventsDir: string;
   /** The user state folder (snapshot). */
   stateDir: string;
+  /** Shared user state and event stream on Redis (`--state redis://...`), instead of the folder. */
+  redis?: { url: string; prefix?: string; durability: 'check' | 'trust'; seedDir: string };
   modelName: string;
   port: number;
   host: string;
@@ -124,7 +132,22 @@ export async function serveConfig(argv: string[], io: CliIO): Promise<ServeConfi
     throw new UsageError(`WORKBENCH_LOG_EXPOSURES must be 1/0 or true/false (got "${exposuresEnv}")`);
   }
   const experiment = values.experiment ?? env.WORKBENCH_EXPERIMENT;
+  const state = values.state ?? env.WORKBENCH_STATE;
+  let redis: ServeConfig['redis'];
+  if (isRedisUrl(state)) {
+    parseRedisUrl(state);
+    const durability = env.WORKBENCH_REDIS_DURABILITY ?? 'check';
+    if (durability !== 'check' && durability !== 'trust')
+      throw new UsageError(`WORKBENCH_REDIS_DURABILITY must be check or trust (got "${durability}")`);
+    redis = {
+      url: state,
+      prefix: env.WORKBENCH_REDIS_PREFIX || undefined,
+      durability,
+      seedDir: path.resolve(io.cwd, env.WORKBENCH_REDIS_SEED || path.join('data', 'state')),
+    };
+  }
   return {
+    redis,
     modelsDir: models,
     eventsDir: eventsDir(values.events, io),
     stateDir: stateDir(values.state, io),
@@ -201,11 +224,12 @@ export async function runServeCommand(argv: string[], io: CliIO, hooks: ServeHoo
     logger,
     onReady: hooks.onReady,
     serverOptions: async () => {
-      // One live user state per process, shared by every model version it loads.
-      const { userState, source } = await liveRegistry(cfg.modelsDir, { stateDir: cfg.stateDir, eventsDir: cfg.eventsDir, logger });
+      // One user state per process, shared by every model version it loads: in process, or on Redis.
+      const state = cfg.redis
+        ? await (await import('../shared-state.js')).sharedRegistry(cfg.modelsDir, { ...cfg.redis, archiveDir: cfg.eventsDir, logger })
+        : await liveRegistry(cfg.modelsDir, { stateDir: cfg.stateDir, eventsDir: cfg.eventsDir, logger });
       return {
-        userState,
-        source,
+        ...state,
         setAlias: registrySetAlias(cfg.modelsDir),
         modelName: cfg.modelName,
         eventsDir: cfg.eventsDir,
@@ -230,6 +254,6 @@ export async function runServeCommand(argv: string[], io: CliIO, hooks: ServeHoo
 export const serveCommand: Command = {
   summary: 'Serve recommendations over HTTP: hot-reloaded models, A/B variants, event log, metrics',
   usage:
-    'workbench serve [--models DIR] [--name NAME] [--port 8080] [--host 127.0.0.1] [--events DIR] [--state DIR] [--experiment FILE] [--workers N] [--poll-ms MS] [--no-exposures] [--event-max-age 7d] [--event-max-future 1h] [--wait]',
+    'workbench serve [--models DIR] [--name NAME] [--port 8080] [--host 127.0.0.1] [--events DIR] [--state DIR|redis://HOST:PORT] [--experiment FILE] [--workers N] [--poll-ms MS] [--no-exposures] [--event-max-age 7d] [--event-max-future 1h] [--wait]',
   run: (argv, io) => runServeCommand(argv, io),
 };

@@ -28,6 +28,7 @@ import {
   versionParamSchema,
   versionParamsSchema,
 } from '../schemas.js';
+import { prefetchUsers } from '../user-state-access.js';
 import { type App, type AppEnv, errorResponses, jsonBody, jsonResponse, mount, type Resolved } from './shared.js';
 
 const NAME = ':name{[^/:]+}';
@@ -161,6 +162,7 @@ export function mountModelRoutes(app: App, d: Resolved): void {
         const { name, ref } = refFrom(c, kind, raw);
         const body = await readBody(c, predictRequestSchema, d.body);
         const instances = toInstances(body);
+        await prefetchUsers(c, d.userState, [...new Set(instances.map((x) => x.userId))]);
         const lease = d.store.acquire(name, ref);
         let scores: number[];
         const model = { name: lease.model.name, version: lease.model.version };

@@ -18,7 +18,11 @@ export function readiness(d: Resolved): z.infer<typeof readinessSchema> {
     models[name] = version !== undefined ? { ready: true, version } : { ready: false, reason: `${what} has no loaded, warmed model` };
   }
   const draining = d.state.draining;
-  return { ready: !draining && Object.values(models).every((m) => m.ready), draining, models };
+  const ready = !draining && Object.values(models).every((m) => m.ready);
+  const userState = d.userState?.health();
+  if (!userState) return { ready, draining, models };
+  // Without user state the service still answers (model-only features): degraded, not unready.
+  return { ready, draining, models, userState, ...(userState.available ? {} : { degraded: ['user_state' as const] }) };
 }
 
 /** Mounts the operations routes. */

@@ -12,6 +12,7 @@ import type { ScoredItem } from '../../src/registry/servable.js';
 import { readBody } from '../body.js';
 import { ApiError } from '../errors.js';
 import { rankRequestSchema, recommendRequestSchema, recommendResponseSchema } from '../schemas.js';
+import { prefetchUsers } from '../user-state-access.js';
 import type { Routed } from '../variants.js';
 import { type App, type AppEnv, dedupe, errorResponses, jsonBody, jsonResponse, mount, type Resolved } from './shared.js';
 
@@ -60,7 +61,7 @@ function route(c: Context<AppEnv>, d: Resolved, userId: string): Routed {
   return routed;
 }
 
-function respond(c: Context<AppEnv>, d: Resolved, userId: string, routed: Routed, items: ScoredItem[]) {
+function respond(c: Context<AppEnv>, d: Resolved, userId: string, routed: Routed, items: ScoredItem[], degraded: string[]) {
   const { name, version } = routed.lease.model;
   d.metrics.recommendations.inc({ model: name, variant: routed.variant, version: String(version) });
   c.get('log').items = items.length;
@@ -71,6 +72,7 @@ function respond(c: Context<AppEnv>, d: Resolved, userId: string, routed: Routed
       model: { name, version },
       variant: routed.variant,
       ...(routed.fallbackFrom ? { fallbackFrom: routed.fallbackFrom } : {}),
+      ...(degraded.length ? { degraded } : {}),
       items,
     },
     200,
@@ -81,6 +83,7 @@ function respond(c: Context<AppEnv>, d: Resolved, userId: string, routed: Routed
 export function mountRecommendRoutes(app: App, d: Resolved): void {
   mount(app, recommendRoute, async (c) => {
     const body = await readBody(c, recommendRequestSchema, d.body);
+    const degraded = await prefetchUsers(c, d.userState, [body.userId]);
     const routed = route(c, d, body.userId);
     let items: ScoredItem[];
     try {
@@ -114,11 +117,12 @@ export function mountRecommendRoutes(app: App, d: Resolved): void {
       }));
       d.exposures.log(impressions);
     }
-    return respond(c, d, body.userId, routed, items);
+    return respond(c, d, body.userId, routed, items, degraded);
   });
 
   mount(app, rankRoute, async (c) => {
     const body = await readBody(c, rankRequestSchema, d.body);
+    const degraded = await prefetchUsers(c, d.userState, [body.userId]);
     const routed = route(c, d, body.userId);
     let items: ScoredItem[];
     try {
@@ -126,6 +130,6 @@ export function mountRecommendRoutes(app: App, d: Resolved): void {
     } finally {
       routed.lease.release();
     }
-    return respond(c, d, body.userId, routed, items);
+    return respond(c, d, body.userId, routed, items, degraded);
   });
 }

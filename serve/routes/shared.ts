@@ -13,6 +13,7 @@ import type { LogFields, Logger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
 import type { ModelStore } from '../model-store.js';
 import { errorSchema } from '../schemas.js';
+import type { UserStateAccess } from '../user-state-access.js';
 import type { VariantRouter } from '../variants.js';
 
 /** Per-request variables: the request id and fields added to its log line. */
@@ -49,6 +50,8 @@ export interface Resolved {
   eventTimeWindow: EventTimeWindow;
   metricsText: () => Promise<string>;
   state: ServiceState;
+  /** Shared user state to prefetch per request (absent: in-process state). */
+  userState?: UserStateAccess;
 }
 
 type Handler = (c: Context<AppEnv>) => Response | Promise<Response>;

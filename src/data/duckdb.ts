@@ -46,15 +46,22 @@ export class Duck {
 
   /**
    * Creates (or replaces) table `name` holding the events' columns
-   * (user_id, item_id, ts (ms), type, quantity, price, session_id, request_id, position, variant, weight).
+   * (user_id, item_id, ts (ms), type, quantity, price, session_id, request_id, position, variant, weight),
+   * then any `extra` varchar columns (one value per event each).
    */
-  async loadEvents(name: string, events: readonly InteractionEvent[]): Promise<void> {
+  async loadEvents(name: string, events: readonly InteractionEvent[], extra: Record<string, readonly string[]> = {}): Promise<void> {
+    const extraCols = Object.keys(extra);
+    for (const c of extraCols) {
+      if (!/^[a-z_][a-z0-9_]*$/.test(c)) throw new Error(`column name "${c}" is not a plain lower-case identifier`);
+      if (extra[c].length !== events.length) throw new Error(`column ${c} has ${extra[c].length} values for ${events.length} events`);
+    }
     await this.run(
       `create or replace table "${name}" (user_id varchar, item_id varchar, ts bigint, type varchar, quantity double, price double,
-        session_id varchar, request_id varchar, position integer, variant varchar, weight double)`,
+        session_id varchar, request_id varchar, position integer, variant varchar, weight double${extraCols.map((c) => `, ${c} varchar`).join('')})`,
     );
     const app = await this.conn.createAppender(name);
-    for (const e of events) {
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i];
       app.appendVarchar(e.userId);
       app.appendVarchar(e.itemId);
       app.appendBigInt(BigInt(e.ts));
@@ -73,6 +80,7 @@ export class Duck {
       else app.appendVarchar(e.variant);
       if (e.weight === undefined) app.appendNull();
       else app.appendDouble(e.weight);
+      for (const c of extraCols) app.appendVarchar(extra[c][i]);
       app.endRow();
     }
     app.flushSync();

@@ -5,17 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { type EventLogReport, readEventLog, scanEventLog, withEventLog } from './eventlog.js';
 import { EventLogWriter } from './eventlog-writer.js';
 import type { InteractionEvent } from './schema.js';
-
-const DAY = 86_400_000;
-const T0 = Date.UTC(2026, 0, 10, 9);
-
-const EVENTS: InteractionEvent[] = [
-  { userId: 'u1', itemId: 'a', ts: T0, type: 'impression', requestId: 'r1', position: 0, variant: 'champion' },
-  { userId: 'u1', itemId: 'a', ts: T0 + 1000, type: 'click', requestId: 'r1', position: 0, variant: 'champion' },
-  { userId: 'u2', itemId: 'b', ts: T0 + 2000, type: 'view', sessionId: 's9' },
-  { userId: 'u1', itemId: 'a', ts: T0 + DAY, type: 'purchase', quantity: 2, price: 9.5 },
-  { userId: 'u3', itemId: 'c', ts: T0 + 2 * DAY, type: 'cart', weight: 1.5 },
-];
+import { DAY, SAMPLE_EVENTS as EVENTS, T0 } from './testing/sample-events.js';
 
 async function writeLog(events: InteractionEvent[]): Promise<string> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'evlog-read-'));

@@ -1,6 +1,7 @@
 /**
  * Reading the partitioned event log that EventLogWriter writes (`<dir>/date=YYYY-MM-DD/part-*.jsonl`)
- * through DuckDB's read_json, with an explicit column schema and hive partitioning.
+ * through DuckDB's read_json, with an explicit column schema and hive partitioning, together with
+ * the Parquet parts of the archive (`part-*.parquet`, event-archive.ts) in the same layout.
  *
  * A malformed line (a torn last line after a crash, a line being written while we read, a hand
  * edit) neither fails the read nor disappears: DuckDB reads it as an all-NULL row
@@ -70,9 +71,25 @@ function quoteIdent(name: string): string {
   return `"${name}"`;
 }
 
-async function partFiles(duck: Duck, dir: string): Promise<string[]> {
-  const rows = await duck.query<{ file: string }>(`select file from glob(${sqlString(path.join(dir, '*', '*.jsonl'))}) order by file`);
+async function partFiles(duck: Duck, dir: string, ext: 'jsonl' | 'parquet'): Promise<string[]> {
+  const rows = await duck.query<{ file: string }>(
+    `select file from glob(${sqlString(path.join(dir, 'date=*', `*.${ext}`))}) order by file`,
+  );
   return rows.map((r) => r.file);
+}
+
+const EMPTY_RAW = `select null::varchar as "userId", null::varchar as "itemId", null::bigint as ts,
+      null::varchar as type, null::double as quantity, null::double as price, null::varchar as "requestId", null::integer as position,
+      null::varchar as variant, null::varchar as "sessionId", null::double as weight, null::varchar as date, null::varchar as filename limit 0`;
+
+/**
+ * The archive's Parquet parts (event-archive.ts), one row per stream entry (an entry archived
+ * twice after a crash is read once), without the streamId column.
+ */
+function parquetRaw(files: readonly string[]): string {
+  return `select * exclude ("streamId") from read_parquet([${files.map(sqlString).join(', ')}], hive_partitioning = true,
+      hive_types = {'date': VARCHAR}, filename = true, union_by_name = true)
+      qualify row_number() over (partition by "streamId" order by filename) = 1`;
 }
 
 /** Finds the file and line of a few bad lines (only files DuckDB flagged are re-read). */
@@ -106,16 +123,18 @@ async function findExamples(dir: string, files: string[]): Promise<EventLogRepor
 export async function createEventLogView(duck: Duck, dir: string, name = 'events'): Promise<EventLogReport> {
   const view = quoteIdent(name);
   const raw = quoteIdent(`${name}_raw`);
-  const files = await partFiles(duck, dir);
-  if (files.length === 0) {
-    await duck.run(`create or replace view ${raw} as select null::varchar as "userId", null::varchar as "itemId", null::bigint as ts,
-      null::varchar as type, null::double as quantity, null::double as price, null::varchar as "requestId", null::integer as position,
-      null::varchar as variant, null::varchar as "sessionId", null::double as weight, null::varchar as date, null::varchar as filename limit 0`);
-  } else {
+  const files = await partFiles(duck, dir, 'jsonl');
+  const parquet = await partFiles(duck, dir, 'parquet');
+  const parts: string[] = [];
+  if (files.length > 0) {
     const list = `[${files.map(sqlString).join(', ')}]`;
-    await duck.run(`create or replace view ${raw} as select * from read_json(${list}, format = 'newline_delimited', columns = ${JSON_COLUMNS},
+    parts.push(`select * from read_json(${list}, format = 'newline_delimited', columns = ${JSON_COLUMNS},
       hive_partitioning = true, hive_types = {'date': VARCHAR}, ignore_errors = true, filename = true)`);
   }
+  if (parquet.length > 0) parts.push(parquetRaw(parquet));
+  await duck.run(
+    `create or replace view ${raw} as ${parts.length === 0 ? EMPTY_RAW : parts.map((q) => `(${q})`).join(' union all by name ')}`,
+  );
   await duck.run(`create or replace view ${view} as select ${SELECT_VIEW} from ${raw} where ${VALID}`);
   const counts = await duck.query<{ lines: number; malformed: number; invalid: number }>(
     `select count(*) as lines, count(*) filter (where ${MALFORMED}) as malformed,
@@ -129,10 +148,10 @@ export async function createEventLogView(duck: Duck, dir: string, name = 'events
     );
     examples = await findExamples(
       dir,
-      bad.map((b) => b.filename),
+      bad.map((b) => b.filename).filter((f) => f.endsWith('.jsonl')),
     );
   }
-  return { dir, files: files.length, lines, malformed, invalid, examples };
+  return { dir, files: files.length + parquet.length, lines, malformed, invalid, examples };
 }
 
 function filterSql(filter: EventLogFilter): string {

@@ -29,7 +29,8 @@ import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { type InteractionEvent, interactionEventSchema } from '../data/schema.js';
 import { DataError } from '../errors.js';
-import type { HistoryItemState, UserState, UserStateDefinition } from './user-state.js';
+import type { UserState, UserStateDefinition } from './user-state.js';
+import { decodeUserRow, encodeUserRow, type UserRow } from './user-state-codec.js';
 import { MemoryUserStateStore } from './user-state-store.js';
 
 /** The snapshot's file name inside the state folder. */
@@ -40,19 +41,6 @@ export const LEGACY_USER_STATE_SNAPSHOT = 'users.snapshot.json';
 const FORMAT = 'workbench.user-state';
 /** Bytes buffered before each write (and read per call) when streaming the snapshot. */
 const CHUNK_BYTES = 1 << 20;
-
-type HistoryItemRow = [itemId: string, weight: number, purchases: number, lastTs: number, lastPurchaseBasket: number];
-type UserRow = [
-  events: number,
-  sessions: number,
-  firstTs: number | null,
-  lastTs: number | null,
-  recentSessions: [string, number][],
-  gapBasket: number,
-  gapLastTs: number | null,
-  items: HistoryItemRow[],
-  custom: Record<string, unknown>,
-];
 
 /** A snapshot's header: everything but the users. */
 export interface UserStateSnapshotHeader {
@@ -72,25 +60,6 @@ export interface UserStateSnapshotHeader {
 }
 
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
-
-function encodeUser(store: MemoryUserStateStore, s: Readonly<UserState>): UserRow {
-  const h = s.history;
-  const items: HistoryItemRow[] = [];
-  for (const [itemId, it] of h.items) items.push([itemId, it.weight, it.purchases, it.lastTs, it.lastPurchaseBasket]);
-  const custom: Record<string, unknown> = {};
-  for (const d of store.definitions) custom[d.key] = d.toJSON ? d.toJSON(s.custom[d.key]) : s.custom[d.key];
-  return [
-    h.events,
-    h.sessions,
-    finiteOrNull(h.firstTs),
-    finiteOrNull(h.lastTs),
-    h.recentSessions.map(([id, b]) => [id, b] as [string, number]),
-    h.gapBasket,
-    finiteOrNull(h.gapLastTs),
-    items,
-    custom,
-  ];
-}
 
 /** The header of `store`'s snapshot. */
 function encodeHeader(store: MemoryUserStateStore, origin: UserStateSnapshotHeader['origin']): UserStateSnapshotHeader {
@@ -123,34 +92,8 @@ function startDecode(v: UserStateSnapshotHeader, definitions: readonly UserState
   const held = new Set((v.states ?? []).map((s) => `${s.key}@${s.version}`));
   const usable = definitions.filter((d) => held.has(`${d.key}@${d.version}`));
   const missingStates = definitions.filter((d) => !usable.includes(d)).map((d) => `${d.key}@${d.version}`);
-  const restore = (id: string, row: UserRow, line?: number): void => {
-    const where = { file, field: 'users', ...(line === undefined ? {} : { line }) };
-    if (!Array.isArray(row) || row.length !== 9 || !Array.isArray(row[4]) || !Array.isArray(row[7]))
-      throw new DataError(`user ${id} is malformed`, where);
-    const items = new Map<string, HistoryItemState>();
-    for (const it of row[7]) {
-      if (!Array.isArray(it) || typeof it[0] !== 'string' || it.slice(1).some((x) => typeof x !== 'number'))
-        throw new DataError(`user ${id} has a malformed history item`, where);
-      items.set(it[0], { weight: it[1], purchases: it[2], lastTs: it[3], lastPurchaseBasket: it[4] });
-    }
-    const custom: Record<string, unknown> = {};
-    for (const d of definitions) {
-      const raw = row[8]?.[d.key];
-      custom[d.key] = usable.includes(d) && raw !== undefined ? (d.fromJSON ? d.fromJSON(raw) : raw) : d.init();
-    }
-    store.restoreUser(id, {
-      history: {
-        events: row[0],
-        sessions: row[1],
-        firstTs: row[2] ?? Number.POSITIVE_INFINITY,
-        lastTs: row[3] ?? Number.NEGATIVE_INFINITY,
-        recentSessions: row[4].map(([id, b]) => [String(id), Number(b)] as [string, number]),
-        gapBasket: row[5],
-        gapLastTs: row[6] ?? Number.NEGATIVE_INFINITY,
-        items,
-      },
-      custom,
-    });
+  const restore = (id: string, row: unknown, line?: number): void => {
+    store.restoreUser(id, decodeUserRow(id, row, definitions, usable, file, line));
   };
   const finish = (): DecodedSnapshot => {
     if (v.clock !== null && v.clock !== undefined) store.restoreClock(v.clock);
@@ -227,7 +170,7 @@ export function readUserStateSnapshot(file: string, definitions: readonly UserSt
     }
     if (!Array.isArray(value) || value.length !== 2 || typeof value[0] !== 'string')
       throw new DataError('expected [userId, state]', { file, line, field: 'users' });
-    decode.restore(value[0], value[1] as UserRow, line);
+    decode.restore(value[0], value[1], line);
     users++;
     return true;
   });
@@ -250,7 +193,7 @@ export function writeUserStateSnapshot(
   try {
     let chunk = `${JSON.stringify(encodeHeader(store, origin))}\n`;
     for (const id of store.userIds()) {
-      chunk += `${JSON.stringify([id, encodeUser(store, store.get(id) as UserState)])}\n`;
+      chunk += `${JSON.stringify([id, encodeUserRow(store.get(id) as UserState, store.definitions)])}\n`;
       if (chunk.length >= CHUNK_BYTES) {
         writeFully(fd, chunk);
         chunk = '';

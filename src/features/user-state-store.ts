@@ -30,6 +30,12 @@ export interface UserStateStore {
   readonly size: number;
   /** Time of the latest event applied (-Infinity before any): the clock user features are read at. */
   clock(): number;
+  /**
+   * A shared store (Redis) loads these users' state so that the synchronous `get` can answer
+   * (awaited before a request's feature path); in-process stores have nothing to load.
+   * @throws when the shared store cannot be read.
+   */
+  prefetch?(userIds: readonly string[]): Promise<void>;
 }
 
 /** Options of the embedded store. */

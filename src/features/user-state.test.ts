@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { InteractionEvent } from '../data/schema.js';
 import { DAY_MS } from './popularity.js';
-import type { UserStateDefinition } from './user-state.js';
+import { shownState as shown } from './testing/shown-state.js';
 import { restoreUserState, writeUserStateSnapshot } from './user-state-snapshot.js';
 import { MemoryUserStateStore, replayUntil } from './user-state-store.js';
 
@@ -16,18 +16,6 @@ const ev = (userId: string, itemId: string, type: InteractionEvent['type'], minu
   ts: t0 + minutes * 60_000,
   ...extra,
 });
-
-/** A custom state: items shown to the user without a click (impressions count here, not in the history). */
-const shown: UserStateDefinition<Record<string, number>> = {
-  key: 'shown',
-  version: 1,
-  doc: 'impressions per item',
-  init: () => ({}),
-  update: (s, e) => {
-    if (e.type === 'impression') s[e.itemId] = (s[e.itemId] ?? 0) + 1;
-    return s;
-  },
-};
 
 const dirs: string[] = [];
 afterAll(() => {

@@ -1,0 +1,63 @@
+/**
+ * Test helper (not product code): `workbench serve` as a separate process (one worker), resolved
+ * once it logs that it listens, with its log lines kept and a SIGTERM stop.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { PROJECT_ROOT } from '../../src/paths.js';
+
+/** A running `workbench serve` process. */
+export interface ServeProcess {
+  url: string;
+  child: ChildProcess;
+  lines: Record<string, unknown>[];
+  /** SIGTERM; resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts `workbench serve ARGS` (port 0, one worker, info logs) with extra environment. */
+export function startServeProcess(args: readonly string[], env: Record<string, string> = {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, ['bin/workbench.js', 'serve', '--port', '0', ...args], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, WORKBENCH_WORKERS: '1', WORKBENCH_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: Record<string, unknown>[] = [];
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${stderr.slice(-2000)}`)), 90_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      buf += d.toString();
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        try {
+          const parsed = JSON.parse(line) as Record<string, unknown>;
+          lines.push(parsed);
+          if (parsed.msg === 'listening' && typeof parsed.url === 'string') {
+            clearTimeout(timer);
+            resolve({
+              url: parsed.url,
+              child,
+              lines,
+              stop: () => {
+                child.kill('SIGTERM');
+                return exited;
+              },
+            });
+          }
+        } catch {
+          // not a log line
+        }
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited with ${code}: ${stderr.slice(-2000)}`));
+    });
+  });
+}
