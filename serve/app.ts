@@ -23,6 +23,8 @@ import { mountModelRoutes } from './routes/models.js';
 import { mountOpsRoutes } from './routes/ops.js';
 import { mountRecommendRoutes } from './routes/recommend.js';
 import { type App, type AppEnv, finishRoutes, type Resolved, routeLabel, type ServiceState, type SetAlias } from './routes/shared.js';
+import type { UiOptions } from './ui/options.js';
+import { mountUi } from './ui/routes.js';
 import { DEFAULT_EXPERIMENT, VariantRouter } from './variants.js';
 
 /** Re-exported so callers need only this module. */
@@ -69,6 +71,8 @@ export interface AppDeps {
   metricsText?: () => Promise<string>;
   /** Shared with the server: in-flight count and draining flag. */
   state?: ServiceState;
+  /** Serves the web pages under /ui (the admin token, metrics and reload come from the app). */
+  ui?: Omit<UiOptions, 'adminToken' | 'metricsText' | 'afterAliasChange'>;
 }
 
 function clip(text: string, max = 200): string {
@@ -157,6 +161,13 @@ export function createApp(deps: AppDeps): App {
   mountEventRoutes(app, d);
   mountOpsRoutes(app, d);
   mountAdminRoutes(app, d);
+  if (deps.ui) {
+    const afterAliasChange = async () => {
+      d.onReloadRequested?.();
+      await d.store.reload();
+    };
+    mountUi(app, { ...deps.ui, adminToken: d.adminToken, metricsText: d.metricsText, afterAliasChange });
+  }
   finishRoutes(app);
 
   app.notFound((c) => {

@@ -4,7 +4,7 @@
  */
 import { EventLogWriter } from '../src/data/eventlog-writer.js';
 import type { Experiment } from '../src/experiments/assignment.js';
-import { type App, createApp, type ServiceState, type SetAlias } from './app.js';
+import { type App, type AppDeps, createApp, type ServiceState, type SetAlias } from './app.js';
 import type { EventTimeWindow } from './event-time.js';
 import { type EventSink, ExposureBuffer, type ExposureOptions } from './exposure.js';
 import { type LiveUserState, logFileOf } from './live-state.js';
@@ -50,6 +50,8 @@ export interface ServiceOptions {
    * servables must read from the same object (serve/cli/serve-command.ts wires both).
    */
   userState?: LiveUserState;
+  /** The web pages under /ui (see serve/ui). */
+  ui?: AppDeps['ui'];
 }
 
 /** A wired service process. */
@@ -111,6 +113,7 @@ export function createService(options: ServiceOptions): Service {
     eventTimeWindow: options.eventTimeWindow,
     metricsText: options.metricsText,
     state,
+    ui: options.ui,
   });
   let closing: Promise<void> | undefined;
   return {

@@ -20,6 +20,7 @@
  * on the service); bin/workbench.js adds it to the CLI, and the service loads only when it runs.
  */
 
+import path from 'node:path';
 import {
   type CliIO,
   type Command,
@@ -32,6 +33,7 @@ import {
   stateDir,
 } from '../../src/cli/context.js';
 import { UsageError, WorkbenchError } from '../../src/errors.js';
+import { PROJECT_ROOT } from '../../src/paths.js';
 import { parseDuration } from '../../src/pipeline/schedule.js';
 import { listModels, listVersions } from '../../src/registry/load.js';
 import { DEFAULT_EVENT_TIME_WINDOW, type EventTimeWindow } from '../event-time.js';
@@ -188,6 +190,7 @@ export async function runServeCommand(argv: string[], io: CliIO, hooks: ServeHoo
   const { jsonLogger } = await import('../logger.js');
   const { registrySetAlias } = await import('../registry-source.js');
   const { liveRegistry } = await import('../live-state.js');
+  const { registryAliasWriter } = await import('../ui/options.js');
   const logger = jsonLogger((line) => io.out(line), { level: cfg.logLevel, base: { pid: process.pid } });
   const experiment = cfg.experimentFile ? await loadExperiment(cfg.experimentFile) : undefined;
   if (experiment && cluster.isPrimary) {
@@ -221,6 +224,15 @@ export async function runServeCommand(argv: string[], io: CliIO, hooks: ServeHoo
         eventTimeWindow: cfg.eventTimeWindow,
         defaultMetrics: true,
         logger,
+        ui: {
+          modelsDir: cfg.modelsDir,
+          runsDir: path.resolve(io.cwd, io.env.WORKBENCH_RUNS_DIR ?? 'runs'),
+          eventsDir: cfg.eventsDir,
+          experimentsDir: path.join(PROJECT_ROOT, 'experiments'),
+          experiments: experiment ? [experiment] : [],
+          defaultModel: cfg.modelName,
+          aliases: registryAliasWriter(cfg.modelsDir),
+        },
       };
     },
   });
