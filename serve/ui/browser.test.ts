@@ -18,12 +18,14 @@ import { readAliases } from '../../src/registry/aliases-store.js';
 import { ADMIN_TOKEN, buildWorkspace, type Workspace } from './testing/workspace.js';
 
 /** Where the browser is; `.ci/run` installs Debian's chromium package there. */
-export const CHROMIUM = process.env.WORKBENCH_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.WORKBENCH_CHROMIUM ?? '/usr/bin/chromium';
 
 const root = mkdtempSync(path.join(tmpdir(), 'ui-browser-'));
 const shots = path.resolve(
   process.env.WORKBENCH_SCREENSHOTS ??
-    (process.env.WORKBENCH_TEST_REPORT_DIR ? path.join(process.env.WORKBENCH_TEST_REPORT_DIR, 'screenshots') : path.join(root, 'screenshots')),
+    (process.env.WORKBENCH_TEST_REPORT_DIR
+      ? path.join(process.env.WORKBENCH_TEST_REPORT_DIR, 'screenshots')
+      : path.join(root, 'screenshots')),
 );
 let ws: Workspace;
 let browser: Browser;
@@ -39,7 +41,14 @@ beforeAll(async () => {
   if (noJupyter) throw new Error(`the notebook runs page needs a real notebook run: ${noJupyter}`);
   mkdirSync(shots, { recursive: true });
   ws = await buildWorkspace(root);
-  const nb = await runNotebook(path.join(PROJECT_ROOT, 'notebooks', '00-hello.ipynb'), {}, { runsDir: path.join(ws.runsDir, 'notebooks') });
+  const nb = await runNotebook(
+    path.join(PROJECT_ROOT, 'notebooks', '00-hello.ipynb'),
+    {},
+    {
+      runsDir: path.join(ws.runsDir, 'notebooks'),
+      env: { ...process.env, JUPYTER_DATA_DIR: path.join(root, 'jupyter-data') },
+    },
+  );
   if (!nb.ok) throw new Error(`notebooks/00-hello.ipynb failed: ${JSON.stringify(nb.record.error)}`);
   browser = await chromium.launch({ executablePath: CHROMIUM });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -63,8 +72,8 @@ const unlabelled = () =>
   page.$$eval('input:not([type=hidden]), select, textarea, button', (els) =>
     els
       .filter((el) => {
-        const e = el as HTMLInputElement;
-        const named = (e.labels?.length ?? 0) > 0 || e.getAttribute('aria-label') || (el.tagName === 'BUTTON' && el.textContent?.trim());
+        const labels = (el as unknown as { labels?: { length: number } }).labels;
+        const named = (labels?.length ?? 0) > 0 || el.getAttribute('aria-label') || (el.tagName === 'BUTTON' && el.textContent?.trim());
         return !named;
       })
       .map((el) => el.outerHTML.slice(0, 120)),
@@ -72,7 +81,11 @@ const unlabelled = () =>
 
 /** Drawn marks (paths, rects, symbols) inside the chart figure labelled `label`. */
 const marks = (label: string) =>
-  page.locator(`figure[aria-label="${label}"] svg`).evaluate((svg) => svg.querySelectorAll('g.mark-rect path, g.mark-symbol path, g.mark-line path, g.mark-rule line, g.mark-area path').length);
+  page
+    .locator(`figure[aria-label="${label}"] svg`)
+    .evaluate(
+      (svg) => svg.querySelectorAll('g.mark-rect path, g.mark-symbol path, g.mark-line path, g.mark-rule line, g.mark-area path').length,
+    );
 
 describe('the UI in Chromium', () => {
   it('Models: versions, aliases, NDCG with intervals, the chart, labelled controls', async () => {
@@ -138,7 +151,9 @@ describe('the UI in Chromium', () => {
       await expect(row.locator('td').nth(5).textContent()).resolves.toMatch(/^\d+\.\d\d% \[\d+\.\d\d%, \d+\.\d\d%\]$/);
       await expect(row.locator('td').nth(8).textContent()).resolves.toMatch(/^v\d: 0\.\d{3} \[/);
     }
-    await expect(page.getByRole('cell', { name: /pp \[/ }).first().textContent()).resolves.toMatch(/[+-]\d+\.\d\d pp \[[+-]\d+\.\d\d pp, [+-]\d+\.\d\d pp\]/);
+    await expect(page.getByRole('cell', { name: /pp \[/ }).first().textContent()).resolves.toMatch(
+      /[+-]\d+\.\d\d pp \[[+-]\d+\.\d\d pp, [+-]\d+\.\d\d pp\]/,
+    );
     expect(await page.locator('[data-srm]').count()).toBe(1);
     expect(await marks('CTR by position')).toBeGreaterThan(4);
     expect(await marks('CTR over time')).toBeGreaterThanOrEqual(2);
@@ -161,7 +176,11 @@ describe('the UI in Chromium', () => {
   it('Live: requests per second, latency percentiles, versions serving, reload failures', async () => {
     await open('/ui/live');
     await new Promise((r) => setTimeout(r, 1100));
-    await fetch(`${ws.server.url}/v1/recommendations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"userId":"u0001","k":5}' });
+    await fetch(`${ws.server.url}/v1/recommendations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"userId":"u0001","k":5}',
+    });
     await open('/ui/live');
     await expect(page.locator('[data-figure="rps"]').textContent()).resolves.toMatch(/^\d+\.\d$/);
     await expect(page.locator('[data-figure="latency"]').textContent()).resolves.toMatch(/^\d+\.\d ms \/ \d+\.\d ms \/ \d+\.\d ms$/);
