@@ -195,7 +195,9 @@ describe('the UI in Chromium', () => {
     await expect(page.locator('h1').textContent()).resolves.toMatch(/^Notebook run .*00-hello/);
     const frame = page.frameLocator('iframe[title="executed notebook"]');
     // The chart survived nbconvert's HTML export as an image.
-    await expect(frame.locator('img[src^="data:image/svg+xml;base64,"]').count()).resolves.toBeGreaterThanOrEqual(1);
+    const chart = frame.locator('img[src^="data:image/svg+xml;base64,"]');
+    await expect(chart.count()).resolves.toBeGreaterThanOrEqual(1);
+    await chart.first().waitFor({ state: 'visible' });
     await shot('notebook');
   });
 });
