@@ -154,15 +154,16 @@ export async function computeKpisOverTime(
     for (let b = 0; b < buckets; b++) {
       const start = lo + b * width;
       const end = start + width;
-      out.push({ start, end, kpis: await kpisInDuck(duck, { variants: opts.variants, since: start, until: end }, log) });
+      // The log was read into `ev` by the first window; later windows only re-cut it.
+      out.push({ start, end, kpis: await kpisInDuck(duck, { variants: opts.variants, since: start, until: end }, log, b > 0) });
     }
     return out;
   });
 }
 
-async function kpisInDuck(duck: Duck, opts: KpiOptions, log: LogReadReport): Promise<KpiResult> {
+async function kpisInDuck(duck: Duck, opts: KpiOptions, log: LogReadReport, logLoaded = false): Promise<KpiResult> {
   const window = { since: opts.since ?? null, until: opts.until ?? null };
-  for (const sql of PREP) await duck.run(sql, sql.includes('$since') ? window : undefined);
+  for (const sql of logLoaded ? PREP.slice(1) : PREP) await duck.run(sql, sql.includes('$since') ? window : undefined);
   await duck.run('create or replace temp table kpi_variants (name varchar, ord integer)');
   const names = opts.variants
     ? [...opts.variants]
