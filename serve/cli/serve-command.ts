@@ -224,15 +224,19 @@ export async function runServeCommand(argv: string[], io: CliIO, hooks: ServeHoo
         eventTimeWindow: cfg.eventTimeWindow,
         defaultMetrics: true,
         logger,
-        ui: {
-          modelsDir: cfg.modelsDir,
-          runsDir: path.resolve(io.cwd, io.env.WORKBENCH_RUNS_DIR ?? 'runs'),
-          eventsDir: cfg.eventsDir,
-          experimentsDir: path.join(PROJECT_ROOT, 'experiments'),
-          experiments: experiment ? [experiment] : [],
-          defaultModel: cfg.modelName,
-          aliases: registryAliasWriter(cfg.modelsDir),
-        },
+        // WORKBENCH_UI=0 leaves the web pages out (they are read-only without the admin token).
+        ui:
+          io.env.WORKBENCH_UI === '0'
+            ? undefined
+            : {
+                modelsDir: cfg.modelsDir,
+                runsDir: path.resolve(io.cwd, io.env.WORKBENCH_RUNS_DIR ?? 'runs'),
+                eventsDir: cfg.eventsDir,
+                experimentsDir: path.join(PROJECT_ROOT, 'experiments'),
+                experiments: experiment ? [experiment] : [],
+                defaultModel: cfg.modelName,
+                aliases: registryAliasWriter(cfg.modelsDir),
+              },
       };
     },
   });

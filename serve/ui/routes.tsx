@@ -8,6 +8,7 @@
  */
 import path from 'node:path';
 import type { Context, Env, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { PipelineRunRecord } from '../../src/pipeline/pipeline-run.js';
 import { listRunRecords } from '../../src/pipeline/run-record.js';
 import { checkAliasName, checkModelName } from '../../src/registry/layout.js';
@@ -26,7 +27,10 @@ import { ComparePage, type Flash, ModelPage, ModelsPage } from './pages/models.j
 import { NotebookRunPage, NotebookRunsPage } from './pages/notebooks.js';
 import { RunPage, RunsPage } from './pages/runs.js';
 
-type Status = 400 | 403 | 404 | 409 | 500 | 503;
+type Status = 400 | 403 | 404 | 409 | 413 | 500 | 503;
+
+/** The largest form the UI accepts (its forms are a few hundred bytes). */
+const MAX_FORM_BYTES = 16 * 1024;
 
 /** An HTML error page with a status. */
 function errorPage(c: Context, status: Status, title: string, message: string) {
@@ -63,6 +67,13 @@ export function mountUi<E extends Env>(app: Hono<E>, options: UiOptions): void {
     }
   };
 
+  app.post(
+    '/ui/*',
+    bodyLimit({
+      maxSize: MAX_FORM_BYTES,
+      onError: (c) => errorPage(c, 413, 'Form too large', `forms are at most ${MAX_FORM_BYTES} bytes`),
+    }),
+  );
   app.get('/', (c) => c.redirect('/ui/models'));
   app.get('/ui', (c) => c.redirect('/ui/models'));
   app.get('/ui/', (c) => c.redirect('/ui/models'));

@@ -122,6 +122,8 @@ describe('UI pages in the service', () => {
       expect([what, res.status]).toEqual([what, status]);
       expect(html).toMatch(message);
     }
+    const huge = await post({ ...form, filler: 'x'.repeat(64 * 1024) }, { cookie });
+    expect(huge.status).toBe(413);
     expect(await readAliases(ws.modelsDir, 'shop')).toEqual({ champion: 1, challenger: 2 });
   });
 
