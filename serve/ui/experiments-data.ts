@@ -87,10 +87,12 @@ export async function experimentView(
   dirs: { eventsDir: string; modelsDir: string; defaultModel?: string },
   buckets = 8,
 ): Promise<ExperimentView> {
-  // stateFile false: looking at a report must not record a first-seen config.
-  const report = await experimentReport(dirs.eventsDir, experiment, { stateFile: false });
   const variants = experiment.variants.map((v) => v.name);
-  const windows = await computeKpisOverTime(dirs.eventsDir, { variants, buckets });
+  // Two DuckDB sessions side by side. stateFile false: looking at a report must not record a first-seen config.
+  const [report, windows] = await Promise.all([
+    experimentReport(dirs.eventsDir, experiment, { stateFile: false }),
+    computeKpisOverTime(dirs.eventsDir, { variants, buckets }),
+  ]);
   const overTime: CtrPoint[] = windows.flatMap((w) =>
     reportFromKpis(w.kpis, specOf(experiment)).variants.map((v) => ({
       start: w.start,
