@@ -23,6 +23,8 @@ import { mountModelRoutes } from './routes/models.js';
 import { mountOpsRoutes } from './routes/ops.js';
 import { mountRecommendRoutes } from './routes/recommend.js';
 import { type App, type AppEnv, finishRoutes, type Resolved, routeLabel, type ServiceState, type SetAlias } from './routes/shared.js';
+import type { UiOptions } from './ui/options.js';
+import { mountUi } from './ui/routes.js';
 import type { UserStateAccess } from './user-state-access.js';
 import { DEFAULT_EXPERIMENT, VariantRouter } from './variants.js';
 
@@ -72,6 +74,8 @@ export interface AppDeps {
   state?: ServiceState;
   /** A shared user state (Redis) that requests prefetch from; absent: the in-process store. */
   userState?: UserStateAccess;
+  /** Serves the web pages under /ui (the admin token, metrics and reload come from the app). */
+  ui?: Omit<UiOptions, 'adminToken' | 'metricsText' | 'afterAliasChange'>;
 }
 
 function clip(text: string, max = 200): string {
@@ -161,6 +165,13 @@ export function createApp(deps: AppDeps): App {
   mountEventRoutes(app, d);
   mountOpsRoutes(app, d);
   mountAdminRoutes(app, d);
+  if (deps.ui) {
+    const afterAliasChange = async () => {
+      d.onReloadRequested?.();
+      await d.store.reload();
+    };
+    mountUi(app, { ...deps.ui, adminToken: d.adminToken, metricsText: d.metricsText, afterAliasChange });
+  }
   finishRoutes(app);
 
   app.notFound((c) => {

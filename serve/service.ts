@@ -4,7 +4,7 @@
  */
 import { EventLogWriter } from '../src/data/eventlog-writer.js';
 import type { Experiment } from '../src/experiments/assignment.js';
-import { type App, createApp, type ServiceState, type SetAlias } from './app.js';
+import { type App, type AppDeps, createApp, type ServiceState, type SetAlias } from './app.js';
 import type { EventTimeWindow } from './event-time.js';
 import { type EventSink, ExposureBuffer, type ExposureOptions } from './exposure.js';
 import { type LiveUserState, logFileOf } from './live-state.js';
@@ -57,6 +57,8 @@ export interface ServiceOptions {
    * its store (serve/shared-state.ts sharedRegistry wires both).
    */
   sharedState?: SharedUserState;
+  /** The web pages under /ui (see serve/ui). */
+  ui?: AppDeps['ui'];
 }
 
 /** A wired service process. */
@@ -120,6 +122,7 @@ export function createService(options: ServiceOptions): Service {
     metricsText: options.metricsText,
     userState: shared,
     state,
+    ui: options.ui,
   });
   let closing: Promise<void> | undefined;
   return {

@@ -5,13 +5,13 @@
  * model-only features (responses and /readyz say so, no 5xx) and refuses events with 503; when
  * Redis returns everything recovers, and every event ever acknowledged is in the Parquet archive.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanEventLog } from '../src/data/eventlog.js';
 import type { InteractionEvent } from '../src/data/schema.js';
-import { USER_STATE_SNAPSHOT } from '../src/features/user-state-snapshot.js';
+import { readUserStateSnapshot, USER_STATE_SNAPSHOT } from '../src/features/user-state-snapshot.js';
 import { trainAndPublish } from '../src/pipeline/train-publish.js';
 import { type RedisServerHandle, redisUnavailableReason, startRedis } from '../src/redis/testing/redis-server.js';
 import { type ServeProcess, startServeProcess } from './testing/serve-process.js';
@@ -91,10 +91,7 @@ describe.skipIf(redisUnavailableReason() !== undefined)('replicas sharing Redis'
     expect(before.items.map((i) => i.itemId)).not.toContain(target);
 
     // The first replica found Redis empty and seeded it with the users training saw.
-    const snapshot = JSON.parse(readFileSync(path.join(root, 'seed-state', USER_STATE_SNAPSHOT), 'utf8')) as {
-      users: Record<string, unknown>;
-    };
-    const trained = Object.keys(snapshot.users);
+    const trained = readUserStateSnapshot(path.join(root, 'seed-state', USER_STATE_SNAPSHOT), []).store.userIds();
     expect(trained.length).toBeGreaterThan(100);
     const seeded = replicas.flatMap((r) => r.lines.filter((l) => l.msg === 'Redis user state seeded from the snapshot'));
     expect(seeded).toEqual([expect.objectContaining({ users: trained.length })]);

@@ -23,7 +23,8 @@ describe('environment variables', () => {
   it('docs/architecture.md lists every WORKBENCH_* variable the code reads, and only those', () => {
     const read = new Set<string>();
     for (const dir of SOURCE_DIRS)
-      for (const file of sourceFiles(path.join(PROJECT_ROOT, dir))) for (const m of readFileSync(file, 'utf8').matchAll(VARIABLE)) read.add(m[0]);
+      for (const file of sourceFiles(path.join(PROJECT_ROOT, dir)))
+        for (const m of readFileSync(file, 'utf8').matchAll(VARIABLE)) read.add(m[0]);
     const doc = readFileSync(path.join(PROJECT_ROOT, 'docs', 'architecture.md'), 'utf8');
     const table = doc.slice(doc.indexOf('## Environment variables'));
     const documented = new Set([...table.matchAll(VARIABLE)].map((m) => m[0]));

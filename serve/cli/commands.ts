@@ -7,10 +7,11 @@
 import type { CliIO } from '../../src/cli/context.js';
 import { type CommandLoader, main } from '../../src/cli/main.js';
 
-/** `start` and `serve`, by name. */
+/** `start`, `serve` and `ui`, by name. */
 export const SERVICE_COMMANDS: Readonly<Record<string, CommandLoader>> = {
   start: async () => (await import('./start-command.js')).startCommand,
   serve: async () => (await import('./serve-command.js')).serveCommand,
+  ui: async () => (await import('./ui-command.js')).uiCommand,
 };
 
 /** The whole `workbench` CLI: the library's commands plus the service's. Returns the exit code. */

@@ -37,6 +37,7 @@ import {
   stateDir,
 } from '../../src/cli/context.js';
 import { UsageError, WorkbenchError } from '../../src/errors.js';
+import { PROJECT_ROOT } from '../../src/paths.js';
 import { parseDuration } from '../../src/pipeline/schedule.js';
 import { isRedisUrl, parseRedisUrl } from '../../src/redis/connection.js';
 import { listModels, listVersions } from '../../src/registry/load.js';
@@ -211,6 +212,7 @@ export async function runServeCommand(argv: string[], io: CliIO, hooks: ServeHoo
   const { jsonLogger } = await import('../logger.js');
   const { registrySetAlias } = await import('../registry-source.js');
   const { liveRegistry } = await import('../live-state.js');
+  const { registryAliasWriter } = await import('../ui/options.js');
   const logger = jsonLogger((line) => io.out(line), { level: cfg.logLevel, base: { pid: process.pid } });
   const experiment = cfg.experimentFile ? await loadExperiment(cfg.experimentFile) : undefined;
   if (experiment && cluster.isPrimary) {
@@ -245,6 +247,19 @@ export async function runServeCommand(argv: string[], io: CliIO, hooks: ServeHoo
         eventTimeWindow: cfg.eventTimeWindow,
         defaultMetrics: true,
         logger,
+        // WORKBENCH_UI=0 leaves the web pages out (they are read-only without the admin token).
+        ui:
+          io.env.WORKBENCH_UI === '0'
+            ? undefined
+            : {
+                modelsDir: cfg.modelsDir,
+                runsDir: path.resolve(io.cwd, io.env.WORKBENCH_RUNS_DIR ?? 'runs'),
+                eventsDir: cfg.eventsDir,
+                experimentsDir: path.join(PROJECT_ROOT, 'experiments'),
+                experiments: experiment ? [experiment] : [],
+                defaultModel: cfg.modelName,
+                aliases: registryAliasWriter(cfg.modelsDir),
+              },
       };
     },
   });

@@ -1,11 +1,11 @@
-import { appendFileSync, mkdtempSync, readdirSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EventLogWriter, partitionOf } from '../data/eventlog-writer.js';
 import type { InteractionEvent } from '../data/schema.js';
 import { Rng } from '../util/random.js';
-import { computeKpis, kpisFromEvents } from './kpi.js';
+import { computeKpis, computeKpisOverTime, kpisFromEvents } from './kpi.js';
 
 const DAY1 = Date.UTC(2026, 2, 1, 10);
 const DAY2 = Date.UTC(2026, 2, 2, 10);
@@ -203,5 +203,34 @@ describe('computeKpis (DuckDB over the event log)', () => {
     expect(mem.quality.usersInSeveralVariants).toBeGreaterThan(0);
     expect(mem.quality.variantMismatches).toBeGreaterThan(0);
     expect(mem.variants[0].clicks).toBeGreaterThan(0);
+  });
+});
+
+describe('computeKpisOverTime', () => {
+  it('cuts the span of impressions into equal windows whose counts add up to the whole', async () => {
+    const dir = await writeLog(EVENTS);
+    try {
+      const variants = ['control', 'treatment'];
+      const windows = await computeKpisOverTime(dir, { variants, buckets: 2 });
+      expect(windows.map((w) => w.start)).toEqual([DAY1, DAY1 + Math.ceil((DAY2 + 1 - DAY1) / 2)]);
+      expect(windows[1].end).toBeGreaterThan(DAY2);
+      // Day 1: r1 and r2 (control, both clicked); day 2: r3 (control, no click), r4 and r5 (treatment).
+      const counts = windows.map((w) => w.kpis.variants.map((v) => [v.variant, v.impressions, v.clicks]));
+      expect(counts).toEqual([
+        [
+          ['control', 5, 2],
+          ['treatment', 0, 0],
+        ],
+        [
+          ['control', 2, 0],
+          ['treatment', 5, 3],
+        ],
+      ]);
+      const whole = await computeKpis(dir, { variants });
+      expect(whole.variants.map((v) => v.impressions)).toEqual([7, 5]);
+      expect(await computeKpisOverTime(path.join(dir, 'absent'), { variants, buckets: 4 })).toEqual([]);
+    } finally {
+      rmSync(path.dirname(dir), { recursive: true, force: true });
+    }
   });
 });

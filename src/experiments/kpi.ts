@@ -125,9 +125,45 @@ export async function computeKpis(eventsDir: string, opts: KpiOptions = {}): Pro
   );
 }
 
-async function kpisInDuck(duck: Duck, opts: KpiOptions, log: LogReadReport): Promise<KpiResult> {
+/** The KPIs of one time window (impressions in [start, end), epoch ms). */
+export interface WindowKpis {
+  start: number;
+  end: number;
+  kpis: KpiResult;
+}
+
+/**
+ * The same KPIs per consecutive time window, for CTR over time: the span from the first to the
+ * last impression is cut into `buckets` equal windows, all computed in one DuckDB session over
+ * one read of the log. An empty log gives no windows.
+ */
+export async function computeKpisOverTime(
+  eventsDir: string,
+  opts: { variants?: readonly string[]; buckets: number },
+): Promise<WindowKpis[]> {
+  const buckets = Math.max(1, Math.floor(opts.buckets));
+  return withEventLog(eventsDir, async (duck, _view, report) => {
+    const log = { lines: report.lines, malformed: report.malformed, invalid: report.invalid, examples: report.examples };
+    const [span] = await duck.query<{ lo: number | bigint | null; hi: number | bigint | null }>(
+      `select min(ts) as lo, max(ts) as hi from events where type = 'impression' and request_id is not null`,
+    );
+    if (span?.lo === null || span?.lo === undefined || span.hi === null) return [];
+    const lo = Number(span.lo);
+    const width = Math.max(1, Math.ceil((Number(span.hi) + 1 - lo) / buckets));
+    const out: WindowKpis[] = [];
+    for (let b = 0; b < buckets; b++) {
+      const start = lo + b * width;
+      const end = start + width;
+      // The log was read into `ev` by the first window; later windows only re-cut it.
+      out.push({ start, end, kpis: await kpisInDuck(duck, { variants: opts.variants, since: start, until: end }, log, b > 0) });
+    }
+    return out;
+  });
+}
+
+async function kpisInDuck(duck: Duck, opts: KpiOptions, log: LogReadReport, logLoaded = false): Promise<KpiResult> {
   const window = { since: opts.since ?? null, until: opts.until ?? null };
-  for (const sql of PREP) await duck.run(sql, sql.includes('$since') ? window : undefined);
+  for (const sql of logLoaded ? PREP.slice(1) : PREP) await duck.run(sql, sql.includes('$since') ? window : undefined);
   await duck.run('create or replace temp table kpi_variants (name varchar, ord integer)');
   const names = opts.variants
     ? [...opts.variants]

@@ -1,7 +1,19 @@
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DataError } from '../errors.js';
-import { barChart, Displayed, histogram, htmlTable, kernelDisplay, lineChart, renderSvg, show, showChart, showTable } from './display.js';
+import {
+  barChart,
+  Displayed,
+  histogram,
+  htmlTable,
+  kernelDisplay,
+  lineChart,
+  renderSvg,
+  show,
+  showChart,
+  showTable,
+  svgImage,
+} from './display.js';
 
 /** Counts the drawn items of one kind in an SVG (vega labels each with aria-roledescription). */
 function drawn(svg: string, role: string): number {
@@ -128,9 +140,13 @@ describe('show helpers outside a kernel', () => {
     (globalThis as { __tslab__?: unknown }).__tslab__ = { require: (id: string) => (id === 'tslab' ? { display } : undefined) };
     const table = showTable([{ a: '<b>' }]);
     const chart = await showChart(barChart(['x'], [1]));
+    // A chart goes out as an <img> of its SVG (nbconvert's HTML export keeps it; it strips inline SVG).
     expect(shown).toEqual([
       ['html', table.content],
-      ['svg', chart.content],
+      ['html', svgImage(chart.content)],
     ]);
+    expect(svgImage(chart.content)).toMatch(
+      /^<img src="data:image\/svg\+xml;base64,[A-Za-z0-9+/=]+" alt="chart" width="\d+" height="\d+">$/,
+    );
   });
 });

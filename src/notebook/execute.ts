@@ -27,6 +27,11 @@ export interface ExecuteOptions {
   env?: NodeJS.ProcessEnv;
   /** Receives nbconvert's stderr lines (progress). */
   onLog?: (line: string) => void;
+  /**
+   * Sign the executed copy (`jupyter trust`) so Jupyter shows its outputs instead of "Not
+   * Trusted" (default false: throw-away copies need no entry in the user's signature database).
+   */
+  trust?: boolean;
 }
 
 /** Result of a headless run. */
@@ -41,6 +46,8 @@ export interface ExecuteResult {
   saved: boolean;
   /** The failing cell (index in the executed notebook, id, error name and value), when a cell failed. */
   failedCell?: CellFailure;
+  /** Whether the copy was signed (asked for with `trust`, and the run finished). */
+  trusted?: boolean;
 }
 
 /**
@@ -69,7 +76,7 @@ export function executeNotebook(input: string, opts: ExecuteOptions): Promise<Ex
   ];
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const env = { ...jupyterEnv(opts.env), WORKBENCH_NBCONVERT_PARTIAL: output };
+    const env = { ...jupyterEnv(opts.env), WORKBENCH_NBCONVERT_PARTIAL: output, WORKBENCH_NBCONVERT_TRUST: opts.trust ? '1' : '0' };
     const child = spawn('jupyter', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8');
@@ -84,6 +91,7 @@ export function executeNotebook(input: string, opts: ExecuteOptions): Promise<Ex
     child.on('close', (code) => {
       const saved = existsSync(output);
       const result: ExecuteResult = { ok: code === 0 && saved, input, output, durationMs: Date.now() - started, saved };
+      if (opts.trust) result.trusted = result.ok;
       if (!result.ok) {
         result.error = stderr.trim().split('\n').slice(-40).join('\n') || `nbconvert exited with code ${code} and wrote nothing`;
         if (saved) {

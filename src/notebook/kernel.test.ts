@@ -1,8 +1,10 @@
 /**
  * One real headless execution through `workbench notebook check` of a fixture that uses the
  * display helpers and reimport inside the tslab kernel, with a `-p` override for the notebook's
- * parameter and one the notebook does not declare (ignored by check).
+ * parameter and one the notebook does not declare (ignored by check). The kept copy is signed,
+ * numbered, free of stray echo lines, and its chart survives `jupyter nbconvert --to html`.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +13,7 @@ import type { CliIO } from '../cli/context.js';
 import { main } from '../cli/main.js';
 import { PROJECT_ROOT } from '../paths.js';
 import { type CellOutput, outputText, readNotebook } from './ipynb.js';
-import { missingJupyter } from './jupyter.js';
+import { jupyterEnv, missingJupyter } from './jupyter.js';
 
 /** A MIME bundle entry as text (nbformat stores multi-line strings as lists of lines). */
 function mime(outputs: CellOutput[], type: string): string {
@@ -36,7 +38,8 @@ describe('in the tslab kernel (real)', () => {
     const io: CliIO = {
       out: (l) => stdout.push(l),
       err: () => {},
-      env: { ...process.env, WORKBENCH_TEST_REPORT_DIR: reportDir },
+      // Signatures go to a throw-away Jupyter data dir, not the user's.
+      env: { ...process.env, WORKBENCH_TEST_REPORT_DIR: reportDir, JUPYTER_DATA_DIR: path.join(dir, 'jupyter-data') },
       cwd: PROJECT_ROOT,
     };
     const outDir = path.join(dir, 'out');
@@ -55,21 +58,51 @@ describe('in the tslab kernel (real)', () => {
     expect(html.startsWith('<table')).toBe(true);
     expect(html).toContain('3 rows &#215; 2 columns');
     expect(html).toContain('&lt;b&gt;item 2&lt;/b&gt;');
-    // The cell's echo is one short line, not the HTML source.
-    expect(
-      table
-        .filter((o) => o.output_type === 'stream')
-        .map(outputText)
-        .join(''),
-    ).toBe('<table: 3 x 2>\n');
+    // tslab's echo of the displayed value leaves no stray line (before: "<table: 3 x 2>").
+    expect(table.filter((o) => o.output_type === 'stream')).toEqual([]);
 
     const chart = outputs('chart');
-    const svg = mime(chart, 'image/svg+xml');
+    const img = mime(chart, 'text/html');
+    const b64 = /^<img src="data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+)" alt="chart" width="\d+" height="\d+">$/.exec(img)?.[1];
+    expect(b64).toBeDefined();
+    const svg = Buffer.from(b64 ?? '', 'base64').toString('utf8');
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('aria-roledescription="line mark"');
+    expect(chart.filter((o) => o.output_type === 'stream')).toEqual([]);
     // No experimental-loader warning leaks into the notebook.
     expect(chart.map(outputText).join('')).not.toMatch(/ExperimentalWarning/);
 
     expect(outputs('reimport').map(outputText).join('')).toBe('reimport before=20 after=50\n');
+
+    // Execution counts 1, 2, ... on the code cells, as a notebook run by hand has.
+    const codeCells = cells.filter((c) => c.cell_type === 'code');
+    expect(codeCells.map((c) => c.execution_count)).toEqual(codeCells.map((_, i) => i + 1));
+
+    const executed = path.join(outDir, 'kernel.ipynb');
+    const env = jupyterEnv(io.env);
+    // Signed: Jupyter opens the copy trusted (outputs shown), with the same data dir.
+    // The Python that runs Jupyter (its shebang), which has nbformat.
+    const python = readFileSync(spawnSync('sh', ['-c', 'command -v jupyter'], { encoding: 'utf8' }).stdout.trim(), 'utf8')
+      .split('\n')[0]
+      .slice(2)
+      .trim();
+    const notary = spawnSync(
+      python,
+      [
+        '-c',
+        'import sys, nbformat; from nbformat.sign import NotebookNotary; print(NotebookNotary().check_signature(nbformat.read(sys.argv[1], 4)))',
+        executed,
+      ],
+      { env, encoding: 'utf8' },
+    );
+    expect(notary.stdout.trim()).toBe('True');
+    // The chart survives the HTML export as an image.
+    const exported = spawnSync('jupyter', ['nbconvert', '--to', 'html', '--stdout', executed], {
+      env,
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    });
+    expect(exported.status).toBe(0);
+    expect(exported.stdout).toContain(`<img src="data:image/svg+xml;base64,${b64}"`);
   });
 });

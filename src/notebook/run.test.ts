@@ -16,7 +16,13 @@ import { type RunRecord, runNotebook } from './run.js';
 
 const FIXTURE = path.join(PROJECT_ROOT, 'src', 'notebook', '__fixtures__', 'params.ipynb');
 const runsDir = mkdtempSync(path.join(os.tmpdir(), 'notebook-runs-'));
-afterAll(() => rmSync(runsDir, { recursive: true, force: true }));
+// Runs sign their executed copies: into a throw-away Jupyter data dir, not the user's.
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'notebook-runs-jupyter-'));
+const env = { ...process.env, JUPYTER_DATA_DIR: dataDir };
+afterAll(() => {
+  rmSync(runsDir, { recursive: true, force: true });
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 function stdoutOf(file: string, id: string): string {
   const cell = readNotebook(file).cells.find((c) => c.id === id);
@@ -35,7 +41,7 @@ beforeAll(() => {
 describe('runNotebook (real kernel)', () => {
   it('injects -p overrides after the parameters cell, executes, and records the run', async () => {
     const started = new Date('2025-03-04T05:06:07.890Z');
-    const r = await runNotebook(FIXTURE, { greeting: 'bonjour', repeat: 3 }, { runsDir, now: () => started });
+    const r = await runNotebook(FIXTURE, { greeting: 'bonjour', repeat: 3 }, { runsDir, now: () => started, env });
     expect(r.ok).toBe(true);
     expect(path.basename(r.runDir)).toBe('20250304T050607Z-params');
     expect(existsSync(r.executedPath)).toBe(true);
@@ -55,6 +61,7 @@ describe('runNotebook (real kernel)', () => {
       startedAt: started.toISOString(),
       kernel: 'tslab',
       executed: 'params.ipynb',
+      trusted: true,
     });
     expect(record.error).toBeUndefined();
     expect(record.durationMs).toBeGreaterThan(0);
@@ -70,7 +77,7 @@ describe('runNotebook (real kernel)', () => {
 
   it('the CLI exits 1 when a cell fails, keeps the executed copy with the error and names the cell in run.json', async () => {
     const stdout: string[] = [];
-    const io: CliIO = { out: (l) => stdout.push(l), err: () => {}, env: process.env, cwd: PROJECT_ROOT };
+    const io: CliIO = { out: (l) => stdout.push(l), err: () => {}, env, cwd: PROJECT_ROOT };
     const code = await main(['notebook', 'run', FIXTURE, '-p', 'fail=true', '--out', runsDir, '--json'], io);
     expect(code).toBe(1);
     const out = JSON.parse(stdout.join('\n')) as { ok: boolean; runDir: string; executed: string; record: RunRecord };

@@ -56,6 +56,8 @@ export interface RunRecord {
   /** The failing cell, or a message when the notebook could not be executed at all. */
   error?: CellFailure | { message: string };
   cells: CellRun[];
+  /** Whether the executed copy was signed so Jupyter trusts it (a failed run's partial copy is not). */
+  trusted?: boolean;
 }
 
 /** Result of {@link runNotebook}. */
@@ -153,8 +155,10 @@ export async function runNotebook(
       cellTimeoutSec: opts.cellTimeoutSec,
       env: opts.env,
       onLog: opts.onLog,
+      trust: true,
     });
     record.status = r.ok ? 'ok' : 'failed';
+    record.trusted = r.trusted;
     if (!r.ok) record.error = r.failedCell ?? { message: r.error ?? 'execution failed' };
     if (r.saved) record.cells = cellRuns(readNotebook(r.output), r.failedCell?.cellIndex);
   } catch (err) {

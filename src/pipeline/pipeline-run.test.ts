@@ -78,6 +78,16 @@ describe('runPipeline: gate and alias policy', () => {
     expect(first.record.stages.map((s) => s.stage)).toEqual(
       expect.arrayContaining(['load-base', 'load-events', 'train-evaluate', 'gate', 'publish', 'aliases']),
     );
+    // The learning curve (what the UI's run page plots): one point per epoch run, with validation NDCG.
+    const curve = first.record.learningCurve ?? [];
+    expect(curve.length).toBeGreaterThanOrEqual(1);
+    expect(curve.length).toBeLessThanOrEqual(training.epochs);
+    expect(curve.map((p) => p.epoch)).toEqual(curve.map((_, i) => i + 1));
+    for (const p of curve) {
+      expect(Number.isFinite(p.loss)).toBe(true);
+      expect(p.valid).toBeGreaterThan(0);
+    }
+    expect(curve.map((p) => p.epoch)).toContain(first.record.bestEpoch);
 
     const before = tf.memory().numTensors;
     const second = await runPipeline({ ...base, name: 'g', policy: 'champion', minImprovement: 0.5 });

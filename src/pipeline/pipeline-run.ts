@@ -80,6 +80,9 @@ export type PipelineRunRecord = RunRecord & {
   eventLog?: FreshEvents['log'];
   durationMs?: number;
   warnings: string[];
+  /** The ranker's learning curve (one point per epoch: pairwise loss, validation NDCG@10) and the epoch kept. */
+  learningCurve?: { epoch: number; loss: number; valid: number | null }[];
+  bestEpoch?: number;
 };
 
 /** What a successful run returns. */
@@ -284,6 +287,10 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     record.stages.push(...run.timings.map((t) => ({ stage: `train-evaluate/${t.stage}`, ms: t.ms })));
     record.champion = champion;
     const trained = run;
+    if (trained.ranker) {
+      record.learningCurve = trained.ranker.train.curve.map((p) => ({ epoch: p.epoch, loss: p.loss, valid: p.valid ?? null }));
+      record.bestEpoch = trained.ranker.train.bestEpoch;
+    }
 
     const gate = await timed('gate', () => {
       const mean = (name: string) => trained.report.models.find((m) => m.name === name)?.metrics[metric]?.mean;

@@ -86,7 +86,7 @@ async function check(argv: string[], io: CliIO): Promise<number> {
       }
       const shown = Object.keys(injected.applied).length ? ` with ${formatParams(injected.applied)}` : '';
       io.err(`executing ${name}${shown} ...`);
-      const r = await executeNotebook(input, { outputDir: outDir, outputName: name, env: io.env });
+      const r = await executeNotebook(input, { outputDir: outDir, outputName: name, env: io.env, trust: keepOut });
       const where = r.failedCell
         ? `\n  cell ${r.failedCell.cellIndex}${r.failedCell.cellId ? ` (id "${r.failedCell.cellId}")` : ''}: ${r.failedCell.ename}: ${r.failedCell.evalue}`
         : '';
