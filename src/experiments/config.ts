@@ -24,9 +24,10 @@ import path from 'node:path';
 import { DataError, NotFoundError, UsageError } from '../errors.js';
 import { PROJECT_ROOT } from '../paths.js';
 import { type Experiment, experimentSchema } from './assignment.js';
+import { describeExploration } from './exploration.js';
 
 const TOP_KEYS = new Set(['id', 'salt', 'model', 'variants', 'description']);
-const VARIANT_KEYS = new Set(['name', 'weight', 'alias', 'version', 'description']);
+const VARIANT_KEYS = new Set(['name', 'weight', 'alias', 'version', 'description', 'exploration', 'logFeatures']);
 
 function valueAt(root: unknown, at: readonly PropertyKey[]): unknown {
   let cur = root;
@@ -149,7 +150,9 @@ export function variantShares(experiment: Experiment): Record<string, number> {
 }
 
 function target(v: Experiment['variants'][number]): string {
-  return v.alias !== undefined ? `alias ${v.alias}` : `version ${v.version}`;
+  const served = v.alias !== undefined ? `alias ${v.alias}` : `version ${v.version}`;
+  // Exploration changes what the variant serves (and so its CTR): a change of it is drift.
+  return v.exploration ? `${served} (exploration ${describeExploration(v.exploration)})` : served;
 }
 
 /**
