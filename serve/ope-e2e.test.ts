@@ -9,17 +9,19 @@
  *   5. logs from the same traffic with exploration off make the command refuse.
  * Each service starts from the same seeded user state, as a fresh deployment would.
  */
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { recordingIO } from '../src/cli/testing.js';
+import type { ArmSummary } from '../src/experiments/arms.js';
 import type { Experiment } from '../src/experiments/assignment.js';
-import { experimentReport } from '../src/experiments/report.js';
+import type { ExperimentReport } from '../src/experiments/report.js';
 import { simulate } from '../src/experiments/simulator.js';
 import { syntheticShoppers } from '../src/experiments/worlds.js';
 import type { OffPolicyReport } from '../src/ope/report.js';
+import { offPolicyGate } from '../src/pipeline/ope-gate.js';
 import { trainAndPublish } from '../src/pipeline/train-publish.js';
 import { setAlias } from '../src/registry/aliases.js';
 import { liveRegistry } from './live-state.js';
@@ -118,8 +120,16 @@ describe('off-policy estimate before the A/B test (synthetic store, fixed seeds)
     };
     await traffic(ab, abEvents);
     reseed();
-    const report = await experimentReport(abEvents, ab, { stateFile: false });
+    const abFile = path.join(root, 'ab.json');
+    writeFileSync(abFile, JSON.stringify(ab));
+    const reportIo = recordingIO(root);
+    const argv = ['experiments', 'report', '--config', abFile, '--events', abEvents, '--models', modelsDir, '--no-state'];
+    expect(await main([...argv, '--json'], reportIo)).toBe(0);
+    const report = JSON.parse(reportIo.stdout.join('\n')) as ExperimentReport & { arms: ArmSummary[] };
     const online = (v: string) => report.variants.find((x) => x.name === v);
+    const textIo = recordingIO(root);
+    expect(await main(argv, textIo)).toBe(0);
+    console.log(textIo.stdout.join('\n').split('Offline, off-policy')[1]);
 
     const f = (x: number) => (x * 100).toFixed(2);
     const line = (name: string, r: typeof ope) =>
@@ -143,6 +153,21 @@ describe('off-policy estimate before the A/B test (synthetic store, fixed seeds)
       expect(i?.lo).toBeLessThan(onlineChampion);
       expect(i?.hi).toBeGreaterThan(onlineChampion);
     }
+    // The report holds, per arm, the offline NDCG@10, the estimate made before the test and the online CTR.
+    expect(report.arms.map((a) => [a.variant, a.version, a.kind, a.covered])).toEqual([
+      ['champion', champion, CHAMPION_KIND, true],
+      ['challenger', challenger, CHALLENGER_KIND, true],
+    ]);
+    expect(report.arms.every((a) => a.offlineNdcg10 !== null && a.ope?.estimator === 'dr')).toBe(true);
+    // The pipeline's off-policy gate on the same logs, with a 20% margin.
+    const gate = await offPolicyGate(
+      { modelsDir, name: 'shop', eventsDir: loggingEvents, stateDir },
+      { candidate: challenger, champion },
+      { margin: 0.2 },
+    );
+    console.log(`off-policy gate: ${gate.reason}`);
+    expect(gate.promoted).toBe((gate.candidate?.mean ?? 0) >= (gate.champion?.mean ?? 1) * 0.8);
+
     // The challenger is ranked differently: only part of the logged slots inform its estimate.
     expect(opeChampion.model.version).toBe(champion);
     expect(ope.matchedSlots).toBeLessThan(opeChampion.matchedSlots);

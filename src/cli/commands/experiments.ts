@@ -8,7 +8,9 @@
  *
  * `workbench experiments ope --model NAME@VERSION [--events DIR] [--models DIR] [--state DIR] [--variant V] [--since T] [--resamples N] [--json]`:
  * IPS, SNIPS and DR estimates of a candidate version's CTR and purchase rate from the logs of an
- * exploring serving policy (src/ope/report.ts); refuses logs without propensities (exit 1).
+ * exploring serving policy (src/ope/report.ts); refuses logs without propensities (exit 1). The
+ * estimate is recorded (`<events>/../experiments/ope/`) unless --no-record, and `experiments report`
+ * shows it per arm next to the arm's offline NDCG@10 and its online CTR.
  *
  * Config lookup: --config PATH, else WORKBENCH_EXPERIMENT (when its id is ID or no ID is given),
  * else experiments/<ID>.json in the project. Times are ISO 8601 (2026-03-01, 2026-03-01T12:00Z) or epoch ms.
@@ -28,9 +30,9 @@ import {
 } from '../context.js';
 
 const USAGE = [
-  'workbench experiments report [ID] [--events DIR] [--config PATH] [--since T] [--until T] [--confidence 0.95] [--no-state] [--json]',
+  'workbench experiments report [ID] [--events DIR] [--models DIR] [--config PATH] [--since T] [--until T] [--confidence 0.95] [--no-state] [--json]',
   'workbench experiments validate [ID] [--config PATH] [--events DIR] [--json]',
-  'workbench experiments ope --model NAME@VERSION|NAME@ALIAS [--events DIR] [--models DIR] [--state DIR] [--variant V] [--since T] [--resamples 1000] [--json]',
+  'workbench experiments ope --model NAME@VERSION|NAME@ALIAS [--events DIR] [--models DIR] [--state DIR] [--variant V] [--since T] [--resamples 1000] [--no-record] [--json]',
 ].join('\n       ');
 
 /** Parses a time flag: epoch milliseconds or an ISO 8601 date/time. */
@@ -54,6 +56,7 @@ async function report(argv: string[], io: CliIO): Promise<number> {
       config: { type: 'string' },
       since: { type: 'string' },
       until: { type: 'string' },
+      ...MODELS_OPTION,
       confidence: { type: 'string' },
       'no-state': { type: 'boolean', default: false },
     },
@@ -69,8 +72,10 @@ async function report(argv: string[], io: CliIO): Promise<number> {
   if (!values.json) io.err(`experiment ${experiment.id} (${configPath}), event log ${dir}`);
   const { experimentReport, reportToText } = await import('../../experiments/report.js');
   const r = await experimentReport(dir, experiment, { since, until, confidence, stateFile: values['no-state'] ? false : undefined });
-  if (values.json) printJson(io, r);
-  else io.out(reportToText(r));
+  const { armSummaries, armsToText } = await import('../../experiments/arms.js');
+  const arms = await armSummaries(experiment, r, { modelsDir: modelsDir(values.models, io), eventsDir: dir });
+  if (values.json) printJson(io, { ...r, arms });
+  else io.out(`${reportToText(r)}\n\n${armsToText(arms)}`);
   return 0;
 }
 
@@ -111,6 +116,7 @@ async function ope(argv: string[], io: CliIO): Promise<number> {
     variant: { type: 'string' },
     since: { type: 'string' },
     resamples: { type: 'string' },
+    'no-record': { type: 'boolean', default: false },
   });
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const ref = parseModelRef(values.model);
@@ -129,6 +135,12 @@ async function ope(argv: string[], io: CliIO): Promise<number> {
     since: parseTime('since', values.since),
     resamples,
   });
+  if (!values['no-record']) {
+    // Kept for the experiment report: the estimate made before the test, next to its result.
+    const { writeOpeRecord } = await import('../../ope/records.js');
+    const file = await writeOpeRecord(dir, r);
+    if (!values.json) io.err(`recorded in ${file}`);
+  }
   if (values.json) printJson(io, r);
   else io.out(offPolicyReportToText(r));
   return 0;
