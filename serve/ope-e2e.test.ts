@@ -9,7 +9,7 @@
  *   5. logs from the same traffic with exploration off make the command refuse.
  * Each service starts from the same seeded user state, as a fresh deployment would.
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -21,6 +21,7 @@ import type { ExperimentReport } from '../src/experiments/report.js';
 import { simulate } from '../src/experiments/simulator.js';
 import { syntheticShoppers } from '../src/experiments/worlds.js';
 import type { OffPolicyReport } from '../src/ope/report.js';
+import type { ServedFeatureCheck } from '../src/ope/served-features.js';
 import { offPolicyGate } from '../src/pipeline/ope-gate.js';
 import { trainAndPublish } from '../src/pipeline/train-publish.js';
 import { setAlias } from '../src/registry/aliases.js';
@@ -101,10 +102,43 @@ describe('off-policy estimate before the A/B test (synthetic store, fixed seeds)
 
     const loggingEvents = path.join(root, 'events-logging');
     await traffic(
-      { id: 'logging', salt: 'l', model: 'shop', variants: [{ name: 'champion', weight: 1, alias: 'champion', exploration: EXPLORATION }] },
+      {
+        id: 'logging',
+        salt: 'l',
+        model: 'shop',
+        variants: [{ name: 'champion', weight: 1, alias: 'champion', exploration: EXPLORATION, logFeatures: 0.1 }],
+      },
       loggingEvents,
     );
     reseed();
+    // The sampled feature vectors are the ones the feature code recomputes for the same requests.
+    const featIo = recordingIO(root);
+    const featArgs = ['experiments', 'served-features', '--model', `shop@${champion}`, '--events', loggingEvents, '--models', modelsDir];
+    expect(await main([...featArgs, '--state', stateDir, '--json'], featIo)).toBe(0);
+    const served = JSON.parse(featIo.stdout.join('\n')) as ServedFeatureCheck;
+    console.log(
+      `served features: ${served.vectors} vectors of ${served.requests} requests, ${served.mismatched} differ (max |diff| ${served.maxAbsDiff})`,
+    );
+    expect(served.requests).toBeGreaterThan(100);
+    expect(served.mismatched).toBe(0);
+    // A vector that is not what the code computes is found: one value changed in a copy of the log.
+    const tampered = path.join(root, 'events-tampered');
+    cpSync(loggingEvents, tampered, { recursive: true });
+    const part = readdirSync(tampered, { recursive: true, encoding: 'utf8' }).find((f) => f.endsWith('.jsonl')) ?? '';
+    const lines = readFileSync(path.join(tampered, part), 'utf8').split('\n');
+    const at = lines.findIndex((l) => l.includes('"features"'));
+    const changed = JSON.parse(lines[at]) as { features: number[] };
+    changed.features[0] += 0.5;
+    lines[at] = JSON.stringify(changed);
+    writeFileSync(path.join(tampered, part), lines.join('\n'));
+    const badIo = recordingIO(root);
+    expect(
+      await main(
+        ['experiments', 'served-features', '--model', `shop@${champion}`, '--events', tampered, '--models', modelsDir, '--state', stateDir],
+        badIo,
+      ),
+    ).toBe(1);
+    expect(badIo.stdout[0]).toMatch(/, 1 differ/);
     const ope = await opeCli(['--model', `shop@${challenger}`, '--events', loggingEvents]);
     const opeChampion = await opeCli(['--model', 'shop@champion', '--events', loggingEvents]);
 

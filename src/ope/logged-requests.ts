@@ -16,6 +16,8 @@ export interface LoggedSlot {
   propensity?: number;
   clicked: boolean;
   purchased: boolean;
+  /** The feature vector it was scored with, when feature logging sampled the request. */
+  features?: number[];
 }
 
 /** One logged recommendation request. */
@@ -68,6 +70,7 @@ export function loggedRequests(
       byId.set(e.requestId, r);
     }
     const slot: LoggedSlot = { itemId: e.itemId, position: e.position, propensity: e.propensity, clicked: false, purchased: false };
+    if (e.features) slot.features = e.features;
     r.slots.push(slot);
     slotOf.set(key, slot);
   }

@@ -11,6 +11,7 @@ import type { InteractionEvent } from '../data/schema.js';
 import { registeredUserStates } from '../features/index.js';
 import { restoreUserState } from '../features/user-state-snapshot.js';
 import { loadVersion, type VersionRef } from '../registry/load.js';
+import type { ServableModel } from '../registry/servable.js';
 import { openServable } from '../registry/servable-factory.js';
 import type { LoggedRequest } from './logged-requests.js';
 
@@ -32,14 +33,16 @@ export interface ReplayedRankings {
 }
 
 /**
- * Ranks every request (k = its number of logged slots) with the candidate version.
+ * Calls `visit` for every request in time order, with the version opened over the user state the
+ * service had when the request was logged.
  * @param events - the whole event log (replayed into user state in time order).
  */
-export async function replayCandidate(
+export async function replayRequests(
   source: ReplaySource,
   events: readonly InteractionEvent[],
   requests: readonly LoggedRequest[],
-): Promise<ReplayedRankings> {
+  visit: (model: ServableModel, request: LoggedRequest) => void,
+): Promise<{ version: number; kind: string; notes: string[] }> {
   const notes: string[] = [];
   const { store, report } = restoreUserState({ stateDir: source.stateDir, definitions: registeredUserStates() });
   const heldLines = [...store.watermark.values()].reduce((s, n) => s + n, 0);
@@ -55,20 +58,32 @@ export async function replayCandidate(
   try {
     const order = [...requests].sort((a, b) => a.ts - b.ts);
     const log = pointInTime ? [...events].sort((a, b) => a.ts - b.ts) : [];
-    const rankings = new Map<string, string[]>();
     let next = 0;
     for (const r of order) {
       let end = next;
       while (end < log.length && log[end].ts < r.ts) end++;
       if (end > next) store.apply(log.slice(next, end));
       next = end;
-      rankings.set(
-        r.requestId,
-        model.recommend({ userId: r.userId, k: r.slots.length }).map((it) => it.itemId),
-      );
+      visit(model, r);
     }
-    return { version: loaded.version, kind: loaded.manifest.kind, rankings, notes };
+    return { version: loaded.version, kind: loaded.manifest.kind, notes };
   } finally {
     model.dispose();
   }
+}
+
+/** Ranks every request (k = its number of logged slots) with the candidate version. */
+export async function replayCandidate(
+  source: ReplaySource,
+  events: readonly InteractionEvent[],
+  requests: readonly LoggedRequest[],
+): Promise<ReplayedRankings> {
+  const rankings = new Map<string, string[]>();
+  const done = await replayRequests(source, events, requests, (model, r) => {
+    rankings.set(
+      r.requestId,
+      model.recommend({ userId: r.userId, k: r.slots.length }).map((it) => it.itemId),
+    );
+  });
+  return { ...done, rankings };
 }

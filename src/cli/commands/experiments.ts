@@ -11,6 +11,8 @@
  * exploring serving policy (src/ope/report.ts); refuses logs without propensities (exit 1). The
  * estimate is recorded (`<events>/../experiments/ope/`) unless --no-record, and `experiments report`
  * shows it per arm next to the arm's offline NDCG@10 and its online CTR.
+ * `workbench experiments served-features --model NAME@VERSION [--events DIR] [--json]`: recomputes
+ * the feature vectors logged with impressions (`logFeatures`) and compares them (exit 1 on a difference).
  *
  * Config lookup: --config PATH, else WORKBENCH_EXPERIMENT (when its id is ID or no ID is given),
  * else experiments/<ID>.json in the project. Times are ISO 8601 (2026-03-01, 2026-03-01T12:00Z) or epoch ms.
@@ -33,6 +35,7 @@ const USAGE = [
   'workbench experiments report [ID] [--events DIR] [--models DIR] [--config PATH] [--since T] [--until T] [--confidence 0.95] [--no-state] [--json]',
   'workbench experiments validate [ID] [--config PATH] [--events DIR] [--json]',
   'workbench experiments ope --model NAME@VERSION|NAME@ALIAS [--events DIR] [--models DIR] [--state DIR] [--variant V] [--since T] [--resamples 1000] [--no-record] [--json]',
+  'workbench experiments served-features --model NAME@VERSION [--events DIR] [--models DIR] [--state DIR] [--json]',
 ].join('\n       ');
 
 /** Parses a time flag: epoch milliseconds or an ISO 8601 date/time. */
@@ -146,6 +149,35 @@ async function ope(argv: string[], io: CliIO): Promise<number> {
   return 0;
 }
 
+async function servedFeatures(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {
+    ...EVENTS_OPTION,
+    ...MODELS_OPTION,
+    ...STATE_OPTION,
+    model: { type: 'string' },
+  });
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const ref = parseModelRef(values.model);
+  if (typeof ref.version !== 'number') throw new UsageError(`--model "${values.model}": name the version that served (NAME@VERSION)`);
+  const dir = eventsDir(values.events, io);
+  const { scanEventLog } = await import('../../data/eventlog.js');
+  const { checkServedFeatures } = await import('../../ope/served-features.js');
+  const r = await checkServedFeatures(
+    { modelsDir: modelsDir(values.models, io), name: ref.name, version: ref.version, stateDir: stateDir(values.state, io) },
+    (await scanEventLog(dir)).events,
+  );
+  if (values.json) printJson(io, r);
+  else {
+    io.out(
+      `${ref.name}@${r.version}: ${r.vectors} logged feature vectors (${r.requests} requests) recomputed, ${r.mismatched} differ (largest difference ${r.maxAbsDiff.toExponential(2)})`,
+    );
+    for (const x of r.examples)
+      io.out(`  request ${x.requestId} item ${x.itemId}: ${x.feature} logged ${x.logged}, recomputed ${x.recomputed}`);
+    for (const n of r.notes) io.out(`  note: ${n}`);
+  }
+  return r.mismatched > 0 ? 1 : 0;
+}
+
 /** The `workbench experiments` command (subcommands `report` and `validate`). */
 export const experimentsCommand: Command = {
   summary: 'A/B experiment report (KPIs, CTR tests, sample-ratio check) from the event log, config validation, off-policy estimates',
@@ -155,6 +187,7 @@ export const experimentsCommand: Command = {
     if (sub === 'report') return report(rest, io);
     if (sub === 'validate') return validate(rest, io);
     if (sub === 'ope') return ope(rest, io);
+    if (sub === 'served-features') return servedFeatures(rest, io);
     throw new UsageError(sub ? `unknown subcommand "experiments ${sub}"; usage: ${USAGE}` : `usage: ${USAGE}`);
   },
 };
