@@ -5,7 +5,8 @@
  * `{"id": "ranker-vs-pop", "salt": "2026-11", "model": "ltr", "variants": [
  *   {"name": "control", "weight": 90, "alias": "champion"},
  *   {"name": "treatment", "weight": 10, "alias": "challenger"}]}`.
- * The first variant is the control every other variant is compared with.
+ * The first variant is the control every other variant is compared with. A variant may also carry
+ * `exploration` (src/experiments/exploration.ts) and `logFeatures` (a sample rate), both off by default.
  *
  * Lookup for a command naming experiment ID: `--config PATH`, else `WORKBENCH_EXPERIMENT` (the file
  * the service serves; used when its id is ID or no ID was given), else `experiments/<ID>.json` in the
