@@ -3,14 +3,15 @@
  * model version and A/B variant and carries a request id (also the log line's id) that impression
  * and click events refer to. Recommendations log their impressions through the exposure buffer
  * (off the response path); /v1/rank does not, since the caller decides how many of the re-ranked
- * items are shown: it posts those impressions to /v1/events itself.
+ * items are shown: it posts those impressions to /v1/events itself. What a variant serves and its
+ * impressions carry (exploration, propensities, feature vectors) is decided in serve/exploration.ts.
  */
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { InteractionEvent } from '../../src/data/schema.js';
 import type { ScoredItem } from '../../src/registry/servable.js';
 import { readBody } from '../body.js';
 import { ApiError } from '../errors.js';
+import { impressionEvents, type ServedList, serveRanking } from '../exploration.js';
 import { rankRequestSchema, recommendRequestSchema, recommendResponseSchema } from '../schemas.js';
 import { prefetchUsers } from '../user-state-access.js';
 import type { Routed } from '../variants.js';
@@ -85,39 +86,25 @@ export function mountRecommendRoutes(app: App, d: Resolved): void {
     const body = await readBody(c, recommendRequestSchema, d.body);
     const degraded = await prefetchUsers(c, d.userState, [body.userId]);
     const routed = route(c, d, body.userId);
-    let items: ScoredItem[];
+    const requestId = c.get('requestId');
+    const variant = d.router.experiment.variants.find((v) => v.name === routed.variant);
+    let served: ServedList;
     try {
-      items = routed.lease.model.recommend({
+      const query = {
         userId: body.userId,
         itemId: body.itemId,
         k: body.k,
         candidates: body.candidates && dedupe(body.candidates),
         exclude: body.exclude,
-      });
+      };
+      served = serveRanking(routed.lease.model, query, variant, requestId);
     } finally {
       routed.lease.release();
     }
-    // The model owns exclusion and k; enforcing both here keeps a faulty model from breaking the contract.
-    if (body.exclude?.length) {
-      const skip = new Set(body.exclude);
-      items = items.filter((it) => !skip.has(it.itemId));
+    if (d.logExposures && d.exposures && served.items.length) {
+      d.exposures.log(impressionEvents(served, { userId: body.userId, requestId, variant: routed.variant, ts: Date.now() }));
     }
-    if (items.length > body.k) items = items.slice(0, body.k);
-    if (d.logExposures && d.exposures && items.length) {
-      const ts = Date.now();
-      const requestId = c.get('requestId');
-      const impressions: InteractionEvent[] = items.map((it, position) => ({
-        userId: body.userId,
-        itemId: it.itemId,
-        ts,
-        type: 'impression',
-        requestId,
-        position,
-        variant: routed.variant,
-      }));
-      d.exposures.log(impressions);
-    }
-    return respond(c, d, body.userId, routed, items, degraded);
+    return respond(c, d, body.userId, routed, served.items, degraded);
   });
 
   mount(app, rankRoute, async (c) => {

@@ -23,6 +23,27 @@ const tmp = () => {
 };
 
 describe('the Parquet event archive', () => {
+  it('keeps what off-policy estimates need: propensity, policy and the logged feature vector', async () => {
+    const dir = tmp();
+    const explored: InteractionEvent = {
+      ...EVENTS[0],
+      type: 'impression',
+      requestId: 'r1',
+      position: 2,
+      propensity: 0.25,
+      policy: 'store@3 + epsilon 0.2 in top 20',
+      features: [0.5, -1.25, 3],
+    };
+    const duck = await Duck.open();
+    try {
+      await writeArchiveBatch(duck, dir, batch([explored, EVENTS[1]], 1));
+    } finally {
+      duck.close();
+    }
+    const { events } = await scanEventLog(dir, {});
+    expect(events).toEqual([explored, EVENTS[1]]);
+  });
+
   it('writes hive partitions by day, zstd, that the event-log view reads back exactly, once per stream entry', async () => {
     const dir = tmp();
     const duck = await Duck.open();

@@ -46,11 +46,20 @@ export async function writeArchiveBatch(duck: Duck, dir: string, batch: readonly
     await duck.loadEvents(
       'archive_batch',
       batch.map((b) => b.event),
-      { stream_id: batch.map((b) => b.streamId), part: batch.map((b) => partitionOf(b.event.ts).slice('date='.length)) },
+      {
+        stream_id: batch.map((b) => b.streamId),
+        part: batch.map((b) => partitionOf(b.event.ts).slice('date='.length)),
+        // Exploration fields (off-policy estimates need them), as text: '' is absent.
+        propensity_text: batch.map((b) => (b.event.propensity === undefined ? '' : String(b.event.propensity))),
+        policy_text: batch.map((b) => (b.event.policy === undefined ? '\u0000' : b.event.policy)),
+        features_text: batch.map((b) => (b.event.features === undefined ? '' : JSON.stringify(b.event.features))),
+      },
     );
     await duck.run(
       `copy (select user_id as "userId", item_id as "itemId", ts, type, quantity, price, request_id as "requestId", position,
-        variant, session_id as "sessionId", weight, stream_id as "streamId", part as date from archive_batch order by stream_id)
+        variant, session_id as "sessionId", weight, nullif(propensity_text, '')::double as propensity,
+        nullif(policy_text, chr(0)) as policy, nullif(features_text, '')::double[] as features,
+        stream_id as "streamId", part as date from archive_batch order by stream_id)
        to ${sqlString(staging)} (format parquet, partition_by (date), compression zstd)`,
     );
     await duck.run('drop table archive_batch');

@@ -40,7 +40,8 @@ export interface EventLogFilter {
 /** The explicit schema of a log line (the keys EventLogWriter writes). */
 const JSON_COLUMNS =
   "{userId: 'VARCHAR', itemId: 'VARCHAR', ts: 'BIGINT', type: 'VARCHAR', quantity: 'DOUBLE', price: 'DOUBLE', " +
-  "requestId: 'VARCHAR', position: 'INTEGER', variant: 'VARCHAR', sessionId: 'VARCHAR', weight: 'DOUBLE'}";
+  "requestId: 'VARCHAR', position: 'INTEGER', variant: 'VARCHAR', sessionId: 'VARCHAR', weight: 'DOUBLE', " +
+  "propensity: 'DOUBLE', policy: 'VARCHAR', features: 'DOUBLE[]'}";
 
 /** Columns of the `events` view: the same names as Duck.loadEvents, plus the `date` partition (YYYY-MM-DD). */
 export const EVENT_VIEW_COLUMNS = [
@@ -55,11 +56,14 @@ export const EVENT_VIEW_COLUMNS = [
   'position',
   'variant',
   'weight',
+  'propensity',
+  'policy',
+  'features',
   'date',
 ] as const;
 
 const SELECT_VIEW = `"userId" as user_id, "itemId" as item_id, ts, type, quantity, price, "sessionId" as session_id,
-  "requestId" as request_id, position, variant, weight, date`;
+  "requestId" as request_id, position, variant, weight, propensity, policy, features, date`;
 const TYPE_LIST = EVENT_TYPES.map((t) => `'${t}'`).join(', ');
 const MALFORMED = '("userId" is null and "itemId" is null and ts is null and type is null)';
 const VALID = `("userId" <> '' and "itemId" <> '' and ts >= 0 and type in (${TYPE_LIST}))`;
@@ -80,7 +84,8 @@ async function partFiles(duck: Duck, dir: string, ext: 'jsonl' | 'parquet'): Pro
 
 const EMPTY_RAW = `select null::varchar as "userId", null::varchar as "itemId", null::bigint as ts,
       null::varchar as type, null::double as quantity, null::double as price, null::varchar as "requestId", null::integer as position,
-      null::varchar as variant, null::varchar as "sessionId", null::double as weight, null::varchar as date, null::varchar as filename limit 0`;
+      null::varchar as variant, null::varchar as "sessionId", null::double as weight, null::double as propensity, null::varchar as policy,
+      null::double[] as features, null::varchar as date, null::varchar as filename limit 0`;
 
 /**
  * The archive's Parquet parts (event-archive.ts), one row per stream entry (an entry archived
@@ -187,6 +192,9 @@ interface ViewRow {
   position: number | null;
   variant: string | null;
   weight: number | null;
+  propensity: number | null;
+  policy: string | null;
+  features: number[] | null;
 }
 
 function toEvent(r: ViewRow): InteractionEvent {
@@ -198,6 +206,9 @@ function toEvent(r: ViewRow): InteractionEvent {
   if (r.variant !== null) e.variant = r.variant;
   if (r.session_id !== null) e.sessionId = r.session_id;
   if (r.weight !== null) e.weight = r.weight;
+  if (r.propensity !== null) e.propensity = r.propensity;
+  if (r.policy !== null) e.policy = r.policy;
+  if (r.features !== null) e.features = [...r.features];
   return e;
 }
 

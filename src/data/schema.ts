@@ -28,6 +28,15 @@ export const interactionEventSchema = z.object({
   sessionId: z.string().optional(),
   /** Explicit weight from a generic log's weight column. */
   weight: z.number().finite().optional(),
+  /**
+   * Impressions of an exploring variant: probability (0, 1] that the serving policy showed this
+   * item at this position (src/experiments/exploration.ts); off-policy estimates need it.
+   */
+  propensity: z.number().gt(0).max(1).optional(),
+  /** Impressions: the policy that produced the ranking ("store@3", "+ epsilon 0.2 in top 20" when exploring). */
+  policy: z.string().max(200).optional(),
+  /** Impressions with feature logging on: the feature vector the model scored this item with. */
+  features: z.array(z.number().finite()).max(1000).optional(),
 });
 export type InteractionEvent = z.infer<typeof interactionEventSchema>;
 

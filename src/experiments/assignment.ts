@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { hashString } from '../util/random.js';
+import { explorationSchema } from './exploration.js';
 
 /** Number of buckets traffic is split into (weights are honoured to 1/BUCKETS). */
 export const BUCKETS = 10_000;
@@ -15,6 +16,10 @@ export const variantSchema = z
     weight: z.number().positive(),
     alias: z.string().min(1).optional(),
     version: z.number().int().positive().optional(),
+    /** Randomise this variant's rankings and log propensities (default off; src/experiments/exploration.ts). */
+    exploration: explorationSchema.optional(),
+    /** Share of this variant's requests whose impressions carry the served feature vectors, in [0, 1] (default 0). */
+    logFeatures: z.number().min(0).max(1).optional(),
   })
   .refine((v) => (v.alias === undefined) !== (v.version === undefined), {
     message: 'a variant names exactly one of "alias" or "version"',

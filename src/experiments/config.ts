@@ -5,7 +5,8 @@
  * `{"id": "ranker-vs-pop", "salt": "2026-11", "model": "ltr", "variants": [
  *   {"name": "control", "weight": 90, "alias": "champion"},
  *   {"name": "treatment", "weight": 10, "alias": "challenger"}]}`.
- * The first variant is the control every other variant is compared with.
+ * The first variant is the control every other variant is compared with. A variant may also carry
+ * `exploration` (src/experiments/exploration.ts) and `logFeatures` (a sample rate), both off by default.
  *
  * Lookup for a command naming experiment ID: `--config PATH`, else `WORKBENCH_EXPERIMENT` (the file
  * the service serves; used when its id is ID or no ID was given), else `experiments/<ID>.json` in the
@@ -24,9 +25,10 @@ import path from 'node:path';
 import { DataError, NotFoundError, UsageError } from '../errors.js';
 import { PROJECT_ROOT } from '../paths.js';
 import { type Experiment, experimentSchema } from './assignment.js';
+import { describeExploration } from './exploration.js';
 
 const TOP_KEYS = new Set(['id', 'salt', 'model', 'variants', 'description']);
-const VARIANT_KEYS = new Set(['name', 'weight', 'alias', 'version', 'description']);
+const VARIANT_KEYS = new Set(['name', 'weight', 'alias', 'version', 'description', 'exploration', 'logFeatures']);
 
 function valueAt(root: unknown, at: readonly PropertyKey[]): unknown {
   let cur = root;
@@ -149,7 +151,9 @@ export function variantShares(experiment: Experiment): Record<string, number> {
 }
 
 function target(v: Experiment['variants'][number]): string {
-  return v.alias !== undefined ? `alias ${v.alias}` : `version ${v.version}`;
+  const served = v.alias !== undefined ? `alias ${v.alias}` : `version ${v.version}`;
+  // Exploration changes what the variant serves (and so its CTR): a change of it is drift.
+  return v.exploration ? `${served} (exploration ${describeExploration(v.exploration)})` : served;
 }
 
 /**

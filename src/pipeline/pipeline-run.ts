@@ -21,6 +21,7 @@ import { alignmentShiftDays, type FreshEvents, mergeEvents, type PositionCtr, re
 import { CHAMPION_RANKER, type ChampionStatus, championRanker, championWeights, checkGateMetric, decideGate } from './gate.js';
 import { shuffleLabelWindows } from './label-shuffle.js';
 import { acquireLock, type Lock } from './lock.js';
+import { type OpeGateDecision, type OpeGateOptions, offPolicyGate } from './ope-gate.js';
 import { type ProgressSink, silentSink, startProgress } from './progress.js';
 import { publishRun } from './publish-model.js';
 import { listRunRecords, newRunId, type RunRecord, writeRunRecord } from './run-record.js';
@@ -54,6 +55,12 @@ export interface RunPipelineOptions {
   /** Relative improvement over the champion required to pass (default 0.01 = 1%). */
   minImprovement?: number;
   policy?: AliasPolicy;
+  /**
+   * Off-policy gate (src/pipeline/ope-gate.ts): past the offline gate, the candidate's CTR
+   * estimated from the exploring logs in `eventsDir` must not fall below the champion's by more
+   * than `margin` (relative). Default off.
+   */
+  opeGate?: OpeGateOptions;
   training?: TrainRunOptions;
   /** TEST HOOK: shuffle label-window item ids (see label-shuffle.ts) so the candidate learns nothing. */
   shuffleLabels?: boolean;
@@ -76,6 +83,8 @@ export type PipelineRunRecord = RunRecord & {
   /** Impressions and clicks of the fresh events: CTR by position, so position bias is measured. */
   positionBias?: { impressions: number; clicks: number; unmatchedClicks: number; byPosition: PositionCtr[] };
   champion?: ChampionStatus;
+  /** The off-policy gate's decision, when asked for. */
+  opeGate?: OpeGateDecision;
   /** The event log read: part files, lines, malformed and invalid lines (with examples). */
   eventLog?: FreshEvents['log'];
   durationMs?: number;
@@ -330,7 +339,18 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     const aliases = await timed('aliases', async () => {
       const moved: string[] = [];
       // No comparable champion: the new version is the champion. Past the gate: the policy's alias.
-      const alias = champion.comparable ? (gate.promoted ? policy : undefined) : 'champion';
+      let promoted = gate.promoted;
+      if (promoted && opts.opeGate && champion.comparable && champion.version !== null) {
+        const ope = await offPolicyGate(
+          { modelsDir: opts.modelsDir, name: opts.name, eventsDir: opts.eventsDir, stateDir: opts.stateDir },
+          { candidate: published.version, champion: champion.version },
+          opts.opeGate,
+        );
+        record.opeGate = ope;
+        promoted = ope.promoted;
+        log(`off-policy gate: ${ope.reason}`);
+      }
+      const alias = champion.comparable ? (promoted ? policy : undefined) : 'champion';
       if (alias) {
         await setAlias(opts.modelsDir, opts.name, alias, published.version);
         moved.push(alias);

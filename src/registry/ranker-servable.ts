@@ -4,7 +4,7 @@
  */
 import type { FeatureStore } from '../features/store.js';
 import { type Ranker, topK } from '../models/ranker.js';
-import type { PredictInstance, RecommendQuery, ScoredItem, ServableModel } from './servable.js';
+import type { FeatureRows, PredictInstance, RecommendQuery, ScoredItem, ServableModel } from './servable.js';
 
 /** Candidates generated per request when the storefront sends none. */
 export const SERVING_CANDIDATES = 500;
@@ -54,6 +54,10 @@ export class RankerServable implements ServableModel {
     if (itemIds.length === 0) return [];
     const scores = this.ranker.score({ userId, candidates: itemIds });
     return topK(itemIds, scores, itemIds.length);
+  }
+
+  featureRows(userId: string, itemIds: readonly string[], contextItemId?: string): FeatureRows {
+    return { names: this.store.contract.names, values: this.store.features(userId, itemIds, contextItemId) };
   }
 
   predict(instances: readonly PredictInstance[]): number[] {

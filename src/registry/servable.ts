@@ -22,6 +22,13 @@ export interface RecommendQuery {
   exclude?: readonly string[];
 }
 
+/** Feature vectors of some items, row-major. */
+export interface FeatureRows {
+  names: readonly string[];
+  /** itemIds.length x names.length values. */
+  values: Float32Array;
+}
+
 /** One TensorFlow Serving style instance: score `itemId` for `userId` (optionally in the context of an item). */
 export interface PredictInstance {
   userId: string;
@@ -43,6 +50,12 @@ export interface ServableModel {
   rank(userId: string, itemIds: readonly string[]): ScoredItem[];
   /** Scores in instance order (TF Serving `predict`). */
   predict(instances: readonly PredictInstance[]): number[];
+  /**
+   * The raw feature vectors (before normalisation) the model scores `itemIds` with for this user
+   * and context, one row of `names.length` values per item: what feature logging records. Absent
+   * for kinds without a feature store.
+   */
+  featureRows?(userId: string, itemIds: readonly string[], contextItemId?: string): FeatureRows;
   /** Representative requests to run before reporting ready. */
   readonly warmup: readonly RecommendQuery[];
   /** Frees tensors; called after the version is swapped out and in-flight requests finished. */

@@ -6,15 +6,36 @@
  * `workbench experiments validate [ID] [--config PATH] [--events DIR] [--json]`: checks a config
  * and shows its split and any drift from the first-seen config, without recording anything.
  *
+ * `workbench experiments ope --model NAME@VERSION [--events DIR] [--models DIR] [--state DIR] [--variant V] [--since T] [--resamples N] [--json]`:
+ * IPS, SNIPS and DR estimates of a candidate version's CTR and purchase rate from the logs of an
+ * exploring serving policy (src/ope/report.ts); refuses logs without propensities (exit 1). The
+ * estimate is recorded (`<events>/../experiments/ope/`) unless --no-record, and `experiments report`
+ * shows it per arm next to the arm's offline NDCG@10 and its online CTR.
+ * `workbench experiments served-features --model NAME@VERSION [--events DIR] [--json]`: recomputes
+ * the feature vectors logged with impressions (`logFeatures`) and compares them (exit 1 on a difference).
+ *
  * Config lookup: --config PATH, else WORKBENCH_EXPERIMENT (when its id is ID or no ID is given),
  * else experiments/<ID>.json in the project. Times are ISO 8601 (2026-03-01, 2026-03-01T12:00Z) or epoch ms.
  */
 import { UsageError } from '../../errors.js';
-import { type CliIO, type Command, EVENTS_OPTION, eventsDir, parseCommandArgs, printJson } from '../context.js';
+import {
+  type CliIO,
+  type Command,
+  EVENTS_OPTION,
+  eventsDir,
+  MODELS_OPTION,
+  modelsDir,
+  parseCommandArgs,
+  printJson,
+  STATE_OPTION,
+  stateDir,
+} from '../context.js';
 
 const USAGE = [
-  'workbench experiments report [ID] [--events DIR] [--config PATH] [--since T] [--until T] [--confidence 0.95] [--no-state] [--json]',
+  'workbench experiments report [ID] [--events DIR] [--models DIR] [--config PATH] [--since T] [--until T] [--confidence 0.95] [--no-state] [--json]',
   'workbench experiments validate [ID] [--config PATH] [--events DIR] [--json]',
+  'workbench experiments ope --model NAME@VERSION|NAME@ALIAS [--events DIR] [--models DIR] [--state DIR] [--variant V] [--since T] [--resamples 1000] [--no-record] [--json]',
+  'workbench experiments served-features --model NAME@VERSION [--events DIR] [--models DIR] [--state DIR] [--json]',
 ].join('\n       ');
 
 /** Parses a time flag: epoch milliseconds or an ISO 8601 date/time. */
@@ -38,6 +59,7 @@ async function report(argv: string[], io: CliIO): Promise<number> {
       config: { type: 'string' },
       since: { type: 'string' },
       until: { type: 'string' },
+      ...MODELS_OPTION,
       confidence: { type: 'string' },
       'no-state': { type: 'boolean', default: false },
     },
@@ -53,8 +75,10 @@ async function report(argv: string[], io: CliIO): Promise<number> {
   if (!values.json) io.err(`experiment ${experiment.id} (${configPath}), event log ${dir}`);
   const { experimentReport, reportToText } = await import('../../experiments/report.js');
   const r = await experimentReport(dir, experiment, { since, until, confidence, stateFile: values['no-state'] ? false : undefined });
-  if (values.json) printJson(io, r);
-  else io.out(reportToText(r));
+  const { armSummaries, armsToText } = await import('../../experiments/arms.js');
+  const arms = await armSummaries(experiment, r, { modelsDir: modelsDir(values.models, io), eventsDir: dir });
+  if (values.json) printJson(io, { ...r, arms });
+  else io.out(`${reportToText(r)}\n\n${armsToText(arms)}`);
   return 0;
 }
 
@@ -79,14 +103,91 @@ async function validate(argv: string[], io: CliIO): Promise<number> {
   return 0;
 }
 
+/** Parses `NAME@VERSION` or `NAME@ALIAS`. */
+export function parseModelRef(value: string | undefined): { name: string; version: number | { alias: string } } {
+  const m = value === undefined ? null : /^([^@\s]+)@([^@\s]+)$/.exec(value);
+  if (!m) throw new UsageError(`--model "${value ?? ''}" must be NAME@VERSION or NAME@ALIAS (e.g. store@2, store@challenger)`);
+  return { name: m[1], version: /^\d+$/.test(m[2]) ? Number(m[2]) : { alias: m[2] } };
+}
+
+async function ope(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {
+    ...EVENTS_OPTION,
+    ...MODELS_OPTION,
+    ...STATE_OPTION,
+    model: { type: 'string' },
+    variant: { type: 'string' },
+    since: { type: 'string' },
+    resamples: { type: 'string' },
+    'no-record': { type: 'boolean', default: false },
+  });
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const ref = parseModelRef(values.model);
+  const resamples = values.resamples === undefined ? 1000 : Number(values.resamples);
+  if (!Number.isInteger(resamples) || resamples < 1) throw new UsageError(`--resamples "${values.resamples}" must be a positive integer`);
+  const dir = eventsDir(values.events, io);
+  if (!values.json) io.err(`off-policy estimate of ${values.model} from ${dir} ...`);
+  const { offPolicyReport, offPolicyReportToText } = await import('../../ope/report.js');
+  const r = await offPolicyReport({
+    modelsDir: modelsDir(values.models, io),
+    name: ref.name,
+    version: ref.version,
+    stateDir: stateDir(values.state, io),
+    eventsDir: dir,
+    variant: values.variant,
+    since: parseTime('since', values.since),
+    resamples,
+  });
+  if (!values['no-record']) {
+    // Kept for the experiment report: the estimate made before the test, next to its result.
+    const { writeOpeRecord } = await import('../../ope/records.js');
+    const file = await writeOpeRecord(dir, r);
+    if (!values.json) io.err(`recorded in ${file}`);
+  }
+  if (values.json) printJson(io, r);
+  else io.out(offPolicyReportToText(r));
+  return 0;
+}
+
+async function servedFeatures(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {
+    ...EVENTS_OPTION,
+    ...MODELS_OPTION,
+    ...STATE_OPTION,
+    model: { type: 'string' },
+  });
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const ref = parseModelRef(values.model);
+  if (typeof ref.version !== 'number') throw new UsageError(`--model "${values.model}": name the version that served (NAME@VERSION)`);
+  const dir = eventsDir(values.events, io);
+  const { scanEventLog } = await import('../../data/eventlog.js');
+  const { checkServedFeatures } = await import('../../ope/served-features.js');
+  const r = await checkServedFeatures(
+    { modelsDir: modelsDir(values.models, io), name: ref.name, version: ref.version, stateDir: stateDir(values.state, io) },
+    (await scanEventLog(dir)).events,
+  );
+  if (values.json) printJson(io, r);
+  else {
+    io.out(
+      `${ref.name}@${r.version}: ${r.vectors} logged feature vectors (${r.requests} requests) recomputed, ${r.mismatched} differ (largest difference ${r.maxAbsDiff.toExponential(2)})`,
+    );
+    for (const x of r.examples)
+      io.out(`  request ${x.requestId} item ${x.itemId}: ${x.feature} logged ${x.logged}, recomputed ${x.recomputed}`);
+    for (const n of r.notes) io.out(`  note: ${n}`);
+  }
+  return r.mismatched > 0 ? 1 : 0;
+}
+
 /** The `workbench experiments` command (subcommands `report` and `validate`). */
 export const experimentsCommand: Command = {
-  summary: 'A/B experiment report (KPIs, CTR tests, sample-ratio check) from the event log, and config validation',
+  summary: 'A/B experiment report (KPIs, CTR tests, sample-ratio check) from the event log, config validation, off-policy estimates',
   usage: USAGE,
   async run(argv, io) {
     const [sub, ...rest] = argv;
     if (sub === 'report') return report(rest, io);
     if (sub === 'validate') return validate(rest, io);
+    if (sub === 'ope') return ope(rest, io);
+    if (sub === 'served-features') return servedFeatures(rest, io);
     throw new UsageError(sub ? `unknown subcommand "experiments ${sub}"; usage: ${USAGE}` : `usage: ${USAGE}`);
   },
 };

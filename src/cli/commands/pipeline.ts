@@ -31,12 +31,14 @@ const RUN_OPTIONS = {
   name: { type: 'string' },
   'gate-metric': { type: 'string' },
   'min-improvement': { type: 'string' },
+  'ope-margin': { type: 'string' },
+  'ope-variant': { type: 'string' },
   policy: { type: 'string' },
   cold: { type: 'boolean', default: false },
   force: { type: 'boolean', default: false },
 } as const;
 
-const RUN_USAGE = `--name NAME ${DATASET_USAGE} [--events DIR] [--models DIR] [--runs DIR] [--gate-metric ndcg@10] [--min-improvement 0.01] [--policy challenger|champion] [--cold] [--force] ${TRAINING_USAGE} [--json]`;
+const RUN_USAGE = `--name NAME ${DATASET_USAGE} [--events DIR] [--models DIR] [--runs DIR] [--gate-metric ndcg@10] [--min-improvement 0.01] [--ope-margin 0.05 [--ope-variant V]] [--policy challenger|champion] [--cold] [--force] ${TRAINING_USAGE} [--json]`;
 const USAGE = [
   `workbench pipeline run ${RUN_USAGE}`,
   `workbench pipeline schedule --every 3h ${RUN_USAGE}`,
@@ -65,6 +67,14 @@ async function pipelineOptions(values: RunValues, io: CliIO): Promise<RunPipelin
       throw new UsageError(`--min-improvement "${values['min-improvement']}" is not a number >= -1 (e.g. 0.01 for 1%)`);
     }
   }
+  let opeGate: RunPipelineOptions['opeGate'];
+  if (values['ope-margin'] !== undefined) {
+    const margin = Number(values['ope-margin']);
+    if (values['ope-margin'].trim() === '' || !(margin >= 0 && margin < 1)) {
+      throw new UsageError(`--ope-margin "${values['ope-margin']}" is not a number in [0, 1) (e.g. 0.05: at most 5% below the champion)`);
+    }
+    opeGate = { margin, variant: values['ope-variant'] };
+  } else if (values['ope-variant'] !== undefined) throw new UsageError('--ope-variant needs --ope-margin');
   const policy = values.policy ?? 'challenger';
   if (policy !== 'challenger' && policy !== 'champion') throw new UsageError(`--policy "${policy}" is not challenger or champion`);
   return {
@@ -76,6 +86,7 @@ async function pipelineOptions(values: RunValues, io: CliIO): Promise<RunPipelin
     runsDir: runsDir(values.runs, io),
     gateMetric: metric,
     minImprovement,
+    opeGate,
     policy,
     warmStart: !values.cold,
     force: values.force === true,
@@ -95,6 +106,7 @@ function printRun(io: CliIO, r: PipelineRunRecord, file: string): void {
     io.out(`CTR by position: ${ctr.map((p) => `${p.position}: ${(100 * p.ctr).toFixed(1)}% of ${p.impressions}`).join(', ')}`);
   if (r.skipped) io.out(`skipped: ${r.skipped.replace('force to publish', '--force to publish')}`);
   if (r.gate) io.out(`gate: ${r.gate.reason}`);
+  if (r.opeGate) io.out(`off-policy gate: ${r.opeGate.reason}`);
   if (r.published)
     io.out(`published v${r.published.version}${r.published.aliases.length ? ` -> ${r.published.aliases.join(', ')}` : ' (no alias)'}`);
   for (const w of r.warnings) io.out(`warning: ${w}`);

@@ -1,0 +1,80 @@
+/**
+ * Offline, off-policy and online side by side, per arm of an experiment: the offline NDCG@10 of
+ * the model version the arm serves (its manifest), the off-policy CTR estimated before the test
+ * (the latest `workbench experiments ope` record of that version), and the CTR the test measured.
+ * This is where the offline evaluation is held against the live result.
+ */
+import type { Interval } from '../eval/bootstrap.js';
+import { readOpeRecord } from '../ope/records.js';
+import { readManifest, resolveVersion } from '../registry/load.js';
+import type { Experiment } from './assignment.js';
+import type { ExperimentReport, RateEstimate } from './report.js';
+
+/** One arm's three numbers. */
+export interface ArmSummary {
+  variant: string;
+  version: number | null;
+  kind: string | null;
+  /** Offline NDCG@10 on the version's test window (null when unknown). */
+  offlineNdcg10: number | null;
+  /** The off-policy CTR estimate (DR, else SNIPS) recorded for this version, and when. */
+  ope: { at: string; estimator: 'dr' | 'snips'; ctr: Interval; requests: number } | null;
+  /** Online CTR measured by the experiment. */
+  online: RateEstimate | null;
+  /** Whether the online CTR lies in the off-policy interval. */
+  covered: boolean | null;
+}
+
+/** Per arm summaries (versions as the aliases name them now). */
+export async function armSummaries(
+  experiment: Experiment,
+  report: ExperimentReport,
+  where: { modelsDir: string; eventsDir: string },
+): Promise<ArmSummary[]> {
+  const out: ArmSummary[] = [];
+  for (const v of experiment.variants) {
+    const name = experiment.model;
+    let version: number | null = null;
+    let kind: string | null = null;
+    let offlineNdcg10: number | null = null;
+    let ope: ArmSummary['ope'] = null;
+    if (name) {
+      try {
+        version = await resolveVersion(where.modelsDir, name, v.version ?? { alias: v.alias ?? 'champion' });
+        const manifest = await readManifest(where.modelsDir, name, version);
+        kind = manifest.kind;
+        const m = (manifest.metrics as { model?: Record<string, number> | null }).model;
+        offlineNdcg10 = typeof m?.['ndcg@10'] === 'number' ? m['ndcg@10'] : null;
+        const rec = await readOpeRecord(where.eventsDir, name, version);
+        if (rec) {
+          const estimator = rec.report.ctr.dr ? 'dr' : 'snips';
+          ope = { at: rec.at, estimator, ctr: rec.report.ctr.dr ?? rec.report.ctr.snips, requests: rec.report.requests };
+        }
+      } catch {
+        // A variant whose version is gone still has its online result.
+      }
+    }
+    const online = report.variants.find((x) => x.name === v.name)?.ctr ?? null;
+    const covered = ope && online && online.value !== null ? online.value >= ope.ctr.lo && online.value <= ope.ctr.hi : null;
+    out.push({ variant: v.name, version, kind, offlineNdcg10, ope, online, covered });
+  }
+  return out;
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+
+/** The arms as a text table. */
+export function armsToText(arms: readonly ArmSummary[]): string {
+  const lines = ['Offline, off-policy (before the test) and online, per arm:'];
+  for (const a of arms) {
+    const offline = a.offlineNdcg10 === null ? '-' : a.offlineNdcg10.toFixed(4);
+    const ope = a.ope
+      ? `${pct(a.ope.ctr.mean)} [${pct(a.ope.ctr.lo)}, ${pct(a.ope.ctr.hi)}] (${a.ope.estimator}, ${a.ope.at.slice(0, 16)})`
+      : '-';
+    const online =
+      a.online?.value != null ? `${pct(a.online.value)}${a.covered === null ? '' : a.covered ? ' (inside)' : ' (outside)'}` : '-';
+    const model = a.version === null ? '' : ` v${a.version}${a.kind ? ` ${a.kind}` : ''}`;
+    lines.push(`  ${`${a.variant}${model}`.padEnd(28)} NDCG@10 ${offline.padEnd(8)} OPE CTR ${ope.padEnd(48)} online CTR ${online}`);
+  }
+  return lines.join('\n');
+}
