@@ -15,7 +15,6 @@ import type { InteractionEvent } from '../src/data/schema.js';
 import { normalise } from '../src/features/contract.js';
 import { type FeatureTables, featureStoreFromTables, type TableFeatureStore } from '../src/features/index.js';
 import type { LtrRanker } from '../src/models/ltr/ranker.js';
-import { scoreRows } from '../src/models/ltr/scorer.js';
 import { topK } from '../src/models/ranker.js';
 import type { LoadedVersion } from '../src/registry/load.js';
 import { SERVING_CANDIDATES } from '../src/registry/ranker-servable.js';
@@ -85,10 +84,10 @@ export async function profileStages(service: Service, loaded: LoadedVersion, bod
   );
   const rows = queries.map((q, i) => normalise(store.features(q.userId, pools[i]), contract));
   add(
-    'scoring (tfjs)',
-    time(rows, reps, (x, i) => scoreRows(ranker.scorer, x, pools[i].length)),
+    `scoring (${ranker.scoring.backend})`,
+    time(rows, reps, (x, i) => ranker.scoreRows(x, pools[i].length)),
   );
-  const scores = rows.map((x, i) => scoreRows(ranker.scorer, x, pools[i].length));
+  const scores = rows.map((x, i) => ranker.scoreRows(x, pools[i].length));
   const items = pools.map((p, i) => topK(p, scores[i], queries[i].k));
   add(
     'top-k',

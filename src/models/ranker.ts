@@ -2,6 +2,7 @@
  * The one contract every ranking model satisfies (baselines and the TF.js ranker alike), so the
  * evaluation protocol, the model directory and the service treat them the same way.
  */
+import type { ScorerReport } from './scoring/scorer.js';
 
 /** One scoring request: a user's candidates, optionally in the context of an item being viewed. */
 export interface RankRequest {
@@ -14,6 +15,8 @@ export interface RankRequest {
 
 /** A ranking model. Higher score = ranked higher. Scores are finite numbers. */
 export interface Ranker {
+  /** A model scorer's engine and why it was chosen (TF.js or onnxruntime); heuristics have none. */
+  readonly scoring?: ScorerReport;
   /** Short stable name, e.g. "popularity", "cooccurrence", "ltr-mlp". */
   readonly name: string;
   /**
