@@ -6,9 +6,9 @@
  * median per request is printed, beside the whole app answering in-process (`app.request`, no
  * socket): the rest is Hono routing, middleware and body reading.
  */
-import { createWriteStream } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { ExposureBuffer } from '../serve/exposure.js';
-import { jsonLogger } from '../serve/logger.js';
+import { batchedLines, jsonLogger } from '../serve/logger.js';
 import { recommendRequestSchema } from '../serve/schemas.js';
 import type { Service } from '../serve/service.js';
 import type { InteractionEvent } from '../src/data/schema.js';
@@ -129,27 +129,35 @@ export async function profileStages(service: Service, loaded: LoadedVersion, bod
       service.metrics.recommendations.inc({ model: loaded.name, variant: 'control', version: String(loaded.version) });
     }),
   );
-  const devNull = createWriteStream('/dev/null');
-  const log = jsonLogger((line) => devNull.write(`${line}\n`));
+  // The request log line as `workbench serve` writes it to stdout (synchronous for files and pipes):
+  // a write per line, as before, and batched (serve/logger.ts batchedLines), as now.
+  const devNull = openSync('/dev/null', 'w');
+  const line = (q: { userId: string }) => ({
+    requestId: '2b1f0f5e-0c1d-4a8e-9a55-6f1e2d3c4b5a',
+    method: 'POST',
+    path: '/v1/recommendations',
+    route: '/v1/recommendations',
+    status: 200,
+    ms: 1.23,
+    variant: 'control',
+    model: loaded.name,
+    version: loaded.version,
+    items: 10,
+    userId: q.userId,
+  });
+  const perLine = jsonLogger((l) => writeSync(devNull, `${l}\n`));
   add(
-    'request log (JSON line, write)',
-    time(queries, reps, (q) =>
-      log.info('request', {
-        requestId: '2b1f0f5e-0c1d-4a8e-9a55-6f1e2d3c4b5a',
-        method: 'POST',
-        path: '/v1/recommendations',
-        route: '/v1/recommendations',
-        status: 200,
-        ms: 1.23,
-        variant: 'control',
-        model: loaded.name,
-        version: loaded.version,
-        items: 10,
-        userId: q.userId,
-      }),
-    ),
+    'request log (a write per line)',
+    time(queries, reps, (q) => perLine.info('request', line(q))),
   );
-  await new Promise<void>((resolve) => devNull.end(resolve));
+  const batched = batchedLines((chunk) => writeSync(devNull, `${chunk}\n`));
+  const batchedLog = jsonLogger(batched);
+  add(
+    'request log (batched, as served)',
+    time(queries, reps, (q) => batchedLog.info('request', line(q))),
+  );
+  batched.flush();
+  closeSync(devNull);
   ranker.dispose();
 
   const whole: number[] = [];

@@ -17,12 +17,12 @@
  */
 import { fork } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { liveRegistry } from '../serve/live-state.js';
-import { jsonLogger, silentLogger } from '../serve/logger.js';
+import { batchedLines, jsonLogger, silentLogger } from '../serve/logger.js';
 import { startServer } from '../serve/server.js';
 import { createService } from '../serve/service.js';
 import { type FeatureTables, registeredUserStates } from '../src/features/index.js';
@@ -45,7 +45,7 @@ interface Urls {
 /** Child mode: start the service, report its URL, stop on request. */
 async function serveChild(): Promise<void> {
   const { userState, source } = await liveRegistry(process.env.BENCH_MODELS_DIR ?? '', { stateDir: process.env.BENCH_STATE_DIR });
-  const sink = createWriteStream('/dev/null');
+  const devNull = openSync('/dev/null', 'w');
   const srv = await startServer({
     source,
     userState,
@@ -54,7 +54,8 @@ async function serveChild(): Promise<void> {
     eventsDir: mkdtempSync(path.join(os.tmpdir(), 'bench-serve-events-')),
     pollIntervalMs: 2000,
     logExposures: process.env.BENCH_EXPOSURES !== '0',
-    logger: process.env.BENCH_LOGS === '0' ? silentLogger : jsonLogger((line) => sink.write(`${line}\n`)),
+    // As `workbench serve` logs: JSON lines, batched per event-loop turn, written synchronously.
+    logger: process.env.BENCH_LOGS === '0' ? silentLogger : jsonLogger(batchedLines((chunk) => writeSync(devNull, `${chunk}\n`))),
   });
   process.send?.({ service: srv.url } satisfies Urls);
   process.on('message', async () => {

@@ -10,7 +10,9 @@
  * binding that is not what we expect is reported as unavailable and TF.js scores.
  */
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { WorkbenchError } from '../../errors.js';
+import { PROJECT_ROOT } from '../../paths.js';
 import { ONNX_INPUT, ONNX_OUTPUT } from './onnx-export.js';
 import type { Scorer } from './scorer.js';
 
@@ -61,7 +63,8 @@ export function onnxRuntime(env: NodeJS.ProcessEnv = process.env, specifier = ON
 }
 
 function load(specifier: string): OnnxRuntimeStatus {
-  const require = createRequire(import.meta.url);
+  // Resolved from the project (no import.meta: the notebooks' kernel compiles src/ to CommonJS).
+  const require = createRequire(path.join(PROJECT_ROOT, 'package.json'));
   let ort: { Tensor?: unknown; env?: { versions?: { node?: string } } };
   let internals: Partial<Binding>;
   try {
