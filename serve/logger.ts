@@ -58,3 +58,56 @@ export function memoryLogger(): Logger & { lines: LogFields[] } {
   const logger = jsonLogger((line) => lines.push(JSON.parse(line) as LogFields), { level: 'debug' });
   return Object.assign(logger, { lines });
 }
+
+/** A line sink that writes in batches (see batchedLines). */
+export interface BatchedLines {
+  /** Queues one line (without its newline); returns at once. */
+  (line: string): void;
+  /** Writes everything queued now. */
+  flush(): void;
+}
+
+/** Flushes of every batchedLines sink, run once at process exit. */
+const atExit = new Set<() => void>();
+let exitHook = false;
+
+/**
+ * Log lines off the request path: `workbench serve` writes its JSON lines to stdout, which is
+ * synchronous for files and pipes, so a write per line costs every request a system call (and a
+ * slow reader stalls it). Lines queue here and go out in one write per event-loop turn (or as
+ * soon as `maxBytes` wait), and synchronously on process exit; only a SIGKILL loses the lines of
+ * the current turn.
+ * @param write - receives several lines joined by newlines, without the final newline.
+ */
+export function batchedLines(write: (chunk: string) => void, options: { maxBytes?: number } = {}): BatchedLines {
+  const maxBytes = options.maxBytes ?? 256 * 1024;
+  let queue: string[] = [];
+  let bytes = 0;
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (queue.length === 0) return;
+    const chunk = queue.join('\n');
+    queue = [];
+    bytes = 0;
+    write(chunk);
+  };
+  atExit.add(flush);
+  if (!exitHook) {
+    exitHook = true;
+    process.once('exit', () => {
+      for (const f of atExit) f();
+    });
+  }
+  const lines = ((line: string) => {
+    queue.push(line);
+    bytes += line.length + 1;
+    if (bytes >= maxBytes) flush();
+    else if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  }) as BatchedLines;
+  lines.flush = flush;
+  return lines;
+}

@@ -428,6 +428,7 @@ export class ModelStore {
         model: name,
         version,
         kind: model.kind,
+        ...(model.scoring ? { scorer: model.scoring.backend, scorerReason: model.scoring.reason } : {}),
         loadMs: round(loadMs),
         warmupMs: round(warmupMs),
       });

@@ -203,6 +203,14 @@ export const modelMetadataSchema = z
     model: z.object({ name: z.string(), version: z.number().int(), kind: z.string() }),
     featureContract: z.unknown().openapi({ description: "the manifest's feature contract" }),
     manifest: z.record(z.string(), z.unknown()),
+    scoring: z
+      .object({
+        backend: z.enum(['onnxruntime', 'tfjs']),
+        reason: z.string(),
+        parity: z.object({ maxAbsDiff: z.number(), requests: z.number().int(), rows: z.number().int() }).optional(),
+      })
+      .nullable()
+      .openapi({ description: 'which engine scores this version and why (null for heuristic kinds)' }),
   })
   .openapi('ModelMetadata');
 

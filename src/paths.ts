@@ -29,6 +29,21 @@ function findRoot(): string {
 /** The project root (the folder holding package.json). */
 export const PROJECT_ROOT = findRoot();
 
+let code = PROJECT_ROOT;
+
+/**
+ * The folder whose `src/` and `serve/` this process runs: the project root (TypeScript sources,
+ * as notebooks, tests and tsx run them) or its `dist/` (compiled; bin/workbench.js says so).
+ */
+export function codeRoot(): string {
+  return code;
+}
+
+/** Declares that this process runs the compiled tree under `dir` (bin/workbench.js calls it). */
+export function setCodeRoot(dir: string): void {
+  code = path.resolve(dir);
+}
+
 /** Where `npm install` registers the tslab kernel; Jupyter finds it through JUPYTER_PATH. */
 export const JUPYTER_DIR = path.join(PROJECT_ROOT, 'jupyter');
 

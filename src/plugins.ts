@@ -3,13 +3,14 @@
  * every entry point has it without anyone editing library internals. Each module in
  * `src/features/custom/` and `src/models/custom/` registers what it defines when imported
  * (`registerFeature`, `registerFeatureSet`, `registerModelKind`); `loadPlugins` imports them all,
- * in name order. The CLI (and so the pipeline and the service) calls it before doing anything.
+ * in name order. The CLI (and so the pipeline and the service) calls it before doing anything; a
+ * compiled CLI imports their compiled copies from dist/ (see codeRoot in paths.ts).
  */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { WorkbenchError } from './errors.js';
-import { PROJECT_ROOT } from './paths.js';
+import { codeRoot } from './paths.js';
 
 /** The plugin folders, relative to the project root. */
 export const PLUGIN_DIRS: readonly string[] = ['src/features/custom', 'src/models/custom'];
@@ -25,7 +26,7 @@ function isModule(name: string): boolean {
  * @returns the modules imported by this call (relative paths).
  * @throws WorkbenchError "plugin_failed" naming the module whose import threw.
  */
-export async function loadPlugins(root: string = PROJECT_ROOT): Promise<string[]> {
+export async function loadPlugins(root: string = codeRoot()): Promise<string[]> {
   const out: string[] = [];
   for (const dir of PLUGIN_DIRS) {
     const abs = path.join(root, dir);

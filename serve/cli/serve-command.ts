@@ -209,11 +209,15 @@ export async function runServeCommand(argv: string[], io: CliIO, hooks: ServeHoo
   if (cluster.isPrimary) await requirePublished(cfg);
   const { loadExperiment, checkConfigDrift, defaultStateFile } = await import('../../src/experiments/config.js');
   const { runServe, defaultWorkers } = await import('../cluster.js');
-  const { jsonLogger } = await import('../logger.js');
+  const { batchedLines, jsonLogger } = await import('../logger.js');
   const { registrySetAlias } = await import('../registry-source.js');
   const { liveRegistry } = await import('../live-state.js');
   const { registryAliasWriter } = await import('../ui/options.js');
-  const logger = jsonLogger((line) => io.out(line), { level: cfg.logLevel, base: { pid: process.pid } });
+  // One stdout write per event-loop turn, not one per request (batchedLines).
+  const logger = jsonLogger(
+    batchedLines((chunk) => io.out(chunk)),
+    { level: cfg.logLevel, base: { pid: process.pid } },
+  );
   const experiment = cfg.experimentFile ? await loadExperiment(cfg.experimentFile) : undefined;
   if (experiment && cluster.isPrimary) {
     // Changing weights or salt mid-experiment biases it: say so at start (once, not per worker).

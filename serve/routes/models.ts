@@ -129,6 +129,7 @@ export function mountModelRoutes(app: App, d: Resolved): void {
               model: { name: m.name, version: m.version, kind: m.kind },
               featureContract: m.manifest.featureContract ?? null,
               manifest: m.manifest,
+              scoring: m.scoring ?? null,
             },
             200,
           );

@@ -2,6 +2,7 @@
  * The one contract every ranking model satisfies (baselines and the TF.js ranker alike), so the
  * evaluation protocol, the model directory and the service treat them the same way.
  */
+import type { ScorerReport } from './scoring/scorer.js';
 
 /** One scoring request: a user's candidates, optionally in the context of an item being viewed. */
 export interface RankRequest {
@@ -14,6 +15,8 @@ export interface RankRequest {
 
 /** A ranking model. Higher score = ranked higher. Scores are finite numbers. */
 export interface Ranker {
+  /** A model scorer's engine and why it was chosen (TF.js or onnxruntime); heuristics have none. */
+  readonly scoring?: ScorerReport;
   /** Short stable name, e.g. "popularity", "cooccurrence", "ltr-mlp". */
   readonly name: string;
   /**
@@ -26,9 +29,36 @@ export interface Ranker {
   dispose(): void;
 }
 
-/** Sorts candidates by score (desc), ties broken by candidate order, and keeps the top k. */
+/**
+ * Sorts candidates by score (desc), ties broken by candidate order, and keeps the top k. A small
+ * k (the request path's 10 of 500) is selected in one pass into a sorted window of k instead of
+ * sorting all n: the same items in the same order, without an n log n comparator sort.
+ */
 export function topK(candidates: readonly string[], scores: Float32Array, k: number): { itemId: string; score: number }[] {
-  const idx = Array.from(candidates.keys());
-  idx.sort((a, b) => scores[b] - scores[a] || a - b);
-  return idx.slice(0, Math.max(0, k)).map((i) => ({ itemId: candidates[i], score: scores[i] }));
+  const n = candidates.length;
+  const keep = Math.max(0, Math.min(k, n));
+  const out = (idx: ArrayLike<number>, m: number) =>
+    Array.from({ length: m }, (_, j) => ({ itemId: candidates[idx[j]], score: scores[idx[j]] }));
+  if (keep * 8 >= n) {
+    const idx = Array.from(candidates.keys());
+    idx.sort((a, b) => scores[b] - scores[a] || a - b);
+    return out(idx, keep);
+  }
+  // before(a, b): a ranks above b, exactly as the sort's comparator says (equal scores: candidate order).
+  const before = (a: number, b: number) => {
+    const d = scores[b] - scores[a];
+    return d < 0 || (!(d > 0) && a < b);
+  };
+  const win = new Int32Array(keep);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    if (m === keep && !before(i, win[m - 1])) continue;
+    let j = m === keep ? m - 1 : m++;
+    while (j > 0 && before(i, win[j - 1])) {
+      win[j] = win[j - 1];
+      j--;
+    }
+    win[j] = i;
+  }
+  return out(win, m);
 }

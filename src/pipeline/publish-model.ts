@@ -1,6 +1,6 @@
 /**
  * Publishes a trained run as a model version of one registered kind (src/models/kinds.ts): a TF.js
- * scorer kind's model.json + weights, or a heuristic kind's tuned knobs; the item tables built on
+ * scorer kind's model.json + weights (and its ONNX export, see src/models/scoring), or a heuristic kind's tuned knobs; the item tables built on
  * every event (with the item states its ranker or features fitted on them), warm-up requests, and a manifest with the feature contract (names, versions,
  * normalisation), the feature set, offline metrics and lineage. User state does not travel with a
  * version: it lives in the service's UserStateStore (seeded by `workbench train`).
@@ -9,6 +9,9 @@ import type { Dataset } from '../data/schema.js';
 import type { EvalReport } from '../eval/protocol.js';
 import { featureStoreToTables, type TableFeatureStore, withNormalisation } from '../features/index.js';
 import { kindParams, modelKind } from '../models/kinds.js';
+import { ONNX_FILE } from '../models/scoring/onnx-export.js';
+import { type OnnxScoringRecord, onnxScoring } from '../models/scoring/publish-check.js';
+import { warmupRows } from '../models/scoring/warmup-rows.js';
 import { layersModelFiles } from '../registry/io-handlers.js';
 import { type PublishResult, publishVersion } from '../registry/publish.js';
 import type { RecommendQuery } from '../registry/servable.js';
@@ -62,6 +65,7 @@ export async function publishRun(run: TrainedRun, opts: PublishRunOptions): Prom
   const files: Record<string, Uint8Array | string> = {};
   let contract: object = opts.serving.contract;
   let rankerParams: Record<string, unknown> = {};
+  let scoring: OnnxScoringRecord | undefined;
   // A cache of fitted item states of its own: the version carries its own ranker's, not those of
   // other versions published from the same store.
   let serving = opts.serving.withOwnItemStates();
@@ -76,6 +80,10 @@ export async function publishRun(run: TrainedRun, opts: PublishRunOptions): Prom
     if (normalisation) serving = withNormalisation(serving, normalisation);
     contract = trained.contract;
     Object.assign(files, await layersModelFiles(trained.model));
+    // The ONNX export native serving scores with, checked against TF.js on the warm-up requests.
+    const onnx = onnxScoring(trained.model, warmupRows(serving, trained.contract, warmupRequests(serving)));
+    if (onnx.file) files[ONNX_FILE] = onnx.file;
+    scoring = onnx.record;
     // The kind's hyper-parameters (ltr-mlp: hidden), the early stopping, and the kind's own training knobs.
     rankerParams = {
       ...trained.params,
@@ -111,6 +119,7 @@ export async function publishRun(run: TrainedRun, opts: PublishRunOptions): Prom
       metrics: manifestMetrics(run.report, opts.kind) as Record<string, never>,
       warmup: 'warmup.json',
       rankerParams,
+      ...(scoring ? { scoring: JSON.parse(JSON.stringify(scoring)) as Record<string, never> } : {}),
       run: opts.run,
       lineage: {
         data: { source: report.source, path: report.path, sha256: report.sha256 },

@@ -16,7 +16,7 @@ function smallModel(): tf.Sequential {
 }
 
 function predict(model: tf.LayersModel, rows: number[][]): Float32Array {
-  return tf.tidy(() => (model.predict(tf.tensor2d(rows)) as tf.Tensor).dataSync() as Float32Array);
+  return tf.tidy(() => (model.predict(tf.tensor2d(rows), { batchSize: rows.length }) as tf.Tensor).dataSync() as Float32Array);
 }
 
 const ROWS = [

@@ -4,6 +4,7 @@
  */
 import type { FeatureStore } from '../features/store.js';
 import { type Ranker, topK } from '../models/ranker.js';
+import type { ScorerReport } from '../models/scoring/scorer.js';
 import type { FeatureRows, PredictInstance, RecommendQuery, ScoredItem, ServableModel } from './servable.js';
 
 /** Candidates generated per request when the storefront sends none. */
@@ -27,6 +28,7 @@ export class RankerServable implements ServableModel {
   readonly kind: string;
   readonly manifest: Readonly<Record<string, unknown>>;
   readonly warmup: readonly RecommendQuery[];
+  readonly scoring?: ScorerReport;
   private readonly ranker: Ranker;
   private readonly store: FeatureStore;
 
@@ -37,6 +39,7 @@ export class RankerServable implements ServableModel {
     this.manifest = parts.manifest;
     this.warmup = parts.warmup;
     this.ranker = parts.ranker;
+    this.scoring = parts.ranker.scoring;
     this.store = parts.store;
   }
 

@@ -18,7 +18,7 @@ async function run(): Promise<void> {
     const table = await loaded.readJson('tables/neighbours.json');
     const { tf } = await import('../models/backend.js');
     const model = await loaded.loadLayersModel();
-    const predictions = tf.tidy(() => Array.from((model.predict(tf.tensor2d(inputs)) as Tensor).dataSync()));
+    const predictions = tf.tidy(() => Array.from((model.predict(tf.tensor2d(inputs), { batchSize: inputs.length }) as Tensor).dataSync()));
     model.dispose();
     process.stdout.write(`${JSON.stringify({ version: loaded.version, predictions, table, backend: tf.getBackend() })}\n`);
   } else if (mode === 'crash-publish') {

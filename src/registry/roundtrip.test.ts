@@ -32,7 +32,9 @@ describe('publish -> load round trip', () => {
     try {
       const before = tf.memory().numTensors;
       const model = scorer();
-      const expected = tf.tidy(() => Array.from((model.predict(tf.tensor2d(INPUTS)) as tf.Tensor).dataSync()));
+      const expected = tf.tidy(() =>
+        Array.from((model.predict(tf.tensor2d(INPUTS), { batchSize: INPUTS.length }) as tf.Tensor).dataSync()),
+      );
       const files = {
         ...(await layersModelFiles(model)),
         'tables/inputs.json': JSON.stringify(INPUTS),
@@ -68,7 +70,7 @@ describe('publish -> load round trip', () => {
       // Same process, through the verified loader: identical, and no tensors left behind.
       const loaded = await loadVersion(tmp.dir, 'scorer', 'latest', { kinds: ['ltr-mlp'] });
       const again = await loaded.loadLayersModel();
-      const here = tf.tidy(() => Array.from((again.predict(tf.tensor2d(INPUTS)) as tf.Tensor).dataSync()));
+      const here = tf.tidy(() => Array.from((again.predict(tf.tensor2d(INPUTS), { batchSize: INPUTS.length }) as tf.Tensor).dataSync()));
       again.dispose();
       expect(here).toEqual(expected);
       expect(tf.memory().numTensors).toBe(before);

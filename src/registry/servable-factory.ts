@@ -16,6 +16,9 @@ import {
 } from '../features/index.js';
 import { hasModelKind, kindParams, type ModelKind, modelKind, modelKinds, scorerRanker } from '../models/kinds.js';
 import type { Ranker } from '../models/ranker.js';
+import { ONNX_FILE } from '../models/scoring/onnx-export.js';
+import { chooseScorer } from '../models/scoring/select.js';
+import { warmupRows } from '../models/scoring/warmup-rows.js';
 import { RegistryError } from './errors.js';
 import type { LoadedVersion } from './load.js';
 import { RankerServable } from './ranker-servable.js';
@@ -39,10 +42,23 @@ const warmupSchema = z.array(
   }),
 );
 
+/** The version's warm-up requests (its manifest's warm-up file), or none. */
+async function warmupOf(loaded: LoadedVersion): Promise<RecommendQuery[]> {
+  return loaded.manifest.warmup ? await loaded.readJson(loaded.manifest.warmup, warmupSchema) : [];
+}
+
+/** Why a scorer version has no ONNX export, as its manifest says (publish-model.ts writes it). */
+function noOnnxReason(loaded: LoadedVersion): string {
+  const scoring = loaded.manifest.scoring as { reason?: unknown } | undefined;
+  return typeof scoring?.reason === 'string' ? scoring.reason : `the version has no ${ONNX_FILE} (published before ONNX export)`;
+}
+
 /**
  * Builds a loaded version's Ranker over `store`: the version's own feature tables (serving), or
  * another FeatureStore with the same feature names, e.g. a pipeline run's test store, so a champion
- * and a candidate are scored on the same cases. A scorer version normalises with its own contract.
+ * and a candidate are scored on the same cases. A scorer version normalises with its own contract,
+ * and scores with onnxruntime-node over its ONNX export where that loads and equals TF.js on the
+ * warm-up requests (src/models/scoring/select.ts), with TF.js otherwise.
  * The caller owns the ranker (dispose it).
  * @throws RegistryError `corrupt_model` for an invalid feature contract; `unsupported_model` for a
  *   kind not registered in this process, or a scorer contract whose features differ from the
@@ -59,12 +75,28 @@ export async function rankerFromVersion(loaded: LoadedVersion, store: TableFeatu
   const contract = versionContract(loaded);
   const own = featureStore(loaded.dir, () => store.withContract(contract));
   const model = await loaded.loadLayersModel();
+  let ranker: ReturnType<typeof scorerRanker>;
   try {
-    return scorerRanker(kind, { store: own, contract, model });
+    ranker = scorerRanker(kind, { store: own, contract, model });
   } catch (err) {
     model.dispose();
     throw new RegistryError('unsupported_model', (err as Error).message, loaded.dir);
   }
+  try {
+    const onnx = ONNX_FILE in manifest.artifacts ? await loaded.readFile(ONNX_FILE) : undefined;
+    const queries = onnx ? await warmupOf(loaded) : [];
+    const { scorer, report } = chooseScorer({
+      model,
+      onnx,
+      noOnnxReason: noOnnxReason(loaded),
+      parityRows: () => warmupRows(own, contract, queries),
+    });
+    ranker.useScorer(scorer, report);
+  } catch (err) {
+    ranker.dispose(); // a corrupt ONNX file or warm-up file must not leak the model's tensors
+    throw err;
+  }
+  return ranker;
 }
 
 /**
@@ -121,7 +153,7 @@ export async function openServable(loaded: LoadedVersion, opts: OpenServableOpti
   const ranker = await rankerFromVersion(loaded, store);
   let warmup: RecommendQuery[];
   try {
-    warmup = manifest.warmup ? await loaded.readJson(manifest.warmup, warmupSchema) : [];
+    warmup = await warmupOf(loaded);
   } catch (err) {
     ranker.dispose(); // a bad warm-up file must not leak the model's tensors
     throw err;

@@ -2,6 +2,7 @@
  * What the service needs from a loaded model version, whatever its kind (TF.js ranker or a
  * baseline). The registry builds one from a verified model directory; `serve/` only sees this.
  */
+import type { ScorerReport } from '../models/scoring/scorer.js';
 
 /** One ranked item. */
 export interface ScoredItem {
@@ -56,6 +57,8 @@ export interface ServableModel {
    * for kinds without a feature store.
    */
   featureRows?(userId: string, itemIds: readonly string[], contextItemId?: string): FeatureRows;
+  /** A model scorer's engine (onnxruntime or TF.js) and why; absent for heuristic kinds. */
+  readonly scoring?: ScorerReport;
   /** Representative requests to run before reporting ready. */
   readonly warmup: readonly RecommendQuery[];
   /** Frees tensors; called after the version is swapped out and in-flight requests finished. */

@@ -49,6 +49,34 @@ async function tfChecks(): Promise<Check[]> {
   return checks;
 }
 
+/** Which engine scores scorer versions in serving (onnxruntime-node or TF.js), and why. */
+export async function scorerCheck(env: NodeJS.ProcessEnv): Promise<Check> {
+  const { onnxRuntime, SCORER_ENV } = await import('../../models/scoring/onnx-runtime.js');
+  const { PARITY_TOLERANCE } = await import('../../models/scoring/select.js');
+  let rt: ReturnType<typeof onnxRuntime>;
+  try {
+    rt = onnxRuntime(env);
+  } catch (err) {
+    return { name: 'scorer', ok: false, required: false, detail: (err as Error).message };
+  }
+  if (rt.available) {
+    return {
+      name: 'scorer',
+      ok: true,
+      required: false,
+      detail: `onnxruntime-node ${rt.version}: versions with model.onnx score natively where ONNX equals TF.js within ${PARITY_TOLERANCE} on their warm-up requests (checked at load)`,
+    };
+  }
+  const chosen = env[SCORER_ENV]?.trim().toLowerCase() === 'tfjs';
+  return {
+    name: 'scorer',
+    ok: chosen,
+    required: false,
+    detail: `TF.js scores: ${rt.reason}`,
+    hint: 'onnxruntime-node is an optional dependency whose native library ships in the npm package: run npm install',
+  };
+}
+
 async function duckdbCheck(): Promise<Check> {
   try {
     const { DuckDBInstance } = await import('@duckdb/node-api');
@@ -77,6 +105,7 @@ export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<C
     },
   ];
   checks.push(...(await tfChecks()));
+  checks.push(await scorerCheck(env));
   checks.push(await duckdbCheck());
   const j = jupyterStatus(env);
   checks.push({
@@ -113,7 +142,8 @@ export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<C
 }
 
 export const doctorCommand: Command = {
-  summary: 'Check Node, TensorFlow.js backend, danfojs-node, DuckDB, Jupyter, the tslab kernel and the shared dataset',
+  summary:
+    'Check Node, TensorFlow.js backend, the serving scorer (onnxruntime-node or TF.js), danfojs-node, DuckDB, Jupyter, the tslab kernel and the shared dataset',
   usage: 'workbench doctor [--json]',
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {});

@@ -1,13 +1,15 @@
 /**
  * `LtrRanker`: the trained scorer behind the `Ranker` contract. A request's candidates become raw
  * features (the FeatureStore), normalised with the model's feature contract, scored in one batched
- * forward pass. Unknown users and items get whatever finite features the store gives them.
+ * call of its `Scorer` (TF.js, or onnxruntime-node over the ONNX export). Unknown users and items
+ * get whatever finite features the store gives them.
  */
 import { WorkbenchError } from '../../errors.js';
 import { assertSameFeatures, type FeatureContract, normalise } from '../../features/contract.js';
 import type { tf } from '../backend.js';
 import type { Ranker, RankRequest } from '../ranker.js';
-import { LTR_KIND, scoreRows, scorerInputDim, usesItemIndex } from './scorer.js';
+import { type Scorer, type ScorerReport, tfjsScorer } from '../scoring/scorer.js';
+import { LTR_KIND, scorerInputDim, usesItemIndex } from './scorer.js';
 
 /** What scoring needs from a FeatureStore (src/features); the store satisfies it as is. */
 export interface RankerFeatureSource {
@@ -28,6 +30,18 @@ export interface LtrRankerOptions {
   name?: string;
 }
 
+/**
+ * Raw feature rows as a scorer takes them: normalised with the contract, and a non-finite feature
+ * (a store bug, a division by zero) set to the training mean (0), not left to make a NaN score.
+ */
+export function scorerInput(raw: Float32Array, contract: FeatureContract): Float32Array {
+  const x = normalise(raw, contract);
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) x[i] = 0;
+  return x;
+}
+
+const TFJS_DEFAULT: ScorerReport = { backend: 'tfjs', reason: 'TF.js (no other scorer was chosen)' };
+
 /** The TF.js learning-to-rank model as a Ranker. */
 export class LtrRanker implements Ranker {
   readonly name: string;
@@ -35,6 +49,8 @@ export class LtrRanker implements Ranker {
   private readonly store: RankerFeatureSource;
   private model: tf.LayersModel | undefined;
   private readonly vocab: Map<string, number> | undefined;
+  private rowScorer: Scorer;
+  private report: ScorerReport = TFJS_DEFAULT;
 
   /**
    * @throws WorkbenchError when the contract has no normalisation, its features differ from the
@@ -53,20 +69,45 @@ export class LtrRanker implements Ranker {
     this.store = store;
     this.model = model;
     this.vocab = usesItemIndex(model) ? new Map(store.itemIds.map((id, i) => [id, i + 1])) : undefined;
+    this.rowScorer = tfjsScorer(model);
   }
 
-  /** Scores the candidates in request order: features -> normalise -> one forward pass. */
+  /** Scores the candidates in request order: features -> normalise -> one batched scorer call. */
   score(req: RankRequest): Float32Array {
-    const model = this.model;
-    if (!model) throw new WorkbenchError('disposed', `ranker ${this.name} was disposed`);
+    if (!this.model) throw new WorkbenchError('disposed', `ranker ${this.name} was disposed`);
     const n = req.candidates.length;
     if (n === 0) return new Float32Array(0);
-    const x = normalise(this.store.features(req.userId, req.candidates, req.contextItemId), this.contract);
-    // A non-finite feature (a store bug, a division by zero) becomes the training mean, not a NaN score.
-    for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) x[i] = 0;
+    const x = this.featureRows(req);
     const vocab = this.vocab;
     const ids = vocab ? Int32Array.from(req.candidates, (id) => vocab.get(id) ?? 0) : undefined;
-    return scoreRows(model, x, n, ids);
+    return this.rowScorer.score(x, n, ids);
+  }
+
+  /** The normalised feature rows of a request (n x D, row-major), as the scorer receives them. */
+  featureRows(req: RankRequest): Float32Array {
+    return scorerInput(this.store.features(req.userId, req.candidates, req.contextItemId), this.contract);
+  }
+
+  /** Scores prepared rows (featureRows) with the chosen scorer: what a profile times on its own. */
+  scoreRows(rows: Float32Array, n: number): Float32Array {
+    if (!this.model) throw new WorkbenchError('disposed', `ranker ${this.name} was disposed`);
+    return this.rowScorer.score(rows, n);
+  }
+
+  /** Which scorer scores, and why. */
+  get scoring(): ScorerReport {
+    return this.report;
+  }
+
+  /**
+   * Scores with `scorer` from now on (e.g. onnxruntime over the version's ONNX export; see
+   * src/models/scoring/select.ts); the ranker owns it and disposes it with the model.
+   */
+  useScorer(scorer: Scorer, report: ScorerReport): void {
+    if (!this.model) throw new WorkbenchError('disposed', `ranker ${this.name} was disposed`);
+    if (scorer !== this.rowScorer) this.rowScorer.dispose();
+    this.rowScorer = scorer;
+    this.report = report;
   }
 
   /** The scorer (e.g. to publish it); throws after dispose. */
@@ -77,6 +118,7 @@ export class LtrRanker implements Ranker {
 
   /** Frees the model's tensors; further score() calls throw. */
   dispose(): void {
+    this.rowScorer.dispose();
     this.model?.dispose();
     this.model = undefined;
   }
