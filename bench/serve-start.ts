@@ -2,7 +2,7 @@
  * `workbench serve` start-to-ready with a published model: the compiled CLI (dist/) against the
  * TypeScript sources through tsx (WORKBENCH_COMPILED=0), in turns, in the same run.
  *
- *   npx tsx bench/serve-start.ts [--models DIR --name NAME] [--runs 5] [--workers 1]
+ *   npx tsx bench/serve-start.ts [--models DIR --name NAME [--state DIR]] [--runs 5] [--workers 1]
  *
  * Without --models it trains and publishes a small ranker on the synthetic store first. Each run
  * spawns `node bin/workbench.js serve` on a free port, times the process from spawn to its "ready"
@@ -10,7 +10,7 @@
  * several workers), then stops it with SIGTERM. Prints each figure's median and the ratio.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,6 +20,8 @@ const { values } = parseArgs({
   options: {
     models: { type: 'string' },
     name: { type: 'string', default: 'bench' },
+    /** The user state folder the model was trained with (copied, so runs start alike). */
+    state: { type: 'string' },
     runs: { type: 'string', default: '5' },
     workers: { type: 'string', default: '1' },
   },
@@ -65,6 +67,7 @@ async function main(): Promise<void> {
   if (!existsSync(path.join(root, 'dist', '.build-stamp'))) throw new Error('dist/ is not built: run npm run build first');
   let modelsDir = values.models;
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'bench-start-state-'));
+  if (values.state) cpSync(values.state, stateDir, { recursive: true });
   if (!modelsDir) {
     modelsDir = mkdtempSync(path.join(os.tmpdir(), 'bench-start-models-'));
     console.log('training and publishing a small ranker on the synthetic store ...');

@@ -83,5 +83,6 @@ describe('createRegistrySource', () => {
       model.dispose();
     }
     userState.close();
-  });
+    // It trains and publishes a real run: past 60 s on a busy 2-core machine.
+  }, 180_000);
 });
