@@ -34,7 +34,8 @@ export function onnxScoring(
   if (unsupported) return { record: { onnx: null, reason: `no ONNX export: ${unsupported}` } };
   const file = exportOnnx(model);
   const runtime = onnxRuntime(env);
-  if (!runtime.available)
+  // `=== false`, not `!`: tslab compiles src/ without strictNullChecks, where `!` does not narrow the union.
+  if (runtime.available === false)
     return { file, record: { onnx: ONNX_FILE, reason: `not checked at publish (${runtime.reason}); checked at load`, parity: null } };
   const native = runtime.create(file);
   try {

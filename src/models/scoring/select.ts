@@ -54,7 +54,8 @@ export function chooseScorer(input: ChooseScorerInput): { scorer: Scorer; report
   });
   if (!input.onnx) return fallback(input.noOnnxReason ?? 'the version has no ONNX export');
   const runtime = onnxRuntime(input.env);
-  if (!runtime.available) return fallback(runtime.reason);
+  // `=== false`, not `!`: tslab compiles src/ without strictNullChecks, where `!` does not narrow the union.
+  if (runtime.available === false) return fallback(runtime.reason);
   let native: Scorer;
   try {
     native = runtime.create(input.onnx);
