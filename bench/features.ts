@@ -13,6 +13,7 @@ import { Duck } from '../src/data/duckdb.js';
 import { loadDataset } from '../src/data/load.js';
 import type { Dataset, InteractionEvent } from '../src/data/schema.js';
 import { splitByLastDays } from '../src/data/split.js';
+import { errorMessage } from '../src/errors.js';
 import { FEATURE_NAMES } from '../src/features/contract.js';
 import { buildFeatureStore, featureStoreFromTables, featureStoreToTables, type TableFeatureStore } from '../src/features/store.js';
 import type { FeatureTables } from '../src/features/tables.js';
@@ -176,6 +177,6 @@ console.log(`feature store benchmark (node ${process.versions.node}, ${RUNS} bui
 try {
   await benchDataset('online-retail', await loadDataset({ source: 'online-retail' }));
 } catch (e) {
-  console.log(`online-retail: skipped (${(e as Error).message})`);
+  console.log(`online-retail: skipped (${errorMessage(e)})`);
 }
 await benchDataset('synthetic', await loadDataset({ source: 'synthetic' }));

@@ -15,6 +15,7 @@ import { loadDanfo } from '../src/data/dataframe.js';
 import { Duck, sqlString } from '../src/data/duckdb.js';
 import { loadOnlineRetail } from '../src/data/online-retail.js';
 import { generateSyntheticStore } from '../src/data/synthetic.js';
+import { errorMessage } from '../src/errors.js';
 import { onlineRetailPath } from '../src/paths.js';
 
 const RUNS = Math.max(1, Number(process.argv[2] ?? 3) || 3);
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
   try {
     retail = await timed('online-retail', async () => (await loadOnlineRetail(file)).report.rowsRead);
   } catch (err) {
-    console.log(`online-retail: not measured (${(err as Error).message})`);
+    console.log(`online-retail: not measured (${errorMessage(err)})`);
   }
   if (!retail) {
     console.log(line('generateSyntheticStore (events)', synthetic));

@@ -8,6 +8,7 @@
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import type { Context } from 'hono';
 import type { z } from 'zod';
+import { errorMessage } from '../src/errors.js';
 import { ApiError, validationError } from './errors.js';
 
 /** Default request body limit: 1000 ids of 256 characters fit with room to spare. */
@@ -202,7 +203,7 @@ export async function readJson(c: Context, limits: number | BodyLimits): Promise
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new ApiError(400, 'invalid_json', `request body is not valid JSON: ${(err as Error).message.slice(0, 120)}`);
+    throw new ApiError(400, 'invalid_json', `request body is not valid JSON: ${errorMessage(err).slice(0, 120)}`);
   }
 }
 

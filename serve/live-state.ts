@@ -9,6 +9,7 @@
 
 import { partitionOf } from '../src/data/eventlog-writer.js';
 import type { InteractionEvent } from '../src/data/schema.js';
+import { errorMessage } from '../src/errors.js';
 import { MemoryUserStateStore, type UserState, type UserStateDefinition, type UserStateStore } from '../src/features/index.js';
 import { type RestoreReport, restoreUserState, writeUserStateSnapshot } from '../src/features/user-state-snapshot.js';
 import type { EventSink } from './exposure.js';
@@ -145,7 +146,7 @@ export class LiveUserState implements UserStateStore {
             await this.opts.relay(batch);
           } catch (err) {
             // The events are durable; a worker that missed them catches up on its next restore.
-            this.logger.warn('relaying events to the other workers failed', { error: (err as Error).message });
+            this.logger.warn('relaying events to the other workers failed', { error: errorMessage(err) });
           }
         }
       },
@@ -162,7 +163,7 @@ export class LiveUserState implements UserStateStore {
       this.logger.debug('user state snapshot written', { users: this.inner.size, ms: Math.round(performance.now() - t0) });
     } catch (err) {
       this.dirty = true;
-      this.logger.error('user state snapshot failed', { error: (err as Error).message });
+      this.logger.error('user state snapshot failed', { error: errorMessage(err) });
     }
   }
 

@@ -12,6 +12,7 @@
  */
 import os from 'node:os';
 import type { InteractionEvent } from '../src/data/schema.js';
+import { errorMessage } from '../src/errors.js';
 import type { UserState, UserStateDefinition } from '../src/features/user-state.js';
 import { connectRedis, isConnected, type RedisClient } from '../src/redis/connection.js';
 import { checkDurability, RedisEventStream } from '../src/redis/event-stream.js';
@@ -135,9 +136,8 @@ export class SharedUserState implements UserStateAccess {
       this.lastFailure = undefined;
       return true;
     } catch (err) {
-      if (!this.lastFailure)
-        this.logger.warn('Redis user state unreadable; serving model-only features', { error: (err as Error).message });
-      this.lastFailure = (err as Error).message;
+      if (!this.lastFailure) this.logger.warn('Redis user state unreadable; serving model-only features', { error: errorMessage(err) });
+      this.lastFailure = errorMessage(err);
       this.lastFailureAt = Date.now();
       return false;
     }

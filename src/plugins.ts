@@ -9,7 +9,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { WorkbenchError } from './errors.js';
+import { errorMessage, WorkbenchError } from './errors.js';
 import { codeRoot } from './paths.js';
 
 /** The plugin folders, relative to the project root. */
@@ -37,7 +37,7 @@ export async function loadPlugins(root: string = codeRoot()): Promise<string[]> 
       try {
         await import(pathToFileURL(file).href);
       } catch (err) {
-        throw new WorkbenchError('plugin_failed', `plugin ${path.join(dir, name)} failed to load: ${(err as Error).message}`, {
+        throw new WorkbenchError('plugin_failed', `plugin ${path.join(dir, name)} failed to load: ${errorMessage(err)}`, {
           cause: err,
         });
       }

@@ -6,6 +6,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { errorMessage } from '../../src/errors.js';
 import type { Experiment } from '../../src/experiments/assignment.js';
 import { loadExperiment } from '../../src/experiments/config.js';
 import { computeKpisOverTime } from '../../src/experiments/kpi.js';
@@ -32,7 +33,7 @@ export async function findExperiments(dir: string | undefined, pinned: readonly 
       const experiment = await loadExperiment(file);
       if (!found.some((x) => 'experiment' in x && x.experiment.id === experiment.id)) found.push({ experiment, file });
     } catch (err) {
-      found.push({ file, problem: (err as Error).message });
+      found.push({ file, problem: errorMessage(err) });
     }
   }
   return found;
@@ -74,7 +75,7 @@ async function armOffline(modelsDir: string, model: string | undefined, v: Exper
     if (version === null) return { variant: v.name, version: null, problem: 'no version' };
     return { variant: v.name, version, ndcg10: versionNdcg(await readManifest(modelsDir, model, version)) };
   } catch (err) {
-    return { variant: v.name, version: null, problem: (err as Error).message };
+    return { variant: v.name, version: null, problem: errorMessage(err) };
   }
 }
 

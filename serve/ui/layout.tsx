@@ -7,6 +7,7 @@
 
 import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
+import { errorMessage } from '../../src/errors.js';
 import { renderSvg, type VegaLiteSpec } from '../../src/notebook/charts.js';
 
 const STYLE = `
@@ -121,7 +122,7 @@ export async function Chart(props: { spec: VegaLiteSpec; label: string; caption?
   } catch (err) {
     return (
       <p class="error">
-        chart "{props.label}" could not be drawn: {(err as Error).message}
+        chart "{props.label}" could not be drawn: {errorMessage(err)}
       </p>
     );
   }

@@ -3,6 +3,8 @@
  * offline metrics with intervals, feature set, lineage, size) and the aliases with their history.
  * A version whose manifest cannot be read is listed with the reason, not hidden.
  */
+
+import { errorMessage } from '../../src/errors.js';
 import { readAliasesFile } from '../../src/registry/aliases-store.js';
 import { listModels, listVersions, readManifest } from '../../src/registry/load.js';
 import type { Manifest } from '../../src/registry/manifest.js';
@@ -92,7 +94,7 @@ export async function readModel(modelsDir: string, name: string): Promise<ModelS
       .map(([alias, e]) => ({ alias, version: e.version, since: e.since, history: e.history }))
       .sort((a, b) => a.alias.localeCompare(b.alias));
   } catch (err) {
-    aliasProblem = (err as Error).message;
+    aliasProblem = errorMessage(err);
   }
   const summaries = await Promise.all(
     versions.map(async (version): Promise<VersionSummary> => {
@@ -102,7 +104,7 @@ export async function readModel(modelsDir: string, name: string): Promise<ModelS
         const bytes = Object.values(manifest.artifacts).reduce((s, a) => s + a.bytes, 0);
         return { version, manifest, aliases: named, bytes, ndcg10: versionNdcg(manifest) };
       } catch (err) {
-        return { version, aliases: named, bytes: 0, problem: (err as Error).message };
+        return { version, aliases: named, bytes: 0, problem: errorMessage(err) };
       }
     }),
   );

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { errorMessage } from '../../src/errors.js';
 import { jupyterEnv } from '../../src/notebook/jupyter.js';
 import type { RunRecord as NotebookRunRecord } from '../../src/notebook/run.js';
 
@@ -47,7 +48,7 @@ export async function readNotebookRun(dir: string, id: string): Promise<Notebook
       );
       return there ? { id, problem: 'no run.json (the run may still be going)' } : undefined;
     }
-    return { id, problem: `run.json is unreadable: ${(err as Error).message}` };
+    return { id, problem: `run.json is unreadable: ${errorMessage(err)}` };
   }
 }
 

@@ -9,6 +9,7 @@
 import path from 'node:path';
 import type { Context, Env, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { errorMessage } from '../../src/errors.js';
 import type { PipelineRunRecord } from '../../src/pipeline/pipeline-run.js';
 import { listRunRecords } from '../../src/pipeline/run-record.js';
 import { checkAliasName, checkModelName } from '../../src/registry/layout.js';
@@ -63,7 +64,7 @@ export function mountUi<E extends Env>(app: Hono<E>, options: UiOptions): void {
     try {
       return await handler(c);
     } catch (err) {
-      return errorPage(c, 500, 'Something went wrong', (err as Error).message);
+      return errorPage(c, 500, 'Something went wrong', errorMessage(err));
     }
   };
 
@@ -143,7 +144,7 @@ export function mountUi<E extends Env>(app: Hono<E>, options: UiOptions): void {
           await options.aliases.set(name, alias, Number(raw));
         } else return refuse(400, 'Nothing changed: the form names no action (promote or rollback).');
       } catch (err) {
-        return refuse(409, `Refused by the registry: ${(err as Error).message}`);
+        return refuse(409, `Refused by the registry: ${errorMessage(err)}`);
       }
       await options.afterAliasChange?.();
       return c.redirect(`/ui/models/${encodeURIComponent(name)}?moved=${encodeURIComponent(alias)}`, 303);
@@ -199,7 +200,7 @@ export function mountUi<E extends Env>(app: Hono<E>, options: UiOptions): void {
       try {
         text = await options.metricsText();
       } catch (err) {
-        return errorPage(c, 503, 'Live', `the service's metrics could not be read: ${(err as Error).message}`);
+        return errorPage(c, 503, 'Live', `the service's metrics could not be read: ${errorMessage(err)}`);
       }
       const f = liveFigures(text);
       const perSecond = sampler.add(Date.now(), f.apiRequests);
@@ -229,7 +230,7 @@ export function mountUi<E extends Env>(app: Hono<E>, options: UiOptions): void {
       try {
         html = await notebookHtml(file);
       } catch (err) {
-        return errorPage(c, 503, 'Executed notebook', `the executed notebook could not be converted to HTML: ${(err as Error).message}`);
+        return errorPage(c, 503, 'Executed notebook', `the executed notebook could not be converted to HTML: ${errorMessage(err)}`);
       }
       // The notebook's own HTML runs no script of ours: a sandbox without scripts or same-origin.
       return c.html(html, 200, {

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { DatasetSpec } from '../data/load.js';
 import type { ColumnMapping } from '../data/mapping.js';
-import { UsageError } from '../errors.js';
+import { errorMessage, UsageError } from '../errors.js';
 import type { CliIO } from './context.js';
 
 /** The parseArgs options behind the data flags. */
@@ -61,7 +61,7 @@ export async function datasetSpecFrom(
     try {
       delimiter = parseDelimiter(values.delimiter);
     } catch (err) {
-      throw new UsageError(`--delimiter: ${(err as Error).message}`);
+      throw new UsageError(`--delimiter: ${errorMessage(err)}`);
     }
   }
   if (source === 'synthetic' && values.path) throw new UsageError('--path does not apply to --source synthetic');

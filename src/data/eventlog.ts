@@ -11,7 +11,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { WorkbenchError } from '../errors.js';
+import { errorMessage, WorkbenchError } from '../errors.js';
 import { Duck, sqlString } from './duckdb.js';
 import { EVENT_TYPES, type EventType, type InteractionEvent, interactionEventSchema } from './schema.js';
 
@@ -111,7 +111,7 @@ async function findExamples(dir: string, files: string[]): Promise<EventLogRepor
         if (!r.success)
           detail = `not a valid event: ${r.error.issues.map((x) => `${x.path.join('.') || 'line'}: ${x.message}`).join('; ')}`;
       } catch (err) {
-        detail = `malformed JSON (${(err as Error).message}): ${s.slice(0, 60)}`;
+        detail = `malformed JSON (${errorMessage(err)}): ${s.slice(0, 60)}`;
       }
       if (detail) out.push({ file: path.relative(dir, file), line: i + 1, detail });
     }

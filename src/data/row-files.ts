@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { DataError } from '../errors.js';
+import { DataError, errorMessage } from '../errors.js';
 import { readCsvFile } from './csv.js';
 import { Duck, sqlString } from './duckdb.js';
 import type { LoadReportBuilder } from './report.js';
@@ -146,7 +146,7 @@ async function readJsonl(file: string, sink: RowSink): Promise<string> {
     try {
       row = JSON.parse(s);
     } catch (err) {
-      sink.report.reject('malformed_line', lineNo, `${sink.where}invalid JSON (${(err as Error).message})`);
+      sink.report.reject('malformed_line', lineNo, `${sink.where}invalid JSON (${errorMessage(err)})`);
       return;
     }
     if (row === null || typeof row !== 'object' || Array.isArray(row)) {
@@ -184,7 +184,7 @@ async function readParquet(file: string, sink: RowSink): Promise<string> {
     try {
       described = await duck.query<{ column_name: string }>(`describe select * from ${source}`);
     } catch (err) {
-      throw new DataError(`not a readable Parquet file (${(err as Error).message.split('\n')[0]})`, { file }, { cause: err });
+      throw new DataError(`not a readable Parquet file (${errorMessage(err).split('\n')[0]})`, { file }, { cause: err });
     }
     const found = described.map((d) => d.column_name);
     for (const c of sink.required) if (!found.includes(c)) throw missingColumn(file, c, found);

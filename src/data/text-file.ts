@@ -9,7 +9,7 @@ import { open, stat } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { DataError } from '../errors.js';
+import { DataError, errorMessage } from '../errors.js';
 
 /** What was read: the hash and size of the file's bytes (compressed bytes for a .gz). */
 export interface FileDigest {
@@ -93,7 +93,7 @@ export async function readTextFile(file: string, onText: (text: string) => void)
     if (callbackError !== undefined) throw callbackError;
     if (err instanceof DataError) throw err;
     const code = (err as { code?: string }).code ?? '';
-    if (code.startsWith('Z_')) throw new DataError(`not a valid gzip file (${(err as Error).message})`, { file }, { cause: err });
+    if (code.startsWith('Z_')) throw new DataError(`not a valid gzip file (${errorMessage(err)})`, { file }, { cause: err });
     throw err;
   }
   return { sha256: hash.digest('hex'), bytes, gzip };

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DataError, NotFoundError, UsageError } from '../errors.js';
+import { DataError, errorMessage, NotFoundError, UsageError } from '../errors.js';
 import type { Experiment } from './assignment.js';
 import { checkConfigDrift, configHash, defaultStateFile, type ExperimentState, loadExperiment, resolveExperiment } from './config.js';
 
@@ -52,8 +52,8 @@ describe('loadExperiment', () => {
     const file = write(tmp(), 'bad.json', body);
     const err = await loadExperiment(file).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DataError);
-    expect((err as Error).message).toMatch(message);
-    expect((err as Error).message).toContain(file);
+    expect(errorMessage(err)).toMatch(message);
+    expect(errorMessage(err)).toContain(file);
   });
 
   it('reports invalid JSON and a missing file clearly', async () => {

@@ -22,7 +22,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DataError, NotFoundError, UsageError } from '../errors.js';
+import { DataError, errorMessage, NotFoundError, UsageError } from '../errors.js';
 import { PROJECT_ROOT } from '../paths.js';
 import { type Experiment, experimentSchema } from './assignment.js';
 import { describeExploration } from './exploration.js';
@@ -95,7 +95,7 @@ export async function loadExperiment(file: string): Promise<Experiment> {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new DataError(`invalid JSON: ${(err as Error).message}`, { file });
+    throw new DataError(`invalid JSON: ${errorMessage(err)}`, { file });
   }
   return parseExperiment(raw, file);
 }
@@ -264,7 +264,7 @@ export async function checkConfigDrift(
     if (!state.first?.hash || !Array.isArray(state.changes)) throw new Error('missing "first" or "changes"');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new DataError(`unreadable experiment state (${(err as Error).message}); delete it to start a new record`, { file: stateFile });
+      throw new DataError(`unreadable experiment state (${errorMessage(err)}); delete it to start a new record`, { file: stateFile });
     }
     state = undefined;
   }

@@ -10,7 +10,7 @@
  * - Per-user conversion (share of users with a click / cart / purchase): users are independent,
  *   so the two-proportion test with Newcombe's interval is the right one.
  */
-import { WorkbenchError } from '../errors.js';
+import { errorMessage, WorkbenchError } from '../errors.js';
 import type { Experiment } from './assignment.js';
 import { checkConfigDrift, defaultStateFile } from './config.js';
 import { computeKpis, emptyVariantKpis, type FeedbackType, type KpiQuality, type KpiResult, type VariantKpis } from './kpi.js';
@@ -329,7 +329,7 @@ export async function experimentReport(
     try {
       warnings.push(...(await checkConfigDrift(experiment, file, { now: opts.now })));
     } catch (err) {
-      warnings.push(`could not check config drift: ${(err as Error).message}`);
+      warnings.push(`could not check config drift: ${errorMessage(err)}`);
     }
   }
   return reportFromKpis(kpis, specOf(experiment), { ...opts, warnings, source: { kind: 'event-log', eventsDir } });

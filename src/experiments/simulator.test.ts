@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLogWriter } from '../data/eventlog-writer.js';
 import type { GroundTruth, InteractionEvent } from '../data/schema.js';
-import { UsageError, WorkbenchError } from '../errors.js';
+import { errorMessage, UsageError, WorkbenchError } from '../errors.js';
 import { hashString } from '../util/random.js';
 import { assignVariant, type Experiment } from './assignment.js';
 import { computeKpis, kpisFromEvents } from './kpi.js';
@@ -186,7 +186,7 @@ describe('simulate against a real HTTP service', () => {
     const err = await simulate({ url: `http://127.0.0.1:${port}`, shoppers: shoppers() }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkbenchError);
     expect((err as WorkbenchError).code).toBe('service_unreachable');
-    expect((err as Error).message).toMatch(/ECONNREFUSED/);
+    expect(errorMessage(err)).toMatch(/ECONNREFUSED/);
   });
 });
 

@@ -15,7 +15,7 @@
  */
 
 import type { InteractionEvent } from '../data/schema.js';
-import { UsageError, WorkbenchError } from '../errors.js';
+import { errorMessage, UsageError, WorkbenchError } from '../errors.js';
 import { hashString, Rng } from '../util/random.js';
 import { kpisFromEvents } from './kpi.js';
 import { type ExperimentReport, type ReportSpec, reportFromKpis } from './report.js';
@@ -185,7 +185,7 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationResul
   let inFlight = 0;
   let nextUser = 0;
   const fail = (what: string, err: unknown) => {
-    const key = `${what}: ${err instanceof HttpFailure ? err.message : (err as Error).message}`;
+    const key = `${what}: ${err instanceof HttpFailure ? err.message : errorMessage(err)}`;
     result.errors[key] = (result.errors[key] ?? 0) + 1;
     result.failed++;
   };

@@ -13,7 +13,7 @@
  * vector for the same history, a live purchase moves it without a retrain, and the model
  * directory does not grow with users.
  */
-import { DataError, UsageError } from '../errors.js';
+import { DataError, errorMessage, UsageError } from '../errors.js';
 import { Rng } from '../util/random.js';
 import { decodeArray, type EncodedArray, encodeArray } from './encoding.js';
 import type { InteractionMatrix, ItemStateDefinition } from './item-state.js';
@@ -241,7 +241,7 @@ export const BPR_FACTORS: ItemStateDefinition<Partial<BprParams>, BprModel> = {
     try {
       params = bprParams(v.params);
     } catch (err) {
-      throw new DataError((err as Error).message, { file: 'feature tables', field: 'fitted.bpr-factors.params' });
+      throw new DataError(errorMessage(err), { file: 'feature tables', field: 'fitted.bpr-factors.params' });
     }
     return {
       params,

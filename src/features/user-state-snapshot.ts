@@ -28,7 +28,7 @@ import {
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { type InteractionEvent, interactionEventSchema } from '../data/schema.js';
-import { DataError } from '../errors.js';
+import { DataError, errorMessage } from '../errors.js';
 import type { UserState, UserStateDefinition } from './user-state.js';
 import { decodeUserRow, encodeUserRow, type UserRow } from './user-state-codec.js';
 import { MemoryUserStateStore } from './user-state-store.js';
@@ -128,7 +128,7 @@ function parseLine(text: string, file: string, line: number): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new DataError(`not valid JSON: ${(err as Error).message}`, { file, line });
+    throw new DataError(`not valid JSON: ${errorMessage(err)}`, { file, line });
   }
 }
 

@@ -6,6 +6,7 @@
  * which npm `overrides` points at packages/tfjs-node-shim, so there is exactly one tfjs engine.
  */
 import * as tf from '@tensorflow/tfjs';
+import { errorMessage } from '../errors.js';
 
 /** Backends the workbench knows how to activate, fastest first. */
 export const BACKEND_PREFERENCE = ['tensorflow', 'wasm', 'cpu'] as const;
@@ -43,7 +44,7 @@ async function loadNative(): Promise<string | undefined> {
       ? 'native library not installed (the optional tfjs-node-native download failed or was skipped)'
       : `native library failed to load: ${err}`;
   } catch (e) {
-    return `native library failed to load: ${(e as Error).message.split('\n')[0]}`;
+    return `native library failed to load: ${errorMessage(e).split('\n')[0]}`;
   }
 }
 

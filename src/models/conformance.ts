@@ -11,6 +11,7 @@
  * Import it from tests only (it imports vitest).
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { errorMessage } from '../errors.js';
 import { randomShop } from '../features/fixture.js';
 import { DAY_MS } from '../features/popularity.js';
 import { buildFeatureStore, type TableFeatureStore } from '../features/store.js';
@@ -68,7 +69,7 @@ function scoreChecked(ranker: Ranker, req: RankRequest): Float32Array {
   try {
     scores = ranker.score(req);
   } catch (e) {
-    return fail(`${ranker.name}: score threw for ${describeRequest(req)}: ${(e as Error).message}`);
+    return fail(`${ranker.name}: score threw for ${describeRequest(req)}: ${errorMessage(e)}`);
   }
   if (!(scores instanceof Float32Array))
     fail(`${ranker.name}: score returned ${typeof scores}, not a Float32Array (${describeRequest(req)})`);

@@ -18,7 +18,7 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { WorkbenchError } from '../errors.js';
+import { errorMessage, WorkbenchError } from '../errors.js';
 import type { FeatureContract } from '../features/contract.js';
 import type { FeatureStore } from '../features/store.js';
 import type { tf } from './backend.js';
@@ -245,7 +245,7 @@ export async function importModelKinds(specifiers: string | readonly string[] | 
     try {
       await import(url);
     } catch (err) {
-      throw new WorkbenchError('kind_module', `cannot load model kinds from ${spec}: ${(err as Error).message}`, { cause: err });
+      throw new WorkbenchError('kind_module', `cannot load model kinds from ${spec}: ${errorMessage(err)}`, { cause: err });
     }
   }
   return [...registry.keys()].filter((k) => !before.has(k));

@@ -3,7 +3,7 @@
  * histogram) built from plain arrays, and headless rendering of any Vega-Lite spec to SVG with
  * vega + vega-lite (`renderer: 'none'`: no browser, no canvas package, no network).
  */
-import { DataError } from '../errors.js';
+import { DataError, errorMessage } from '../errors.js';
 import { importEsm } from './esm.js';
 
 /** A Vega-Lite specification (kept loose: vega-lite's own types do not resolve in the tslab kernel). */
@@ -140,7 +140,7 @@ export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
   try {
     compiled = vl.compile(spec);
   } catch (err) {
-    throw new DataError(`invalid Vega-Lite spec: ${(err as Error).message}`, { field: 'spec' });
+    throw new DataError(`invalid Vega-Lite spec: ${errorMessage(err)}`, { field: 'spec' });
   }
   const view = new vega.View(vega.parse(compiled.spec), { renderer: 'none', logLevel: 0 });
   try {

@@ -4,7 +4,7 @@
  * Jupyter writes them (keys sorted, one-space indent, trailing newline) so diffs stay small.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { DataError } from '../errors.js';
+import { DataError, errorMessage } from '../errors.js';
 
 /** A JSON value as found in notebook metadata and outputs. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -48,7 +48,7 @@ export function readNotebook(file: string): Notebook {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new DataError(`cannot read notebook: ${(err as Error).message}`, { file });
+    throw new DataError(`cannot read notebook: ${errorMessage(err)}`, { file });
   }
   return parseNotebook(text, file);
 }
@@ -59,7 +59,7 @@ export function parseNotebook(text: string, file = '<notebook>'): Notebook {
   try {
     nb = JSON.parse(text);
   } catch (err) {
-    throw new DataError(`not valid JSON: ${(err as Error).message}`, { file });
+    throw new DataError(`not valid JSON: ${errorMessage(err)}`, { file });
   }
   if (typeof nb !== 'object' || nb === null || !Array.isArray((nb as Notebook).cells)) {
     throw new DataError('not a Jupyter notebook (no "cells" array)', { file, field: 'cells' });

@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { errorMessage } from '../errors.js';
 import { JUPYTER_DIR } from '../paths.js';
 
 /** How to get Jupyter, printed wherever it is missing. */
@@ -42,7 +43,7 @@ export function jupyterStatus(env: NodeJS.ProcessEnv = process.env): JupyterStat
       if (!launcher || !existsSync(launcher))
         problem = `kernel.json names a launcher that does not exist (${launcher}); run "npm install" again`;
     } catch (err) {
-      problem = `kernel.json is not valid JSON: ${(err as Error).message}`;
+      problem = `kernel.json is not valid JSON: ${errorMessage(err)}`;
     }
   }
   return { found, version: core, nbconvert: nb, kernel: { registered: !problem, path: kernelPath, problem } };

@@ -4,7 +4,7 @@
  * if `candidate >= champion * (1 + minImprovement)` on the gate metric.
  */
 
-import { UsageError } from '../errors.js';
+import { errorMessage, UsageError } from '../errors.js';
 import { DEFAULT_KS, metricNamesFor } from '../eval/protocol.js';
 import { type FeatureContract, featureContractSchema, type TableFeatureStore } from '../features/index.js';
 import type { tf } from '../models/backend.js';
@@ -59,7 +59,7 @@ export async function championRanker(
     const ranker: Ranker = { name: CHAMPION_RANKER, score: (req) => inner.score(req), dispose: () => inner.dispose() };
     return { ranker, status: { version, kind, comparable: true } };
   } catch (err) {
-    const note = `champion v${version} cannot be compared on this run's features: ${(err as Error).message}`;
+    const note = `champion v${version} cannot be compared on this run's features: ${errorMessage(err)}`;
     return { status: { version, kind, comparable: false, note } };
   }
 }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSyntheticStore } from '../data/synthetic.js';
+import { errorMessage } from '../errors.js';
 import { tf } from '../models/backend.js';
 import { createScorer } from '../models/ltr/index.js';
 import { setAlias } from '../registry/aliases.js';
@@ -155,7 +156,7 @@ describe('runPipeline: lock and failures', () => {
     expect(firstDone).toBe(false);
     expect(err).toBeInstanceOf(PipelineRunError);
     expect((err as PipelineRunError).code).toBe('locked');
-    expect((err as Error).message).toMatch(/the pipeline for model "lk" is already running/);
+    expect(errorMessage(err)).toMatch(/the pipeline for model "lk" is already running/);
     expect((err as PipelineRunError).record).toMatchObject({ status: 'failed' });
     expect((await first).record.published?.version).toBe(1);
     expect(existsSync(lockFile)).toBe(false);

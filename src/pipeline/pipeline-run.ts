@@ -10,13 +10,14 @@ import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { type DatasetSpec, loadDataset } from '../data/load.js';
 import type { Dataset } from '../data/schema.js';
-import { WorkbenchError } from '../errors.js';
+import { errorMessage, WorkbenchError } from '../errors.js';
 import { registeredUserStates } from '../features/index.js';
 import { LTR_KIND } from '../models/ltr/index.js';
 import type { Ranker } from '../models/ranker.js';
 import { setAlias } from '../registry/aliases.js';
 import { modelDir } from '../registry/layout.js';
 import { listVersions } from '../registry/load.js';
+import { stageTimer } from '../util/stage-timer.js';
 import { alignmentShiftDays, type FreshEvents, mergeEvents, type PositionCtr, readFreshEvents } from './fresh-events.js';
 import { CHAMPION_RANKER, type ChampionStatus, championRanker, championWeights, checkGateMetric, decideGate } from './gate.js';
 import { shuffleLabelWindows } from './label-shuffle.js';
@@ -199,13 +200,10 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
   const recordPath = writeRunRecord(opts.runsDir, record);
   const progress = startProgress(opts.progress ?? silentSink, `pipeline ${opts.name}`, STAGES.length, 'stages');
   let done = 0;
-  const timed = async <T>(stage: string, fn: () => Promise<T> | T): Promise<T> => {
-    const t0 = performance.now();
-    const out = await fn();
-    record.stages.push({ stage, ms: Math.round(performance.now() - t0) });
+  const timed = stageTimer((timing) => {
+    record.stages.push(timing);
     progress.update(++done);
-    return out;
-  };
+  });
 
   let lock: Lock | undefined;
   let run: TrainedRun | undefined;
@@ -367,7 +365,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     progress.finish(`v${published.version}${aliases.length ? ` -> ${aliases.join(', ')}` : ''}`);
   } catch (err) {
     record.status = 'failed';
-    record.error = (err as Error).message ?? String(err);
+    record.error = errorMessage(err) ?? String(err);
     progress.finish('failed');
     finishRecord(record, started);
     writeRunRecord(opts.runsDir, record);

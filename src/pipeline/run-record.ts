@@ -6,11 +6,9 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** Timing of one stage. */
-export interface StageTiming {
-  stage: string;
-  ms: number;
-}
+import type { StageTiming } from '../util/stage-timer.js';
+
+export type { StageTiming } from '../util/stage-timer.js';
 
 /** The gate's verdict on a candidate. */
 export interface GateDecision {

@@ -2,7 +2,7 @@
  * Running the pipeline on a timer: never overlapping (the next run is planned only after the
  * previous one ended), each run logged, a failed run does not stop the schedule.
  */
-import { UsageError } from '../errors.js';
+import { errorMessage, UsageError } from '../errors.js';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -46,7 +46,7 @@ export function schedule(everyMs: number, task: (n: number) => Promise<void>, lo
     current = task(n)
       .then(
         () => log(`run ${n} finished in ${((Date.now() - started) / 1000).toFixed(1)} s`),
-        (err: unknown) => log(`run ${n} failed after ${((Date.now() - started) / 1000).toFixed(1)} s: ${(err as Error).message ?? err}`),
+        (err: unknown) => log(`run ${n} failed after ${((Date.now() - started) / 1000).toFixed(1)} s: ${errorMessage(err) ?? err}`),
       )
       .finally(() => {
         if (stopped) return;

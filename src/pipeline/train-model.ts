@@ -49,9 +49,9 @@ import {
 } from '../models/ltr/index.js';
 import type { Ranker } from '../models/ranker.js';
 import { Rng } from '../util/random.js';
+import { type StageTiming, stageTimer } from '../util/stage-timer.js';
 import { settingName } from './baseline-grid.js';
 import { type ProtocolFold, type ProtocolName, type ProtocolPlan, protocolPlan } from './protocol-plan.js';
-import type { StageTiming } from './run-record.js';
 import type { TrainingWindows, WindowOptions } from './windows.js';
 
 /** Knobs of a training run (every one has a default). */
@@ -287,14 +287,10 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
   const scorerKinds = scorerKindsOf(options); // unknown kinds fail before any work
   let heuristicKinds = modelKinds('heuristic');
   const timings: StageTiming[] = [];
-  const timed = async <T>(stage: string, fn: () => Promise<T> | T): Promise<T> => {
-    const t0 = performance.now();
-    const out = await fn();
-    const ms = Math.round(performance.now() - t0);
-    timings.push({ stage, ms });
-    log(`${stage}: ${(ms / 1000).toFixed(1)} s`);
-    return out;
-  };
+  const timed = stageTimer((timing) => {
+    timings.push(timing);
+    log(`${timing.stage}: ${(timing.ms / 1000).toFixed(1)} s`);
+  });
   const backend = await initBackend();
   const events = dataset.events;
   assertRelevantEvents(events);

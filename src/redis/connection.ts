@@ -9,7 +9,7 @@
  * its own when Redis returns.
  */
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
-import { UsageError, WorkbenchError } from '../errors.js';
+import { errorMessage, UsageError, WorkbenchError } from '../errors.js';
 
 /** A single server or a cluster: both run the same commands. */
 export type RedisClient = Redis | Cluster;
@@ -118,7 +118,7 @@ export async function connectRedis(url: string, opts: ConnectOptions = {}): Prom
   } catch (err) {
     probe.disconnect();
     if (err instanceof WorkbenchError) throw err;
-    throw new WorkbenchError('redis_unavailable', `cannot reach Redis at ${what}: ${(err as Error).message}`);
+    throw new WorkbenchError('redis_unavailable', `cannot reach Redis at ${what}: ${errorMessage(err)}`);
   }
   if (!clusterEnabled) {
     probe.disconnect();

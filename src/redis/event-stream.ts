@@ -8,7 +8,7 @@
  * groups have acknowledged them.
  */
 import { type InteractionEvent, interactionEventSchema } from '../data/schema.js';
-import { UsageError } from '../errors.js';
+import { errorMessage, UsageError } from '../errors.js';
 import { masters, type RedisClient } from './connection.js';
 import { compareStreamIds, type RedisKeys, redisKeys } from './keys.js';
 import type { StreamEntry } from './user-state-redis.js';
@@ -64,7 +64,7 @@ export async function checkDurability(client: RedisClient): Promise<void> {
       conf = [...((await node.config('GET', 'appendonly')) as string[]), ...((await node.config('GET', 'appendfsync')) as string[])];
     } catch (err) {
       throw new UsageError(
-        `cannot read the durability settings of Redis at ${where} (${(err as Error).message}); set WORKBENCH_REDIS_DURABILITY=trust if the provider fsyncs every write`,
+        `cannot read the durability settings of Redis at ${where} (${errorMessage(err)}); set WORKBENCH_REDIS_DURABILITY=trust if the provider fsyncs every write`,
       );
     }
     const get = (k: string) => conf[conf.indexOf(k) + 1];
@@ -92,7 +92,7 @@ export class RedisEventStream {
       try {
         await this.client.xgroup('CREATE', this.keys.events, group, '0', 'MKSTREAM');
       } catch (err) {
-        if (!/BUSYGROUP/.test((err as Error).message)) throw err;
+        if (!/BUSYGROUP/.test(errorMessage(err))) throw err;
       }
     }
   }

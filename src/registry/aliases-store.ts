@@ -12,6 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { errorMessage } from '../errors.js';
 import { RegistryError } from './errors.js';
 import { atomicWriteFile, errnoCode } from './fsutil.js';
 import { ALIASES_FILE, modelDir } from './layout.js';
@@ -64,7 +65,7 @@ export async function readAliasesFile(modelsDir: string, name: string): Promise<
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new RegistryError('corrupt_model', `malformed JSON (${(err as Error).message})`, file);
+    throw new RegistryError('corrupt_model', `malformed JSON (${errorMessage(err)})`, file);
   }
   const parsed = aliasesFileSchema.safeParse(value);
   if (!parsed.success) throw new RegistryError('corrupt_model', `invalid aliases file: ${describeZodError(parsed.error)}`, file);

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NotFoundError } from '../errors.js';
+import { errorMessage, NotFoundError } from '../errors.js';
 import { removeAlias, rollbackAlias, setAlias } from './aliases.js';
 import { aliasesFileSchema, readAliases, readAliasesFile } from './aliases-store.js';
 import { RegistryError } from './errors.js';
@@ -75,7 +75,7 @@ describe('aliases', () => {
     await writeFile(path.join(tmp.dir, 'demo', '3', 'warmup.json'), '[]');
     const err = await setAlias(tmp.dir, 'demo', 'champion', 3).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RegistryError);
-    expect((err as Error).message).toMatch(/demo\/3\/warmup\.json: size mismatch/);
+    expect(errorMessage(err)).toMatch(/demo\/3\/warmup\.json: size mismatch/);
     await expect(setAlias(tmp.dir, 'demo', 'latest', 1)).rejects.toThrow(/alias "latest" is not allowed/);
     await expect(setAlias(tmp.dir, 'demo', '3', 1)).rejects.toThrow(/alias "3" is not allowed/);
     expect(await readAliases(tmp.dir, 'demo')).toEqual({ champion: 1 });
@@ -145,7 +145,7 @@ describe('aliases', () => {
     await writeFile(lock, JSON.stringify({ pid: process.pid, host: hostname(), id: 'held', at: new Date().toISOString() }));
     const err = await setAlias(tmp.dir, 'demo', 'champion', 2, { timeoutMs: 100 }).catch((e: unknown) => e);
     expect((err as RegistryError).code).toBe('registry_busy');
-    expect((err as Error).message).toMatch(new RegExp(`\\.lock: still locked after 100 ms \\(held by pid ${process.pid}`));
+    expect(errorMessage(err)).toMatch(new RegExp(`\\.lock: still locked after 100 ms \\(held by pid ${process.pid}`));
     expect(await readAliases(tmp.dir, 'demo')).toEqual({ champion: 1 });
   });
 });

@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { errorMessage } from '../errors.js';
 import { initBackend, tf } from '../models/backend.js';
 import { RegistryError } from './errors.js';
 import { fileLoadHandler, fileSaveHandler, layersModelFiles, loadHandlerFrom } from './io-handlers.js';
@@ -74,7 +75,7 @@ describe('TF.js file IO handlers (no native file:// handler)', () => {
     await writeFile(path.join(tmp.dir, 'model.json'), '{"modelTopology": ');
     const err = await tf.loadLayersModel(fileLoadHandler(tmp.dir)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RegistryError);
-    expect((err as Error).message).toMatch(/model\.json: malformed JSON/);
+    expect(errorMessage(err)).toMatch(/model\.json: malformed JSON/);
     await writeFile(path.join(tmp.dir, 'model.json'), '{"format": "layers-model"}');
     await expect(tf.loadLayersModel(fileLoadHandler(tmp.dir))).rejects.toThrow(/model\.json: not a TF\.js layers model/);
   });

@@ -7,6 +7,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { errorMessage } from '../errors.js';
 import { tf } from '../models/backend.js';
 import { RegistryError } from './errors.js';
 import { writeFileDurable } from './fsutil.js';
@@ -73,7 +74,7 @@ export function loadHandlerFrom(read: ReadFile, modelFile: string = MODEL_FILE, 
       try {
         json = JSON.parse(text) as tf.io.ModelJSON;
       } catch (err) {
-        throw new RegistryError('corrupt_model', `malformed JSON (${(err as Error).message})`, shown(modelFile));
+        throw new RegistryError('corrupt_model', `malformed JSON (${errorMessage(err)})`, shown(modelFile));
       }
       if (typeof json !== 'object' || json === null || typeof json.modelTopology !== 'object' || json.modelTopology === null) {
         throw new RegistryError('corrupt_model', 'not a TF.js layers model (no modelTopology)', shown(modelFile));

@@ -8,7 +8,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { z } from 'zod';
-import { NotFoundError } from '../errors.js';
+import { errorMessage, NotFoundError } from '../errors.js';
 import { readAliases } from './aliases-store.js';
 import { RegistryError } from './errors.js';
 import { errnoCode, sha256File, sha256Hex } from './fsutil.js';
@@ -219,7 +219,7 @@ export async function loadVersion(modelsDir: string, name: string, ref: VersionR
       try {
         value = JSON.parse(text);
       } catch (err) {
-        throw new RegistryError('corrupt_model', `malformed JSON (${(err as Error).message})`, file);
+        throw new RegistryError('corrupt_model', `malformed JSON (${errorMessage(err)})`, file);
       }
       if (!schema) return value as T;
       const parsed = schema.safeParse(value);

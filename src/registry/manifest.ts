@@ -4,6 +4,7 @@
  * (metrics), and where it came from (lineage). Format version 1; readers refuse other versions.
  */
 import { type ZodError, z } from 'zod';
+import { errorMessage } from '../errors.js';
 import { RegistryError } from './errors.js';
 import { checkArtifactPath } from './layout.js';
 
@@ -72,7 +73,7 @@ export const manifestSchema = z
       try {
         checkArtifactPath(file);
       } catch (err) {
-        ctx.addIssue({ code: 'custom', path: ['artifacts', file], message: (err as Error).message });
+        ctx.addIssue({ code: 'custom', path: ['artifacts', file], message: errorMessage(err) });
       }
     }
     if (m.warmup !== undefined && !(m.warmup in m.artifacts)) {
@@ -130,7 +131,7 @@ export function parseManifest(text: string, file: string, expected?: { name: str
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new RegistryError('corrupt_model', `malformed JSON (${(err as Error).message})`, file);
+    throw new RegistryError('corrupt_model', `malformed JSON (${errorMessage(err)})`, file);
   }
   return validateManifest(value, file, expected);
 }

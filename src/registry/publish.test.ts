@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { errorMessage } from '../errors.js';
 import { RegistryError } from './errors.js';
 import { sha256Hex } from './fsutil.js';
 import { listVersions, loadVersion, readManifest, verifyVersion } from './load.js';
@@ -57,7 +58,7 @@ describe('publishVersion', () => {
     for (const [input, message] of cases) {
       const err = await publishVersion(tmp.dir, 'demo', input).catch((e: unknown) => e);
       expect(err, String(message)).toBeInstanceOf(RegistryError);
-      expect((err as Error).message).toMatch(message);
+      expect(errorMessage(err)).toMatch(message);
     }
     await expect(publishVersion(tmp.dir, '../evil', sampleInput())).rejects.toThrow(/model name "\.\.\/evil" is not allowed/);
     expect(await readdir(tmp.dir)).toEqual([]);
@@ -74,7 +75,7 @@ describe('publishVersion', () => {
         },
       },
     }).catch((e: unknown) => e);
-    expect((err as Error).message).toBe('simulated crash');
+    expect(errorMessage(err)).toBe('simulated crash');
     expect(seen).toEqual(['manifest.json', 'tables', 'warmup.json']);
     expect(await listVersions(tmp.dir, 'demo')).toEqual([]);
     expect(await listStaging(tmp.dir, 'demo')).toEqual([]);

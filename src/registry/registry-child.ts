@@ -4,6 +4,7 @@
  * with a real SIGKILL, and update aliases from two processes at once. Prints one JSON line.
  */
 import type { Tensor } from '@tensorflow/tfjs';
+import { errorMessage } from '../errors.js';
 import { setAlias } from './aliases.js';
 import { loadVersion } from './load.js';
 import { publishVersion } from './publish.js';
@@ -42,6 +43,6 @@ async function run(): Promise<void> {
 }
 
 run().catch((err: unknown) => {
-  process.stderr.write(`${(err as Error).message}\n`);
+  process.stderr.write(`${errorMessage(err)}\n`);
   process.exitCode = 1;
 });

@@ -4,6 +4,8 @@
  * hashes were updated to match verifies, but the service cannot load it, and an alias pointing
  * there leaves the service on its previous version (or unready at start).
  */
+
+import { errorMessage } from '../errors.js';
 import { RegistryError } from './errors.js';
 import { type LoadOptions, loadVersion } from './load.js';
 import { openServable } from './servable-factory.js';
@@ -22,7 +24,7 @@ export async function checkServable(modelsDir: string, name: string, version: nu
     await warmUp(model);
   } catch (err) {
     if (err instanceof RegistryError) throw err;
-    throw new RegistryError('unservable', `version ${version} of model "${name}" cannot be served: ${(err as Error).message}`, loaded.dir);
+    throw new RegistryError('unservable', `version ${version} of model "${name}" cannot be served: ${errorMessage(err)}`, loaded.dir);
   } finally {
     model?.dispose();
   }

@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { errorMessage } from '../errors.js';
 import {
   type FeatureContract,
   type FeatureTables,
@@ -80,7 +81,7 @@ export async function rankerFromVersion(loaded: LoadedVersion, store: TableFeatu
     ranker = scorerRanker(kind, { store: own, contract, model });
   } catch (err) {
     model.dispose();
-    throw new RegistryError('unsupported_model', (err as Error).message, loaded.dir);
+    throw new RegistryError('unsupported_model', errorMessage(err), loaded.dir);
   }
   try {
     const onnx = ONNX_FILE in manifest.artifacts ? await loaded.readFile(ONNX_FILE) : undefined;
@@ -128,7 +129,7 @@ function featureStore(dir: string, make: () => TableFeatureStore): TableFeatureS
   try {
     return make();
   } catch (err) {
-    if ((err as { code?: string }).code === 'missing_feature') throw new RegistryError('unsupported_model', (err as Error).message, dir);
+    if ((err as { code?: string }).code === 'missing_feature') throw new RegistryError('unsupported_model', errorMessage(err), dir);
     throw err;
   }
 }

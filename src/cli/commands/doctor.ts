@@ -1,6 +1,7 @@
 /** `workbench doctor [--json]`: what this machine has, and whether `npm start` can run. */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { errorMessage } from '../../errors.js';
 import { JUPYTER_INSTALL_HINT, jupyterStatus } from '../../notebook/jupyter.js';
 import { onlineRetailPath, PROJECT_ROOT } from '../../paths.js';
 import { type Command, parseCommandArgs, printJson } from '../context.js';
@@ -28,7 +29,7 @@ async function tfChecks(): Promise<Check[]> {
       hint: r.native.available ? undefined : 'native libtensorflow is optional: it installs where its download is reachable',
     });
   } catch (err) {
-    checks.push({ name: 'tfjs', ok: false, required: true, detail: (err as Error).message });
+    checks.push({ name: 'tfjs', ok: false, required: true, detail: errorMessage(err) });
   }
   try {
     const dfd = (await import('danfojs-node')) as unknown as { tensorflow: typeof tf; DataFrame: new (d: object) => { shape: number[] } };
@@ -44,7 +45,7 @@ async function tfChecks(): Promise<Check[]> {
       hint: same ? undefined : 'check the "overrides" for @tensorflow/tfjs-node in package.json and reinstall',
     });
   } catch (err) {
-    checks.push({ name: 'danfojs-node', ok: false, required: true, detail: `failed to load: ${(err as Error).message}` });
+    checks.push({ name: 'danfojs-node', ok: false, required: true, detail: `failed to load: ${errorMessage(err)}` });
   }
   return checks;
 }
@@ -57,7 +58,7 @@ export async function scorerCheck(env: NodeJS.ProcessEnv): Promise<Check> {
   try {
     rt = onnxRuntime(env);
   } catch (err) {
-    return { name: 'scorer', ok: false, required: false, detail: (err as Error).message };
+    return { name: 'scorer', ok: false, required: false, detail: errorMessage(err) };
   }
   if (rt.available) {
     return {
@@ -88,7 +89,7 @@ async function duckdbCheck(): Promise<Check> {
     db.closeSync();
     return { name: 'duckdb', ok: true, required: true, detail: `@duckdb/node-api loads (DuckDB ${version})` };
   } catch (err) {
-    return { name: 'duckdb', ok: false, required: true, detail: `failed to load: ${(err as Error).message}` };
+    return { name: 'duckdb', ok: false, required: true, detail: `failed to load: ${errorMessage(err)}` };
   }
 }
 

@@ -4,7 +4,7 @@
  * version's files, then open and warm it as the service would (`--no-check`: files only), before
  * moving an alias.
  */
-import { NotFoundError, UsageError } from '../../errors.js';
+import { errorMessage, NotFoundError, UsageError } from '../../errors.js';
 import { rollbackAlias, setAlias } from '../../registry/aliases.js';
 import { readAliases } from '../../registry/aliases-store.js';
 import { RegistryError } from '../../registry/errors.js';
@@ -85,7 +85,7 @@ async function describeModel(
   try {
     aliases = await readAliases(dir, name);
   } catch (err) {
-    aliasProblem = (err as Error).message;
+    aliasProblem = errorMessage(err);
   }
   const versions: VersionRow[] = [];
   for (const version of await listVersions(dir, name)) {
@@ -96,7 +96,7 @@ async function describeModel(
       const m = await readManifest(dir, name, version);
       versions.push({ version, kind: m.kind, createdAt: m.createdAt, keyMetric: keyMetric(m.metrics), aliases: named });
     } catch (err) {
-      versions.push({ version, aliases: named, problem: (err as Error).message });
+      versions.push({ version, aliases: named, problem: errorMessage(err) });
     }
   }
   return { name, aliases, versions, ...(aliasProblem ? { problem: aliasProblem } : {}) };
@@ -146,7 +146,7 @@ async function show(argv: string[], io: CliIO): Promise<number> {
   const manifest: Manifest = await readManifest(dir, name, version);
   let aliasProblem: string | undefined;
   const all = await readAliases(dir, name).catch((err: unknown): Record<string, number> => {
-    aliasProblem = (err as Error).message;
+    aliasProblem = errorMessage(err);
     return {};
   });
   const aliases = Object.entries(all)
@@ -157,7 +157,7 @@ async function show(argv: string[], io: CliIO): Promise<number> {
   try {
     unlisted = (await verifyVersion(dir, name, version)).unlisted;
   } catch (err) {
-    problem = (err as Error).message;
+    problem = errorMessage(err);
   }
   if (values.json) printJson(io, { name, version, aliases, aliasProblem, verified: !problem, problem, unlisted, manifest });
   else {

@@ -11,7 +11,7 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { WorkbenchError } from '../../errors.js';
+import { errorMessage, WorkbenchError } from '../../errors.js';
 import { PROJECT_ROOT } from '../../paths.js';
 import { ONNX_INPUT, ONNX_OUTPUT } from './onnx-export.js';
 import type { Scorer } from './scorer.js';
@@ -71,7 +71,7 @@ function load(specifier: string): OnnxRuntimeStatus {
     ort = require(specifier) as typeof ort;
     internals = require(`${specifier}/dist/binding`) as Partial<Binding>;
   } catch (err) {
-    const first = (err as Error).message.split('\n')[0];
+    const first = errorMessage(err).split('\n')[0];
     return { available: false, reason: `${specifier} did not load (${first})` };
   }
   const Tensor = ort.Tensor as OrtTensorConstructor | undefined;
@@ -82,7 +82,7 @@ function load(specifier: string): OnnxRuntimeStatus {
   try {
     internals.initOrt();
   } catch (err) {
-    return { available: false, reason: `${specifier} native library failed to start (${(err as Error).message})` };
+    return { available: false, reason: `${specifier} native library failed to start (${errorMessage(err)})` };
   }
   const version = ort.env?.versions?.node ?? '?';
   const create = (onnx: Uint8Array): Scorer => {

@@ -3,6 +3,8 @@
  * the runtime loads and the export's scores equal TF.js's within `PARITY_TOLERANCE` on the
  * version's warm-up rows; TF.js otherwise, with the reason.
  */
+
+import { errorMessage } from '../../errors.js';
 import type { tf } from '../backend.js';
 import { onnxRuntime } from './onnx-runtime.js';
 import { type Scorer, type ScorerReport, tfjsScorer } from './scorer.js';
@@ -60,7 +62,7 @@ export function chooseScorer(input: ChooseScorerInput): { scorer: Scorer; report
   try {
     native = runtime.create(input.onnx);
   } catch (err) {
-    return fallback(`onnxruntime-node refused the ONNX export (${(err as Error).message})`);
+    return fallback(`onnxruntime-node refused the ONNX export (${errorMessage(err)})`);
   }
   const batches = input.parityRows();
   let diff: number;
@@ -68,7 +70,7 @@ export function chooseScorer(input: ChooseScorerInput): { scorer: Scorer; report
     diff = maxScoreDifference(tfjs, native, batches);
   } catch (err) {
     native.dispose();
-    return fallback(`the ONNX export failed on the warm-up rows (${(err as Error).message})`);
+    return fallback(`the ONNX export failed on the warm-up rows (${errorMessage(err)})`);
   }
   const parity = { maxAbsDiff: diff, requests: batches.length, rows: batches.reduce((s, b) => s + b.n, 0) };
   if (!(diff <= PARITY_TOLERANCE)) {
