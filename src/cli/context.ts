@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { errorMessage, UsageError } from '../errors.js';
+import { didYouMean } from './dispatch.js';
 
 /** Options shared by every subcommand. */
 export const COMMON_OPTIONS = {
@@ -40,12 +41,19 @@ export const processIO: CliIO = {
   cwd: process.cwd(),
 };
 
-/** Parses argv strictly; unknown flags and bad values become a UsageError (exit 2). */
+/**
+ * Parses argv strictly; unknown flags and bad values become a UsageError (exit 2). An unknown flag's
+ * error lists the command's flags and suggests the nearest one.
+ */
 export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O, allowPositionals = false) {
+  const all = { ...COMMON_OPTIONS, ...options };
   try {
-    return parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...options }, allowPositionals, strict: true });
+    return parseArgs({ args: argv, options: all, allowPositionals, strict: true });
   } catch (e) {
-    throw new UsageError(errorMessage(e));
+    const unknown = (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'([^']+)'/.exec(errorMessage(e))?.[1] : undefined;
+    if (unknown === undefined) throw new UsageError(errorMessage(e));
+    const flags = Object.keys(all).map((name) => `--${name}`);
+    throw new UsageError(`unknown option ${unknown}${didYouMean(unknown, flags, '')}; valid options: ${flags.join(', ')}`);
   }
 }
 

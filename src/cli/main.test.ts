@@ -8,16 +8,34 @@ function captureIO(env: NodeJS.ProcessEnv = {}): RecordingIO {
 }
 
 describe('workbench CLI conventions', () => {
-  it('exits 2 with one line for an unknown command', async () => {
+  it('exits 2 with one line for an unknown command, listing the commands', async () => {
     const io = captureIO();
     expect(await main(['nope'], io)).toBe(2);
-    expect(io.stderr).toEqual(['workbench: unknown command "nope"; run "workbench --help" for the list']);
+    expect(io.stderr).toHaveLength(1);
+    expect(io.stderr[0]).toMatch(/^workbench: unknown command "nope"; use one of eval, train, doctor, .*pipeline$/);
   });
 
-  it('exits 2 on an unknown flag, naming it', async () => {
+  it('suggests the nearest command for a typo', async () => {
+    const io = captureIO();
+    expect(await main(['trian'], io)).toBe(2);
+    expect(io.stderr[0]).toMatch(/^workbench: unknown command "trian" \(did you mean "train"\?\); use one of /);
+  });
+
+  it('exits 2 on an unknown flag, naming it, the nearest flag and the valid ones', async () => {
     const io = captureIO();
     expect(await main(['doctor', '--bogus'], io)).toBe(2);
-    expect(io.stderr.join('\n')).toMatch(/--bogus/);
+    expect(io.stderr.join('\n')).toMatch(/unknown option --bogus; valid options: --json, --debug, --help/);
+    const typo = captureIO();
+    expect(await main(['models', 'list', '--modles', 'x'], typo)).toBe(2);
+    expect(typo.stderr.join('\n')).toMatch(/unknown option --modles \(did you mean --models\?\); valid options: .*--models/);
+  });
+
+  it('words an unknown subcommand the same way in every command group', async () => {
+    for (const group of ['models', 'experiments', 'pipeline', 'data']) {
+      const io = captureIO();
+      expect(await main([group, 'lsit'], io)).toBe(2);
+      expect(io.stderr[0]).toMatch(new RegExp(`^workbench: unknown ${group} subcommand "lsit".*; use one of `));
+    }
   });
 
   it('resolves --models and --events from flag, environment, then default', () => {

@@ -5,6 +5,7 @@
  */
 import { errorMessage, UsageError } from '../errors.js';
 import { type CliIO, type Command, processIO } from './context.js';
+import { unknownChoice } from './dispatch.js';
 
 /** Loads a subcommand's module on first use. */
 export type CommandLoader = () => Promise<Command>;
@@ -51,7 +52,7 @@ export async function main(argv: string[], io: CliIO = processIO, extra: Readonl
       return name ? 0 : 2;
     }
     const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
-    if (!load) throw new UsageError(`unknown command "${name}"; run "workbench --help" for the list`);
+    if (!load) throw unknownChoice('command', name, Object.keys(commands));
     // Modules that register more model kinds (src/models/kinds.ts), for every command: train, serve, ...
     const kindModules = io.env.WORKBENCH_MODEL_KINDS;
     if (kindModules) await (await import('../models/kinds.js')).importModelKinds(kindModules, io.cwd);

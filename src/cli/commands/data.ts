@@ -8,6 +8,7 @@ import type { DatasetStats } from '../../data/stats.js';
 import { UsageError } from '../../errors.js';
 import { type CliIO, type Command, parseCommandArgs, printJson } from '../context.js';
 import { DATASET_OPTIONS, datasetSpecFrom } from '../dataset-args.js';
+import { dispatchSubcommands } from '../dispatch.js';
 
 const USAGE =
   'workbench data stats [--source synthetic|online-retail|file] [--path P] [--map user=col,item=col,timestamp=col[,type=col,weight=col,session=col]] [--delimiter D] [--items F --items-map item=col[,attr=col]...] [--session-gap 30m|2h|none|user] [--seed N] [--json]';
@@ -86,8 +87,6 @@ export const dataCommand: Command = {
   summary: 'Load a dataset and report rows read, kept and rejected (by reason), corrections, users, items, events by type',
   usage: USAGE,
   async run(argv, io) {
-    const [sub, ...rest] = argv;
-    if (sub === 'stats') return stats(rest, io);
-    throw new UsageError(sub ? `unknown subcommand "data ${sub}"; usage: ${USAGE}` : `missing subcommand; usage: ${USAGE}`);
+    return dispatchSubcommands('data', { stats })(argv, io);
   },
 };

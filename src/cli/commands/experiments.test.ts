@@ -97,7 +97,7 @@ describe('workbench experiments', () => {
     const { root, config } = await setup();
     const io = capture(root);
     expect(await main(['experiments', 'compare'], io)).toBe(2);
-    expect(io.stderr.join('\n')).toMatch(/unknown subcommand "experiments compare"/);
+    expect(io.stderr.join('\n')).toMatch(/unknown experiments subcommand "compare"; use one of report, validate, ope, served-features/);
     expect(await main(['experiments', 'report', '--config', config, '--since', 'last tuesday'], io)).toBe(2);
     expect(io.stderr.at(-1)).toMatch(/--since "last tuesday" is not a time/);
     expect(await main(['experiments', 'report', 'other', '--config', config], io)).toBe(2);

@@ -30,6 +30,7 @@ import {
   STATE_OPTION,
   stateDir,
 } from '../context.js';
+import { dispatchSubcommands } from '../dispatch.js';
 
 const USAGE = [
   'workbench experiments report [ID] [--events DIR] [--models DIR] [--config PATH] [--since T] [--until T] [--confidence 0.95] [--no-state] [--json]',
@@ -183,11 +184,6 @@ export const experimentsCommand: Command = {
   summary: 'A/B experiment report (KPIs, CTR tests, sample-ratio check) from the event log, config validation, off-policy estimates',
   usage: USAGE,
   async run(argv, io) {
-    const [sub, ...rest] = argv;
-    if (sub === 'report') return report(rest, io);
-    if (sub === 'validate') return validate(rest, io);
-    if (sub === 'ope') return ope(rest, io);
-    if (sub === 'served-features') return servedFeatures(rest, io);
-    throw new UsageError(sub ? `unknown subcommand "experiments ${sub}"; usage: ${USAGE}` : `usage: ${USAGE}`);
+    return dispatchSubcommands('experiments', { report, validate, ope, 'served-features': servedFeatures })(argv, io);
   },
 };

@@ -12,9 +12,7 @@ import { listModels, listVersions, readManifest, resolveVersion, type VersionRef
 import type { Manifest } from '../../registry/manifest.js';
 import { prune } from '../../registry/prune.js';
 import { type CliIO, type Command, MODELS_OPTION, modelsDir, parseCommandArgs, printJson } from '../context.js';
-
-const SUBCOMMANDS = ['list', 'show', 'promote', 'rollback', 'prune'] as const;
-type Sub = (typeof SUBCOMMANDS)[number];
+import { dispatchSubcommands } from '../dispatch.js';
 
 /** Metrics shown as "the" metric of a version, most preferred first (matched anywhere in the object). */
 export const KEY_METRICS = ['ndcg@10', 'ndcg', 'map@10', 'recall@10', 'hitrate@10', 'mrr', 'auc'];
@@ -226,20 +224,13 @@ async function pruneCmd(argv: string[], io: CliIO): Promise<number> {
   return 0;
 }
 
-function dispatch(sub: Sub, rest: string[], io: CliIO): Promise<number> {
-  switch (sub) {
-    case 'list':
-      return list(rest, io);
-    case 'show':
-      return show(rest, io);
-    case 'promote':
-      return moveAlias('promote', rest, io);
-    case 'rollback':
-      return moveAlias('rollback', rest, io);
-    case 'prune':
-      return pruneCmd(rest, io);
-  }
-}
+const dispatch = dispatchSubcommands('models', {
+  list,
+  show,
+  promote: (rest, io) => moveAlias('promote', rest, io),
+  rollback: (rest, io) => moveAlias('rollback', rest, io),
+  prune: pruneCmd,
+});
 
 /** `workbench models ...`. */
 export const modelsCommand: Command = {
@@ -252,14 +243,8 @@ export const modelsCommand: Command = {
     '       workbench models prune NAME --keep N [--dry-run] [--models DIR] [--json]',
   ].join('\n'),
   async run(argv, io) {
-    const [sub, ...rest] = argv;
-    if (!sub || !(SUBCOMMANDS as readonly string[]).includes(sub)) {
-      throw new UsageError(
-        `${sub ? `unknown models subcommand "${sub}"` : 'missing models subcommand'}; use one of ${SUBCOMMANDS.join(', ')}`,
-      );
-    }
     try {
-      return await dispatch(sub as Sub, rest, io);
+      return await dispatch(argv, io);
     } catch (err) {
       // A bad name in the arguments is bad usage (exit 2), not a broken registry.
       if (err instanceof RegistryError && err.code === 'invalid_input') throw new UsageError(err.message);

@@ -16,7 +16,7 @@ function capture(env: NodeJS.ProcessEnv = {}): RecordingIO {
 describe('workbench pipeline', () => {
   it('rejects bad usage with exit 2 and one line naming the problem', async () => {
     const cases: [string[], RegExp][] = [
-      [['pipeline'], /a subcommand is required/],
+      [['pipeline'], /missing pipeline subcommand; use one of run, schedule, history/],
       [['pipeline', 'rerun'], /unknown pipeline subcommand "rerun"/],
       [['pipeline', 'run'], /--name is required/],
       [['pipeline', 'run', '--name', 'm', '--policy', 'always'], /--policy "always" is not challenger or champion/],

@@ -19,6 +19,7 @@ import {
   stateDir,
 } from '../context.js';
 import { DATASET_OPTIONS, DATASET_USAGE, datasetSpecFrom } from '../dataset-args.js';
+import { dispatchSubcommands } from '../dispatch.js';
 import { TRAINING_OPTIONS, TRAINING_USAGE, trainRunOptionsFrom } from '../training-args.js';
 
 const RUN_OPTIONS = {
@@ -205,10 +206,6 @@ export const pipelineCommand: Command = {
   summary: 'Retrain with the service events, gate against the champion, publish (run | schedule | history)',
   usage: USAGE,
   async run(argv, io) {
-    const [sub, ...rest] = argv;
-    if (sub === 'run') return runOnce(rest, io);
-    if (sub === 'schedule') return runSchedule(rest, io);
-    if (sub === 'history') return history(rest, io);
-    throw new UsageError(`${sub ? `unknown pipeline subcommand "${sub}"` : 'a subcommand is required'}; usage: ${USAGE}`);
+    return dispatchSubcommands('pipeline', { run: runOnce, schedule: runSchedule, history })(argv, io);
   },
 };
