@@ -133,26 +133,22 @@ function nonNegativeInt(value: number | undefined, name: string): void {
     throw new RangeError(`${name} must be a non-negative integer, got ${value}`);
 }
 
-/**
- * Builds one group per user with label-window events (ts >= store.cutoff).
- * @param labelEvents - events after the cutoff (earlier ones are counted and ignored).
- */
-export function buildTrainingGroups(
-  store: GroupFeatureSource,
-  labelEvents: readonly InteractionEvent[],
-  opts: BuildGroupsOptions,
-): BuiltGroups {
-  nonNegativeInt(opts.negativesHard, 'negativesHard');
-  nonNegativeInt(opts.negativesRandom, 'negativesRandom');
-  nonNegativeInt(opts.maxUsers, 'maxUsers');
-  nonNegativeInt(opts.negativesOwn, 'negativesOwn');
-  const negativesOwn = opts.negativesOwn ?? 0;
-  const weighted = opts.importanceWeights ?? false;
-  const contextShare = opts.contextShare ?? 0.5;
-  if (!(contextShare >= 0 && contextShare <= 1)) throw new RangeError(`contextShare must be in [0, 1], got ${contextShare}`);
-  const dim = store.contract.names.length;
-  const report: GroupsReport = {
-    eventsRead: labelEvents.length,
+type UserLabels = { first: number; items: Map<string, number> };
+
+/** A group before normalisation. */
+interface RawGroup {
+  userId: string;
+  ts: number;
+  rows: Float32Array;
+  labels: Float32Array;
+  weights?: Float32Array;
+  itemIndex?: Int32Array;
+  context: boolean;
+}
+
+function emptyReport(eventsRead: number): GroupsReport {
+  return {
+    eventsRead,
     eventsUsed: 0,
     eventsBeforeCutoff: 0,
     eventsWithoutStrength: 0,
@@ -168,9 +164,16 @@ export function buildTrainingGroups(
     randomNegatives: 0,
     ownNegatives: 0,
   };
+}
 
-  // Per user: strongest intent per item, and when the user first showed any.
-  const byUser = new Map<string, { first: number; items: Map<string, number> }>();
+/** Per user: strongest intent per item, and when the user first showed any. */
+function labelsByUser(
+  store: GroupFeatureSource,
+  labelEvents: readonly InteractionEvent[],
+  opts: BuildGroupsOptions,
+  report: GroupsReport,
+): Map<string, UserLabels> {
+  const byUser = new Map<string, UserLabels>();
   for (const e of labelEvents) {
     if (e.ts < store.cutoff && !opts.labelsAnyTime) {
       report.eventsBeforeCutoff++;
@@ -200,98 +203,129 @@ export function buildTrainingGroups(
     }
   }
   report.usersWithLabels = byUser.size;
+  return byUser;
+}
 
-  const rng = new Rng(opts.seed);
+/** The users to build groups for (sampled down to maxUsers), in order of their first label event. */
+function usersInTimeOrder(byUser: Map<string, UserLabels>, rng: Rng, opts: BuildGroupsOptions, report: GroupsReport): string[] {
   let users = [...byUser.keys()].sort();
   if (opts.maxUsers !== undefined && users.length > opts.maxUsers) {
     users = rng.shuffle(users).slice(0, opts.maxUsers);
     report.usersSampledOut = byUser.size - users.length;
   }
-  users.sort((a, b) => (byUser.get(a)?.first ?? 0) - (byUser.get(b)?.first ?? 0) || (a < b ? -1 : a > b ? 1 : 0));
+  return users.sort((a, b) => (byUser.get(a)?.first ?? 0) - (byUser.get(b)?.first ?? 0) || (a < b ? -1 : a > b ? 1 : 0));
+}
 
-  const vocab = new Map(store.itemIds.map((id, i) => [id, i + 1]));
-  const raw: {
-    userId: string;
-    ts: number;
-    rows: Float32Array;
-    labels: Float32Array;
-    weights?: Float32Array;
-    itemIndex?: Int32Array;
-    context: boolean;
-  }[] = [];
-  for (const userId of users) {
+/** What drawing one user's group needs besides the user. */
+interface DrawContext {
+  store: GroupFeatureSource;
+  opts: BuildGroupsOptions;
+  rng: Rng;
+  vocab: ReadonlyMap<string, number>;
+  report: GroupsReport;
+}
+
+/** One user's group: positives, then own, candidate and catalogue negatives; undefined without negatives. */
+function drawGroup(userId: string, label: UserLabels, { store, opts, rng, vocab, report }: DrawContext): RawGroup | undefined {
+  const negativesOwn = opts.negativesOwn ?? 0;
+  const weighted = opts.importanceWeights ?? false;
+  const dim = store.contract.names.length;
+  const profile = store.user(userId);
+  if (!profile) report.coldUsers++;
+  const lastItem = profile?.history[0]?.itemId;
+  const contextItemId = lastItem !== undefined && rng.chance(opts.contextShare ?? 0.5) ? lastItem : undefined;
+  const positives = [...label.items.keys()];
+  const taken = new Set(positives);
+  // Masked protocols never rank the user's own items: they are neither negatives nor "rest".
+  if (opts.maskSeen && profile) for (const h of profile.history) taken.add(h.itemId);
+  // Strata: own items, then candidates, then the rest of the catalogue (disjoint when weighted).
+  const ownPool = negativesOwn > 0 && profile && !opts.maskSeen ? profile.history.map((h) => h.itemId).filter((id) => !taken.has(id)) : [];
+  const own = sample(rng, ownPool, negativesOwn, taken);
+  for (const id of weighted ? ownPool : own) taken.add(id);
+  const candPool = store.candidates(userId, { contextItemId, limit: opts.candidatesLimit ?? 200 }).filter((id) => !taken.has(id));
+  const hard = sample(rng, candPool, opts.negativesHard, taken);
+  for (const id of weighted ? candPool : hard) taken.add(id);
+  let rest = 0;
+  if (weighted) for (const id of store.itemIds) if (!taken.has(id)) rest++;
+  const random = sampleCatalogue(rng, store.itemIds, opts.negativesRandom, taken);
+  if (own.length + hard.length + random.length === 0) {
+    report.usersWithoutNegatives++;
+    return undefined;
+  }
+  const items = [...positives, ...own, ...hard, ...random];
+  const rows = store.features(userId, items, contextItemId);
+  if (rows.length !== items.length * dim) {
+    throw new DataError(`store.features returned ${rows.length} values for ${items.length} items x ${dim} features (user ${userId})`);
+  }
+  const labels = new Float32Array(items.length);
+  positives.forEach((id, i) => {
+    labels[i] = label.items.get(id) ?? 0;
+  });
+  // Each sampled negative stands for (stratum size / drawn) items: an unbiased full-catalogue loss.
+  const weights = weighted
+    ? Float32Array.from(items, (_, r) => {
+        const k = r - positives.length;
+        if (k < 0) return 1;
+        if (k < own.length) return ownPool.length / own.length;
+        if (k < own.length + hard.length) return candPool.length / hard.length;
+        return Math.max(1, rest) / random.length;
+      })
+    : undefined;
+  const itemIndex = opts.withItemIndex ? Int32Array.from(items, (id) => vocab.get(id) ?? 0) : undefined;
+  report.positives += positives.length;
+  report.positivesOutsideCatalogue += positives.filter((id) => !vocab.has(id)).length;
+  report.hardNegatives += hard.length;
+  report.randomNegatives += random.length;
+  report.ownNegatives += own.length;
+  if (contextItemId !== undefined) report.groupsWithContext++;
+  return { userId, ts: label.first, rows, labels, weights, itemIndex, context: contextItemId !== undefined };
+}
+
+/** The contract with its normalisation: the given one, or fitted on every row of every group. */
+function fittedContract(base: FeatureContract, dim: number, raw: readonly RawGroup[], report: GroupsReport): FeatureContract {
+  if (base.normalisation) return base;
+  if (raw.length === 0) {
+    throw new DataError(
+      `no training groups to fit the normalisation on: ${report.usersWithLabels} users with label events after the cutoff, ` +
+        `${report.usersWithoutNegatives} without negatives, ${report.eventsBeforeCutoff} events before the cutoff ignored`,
+    );
+  }
+  const all = new Float32Array(raw.reduce((s, g) => s + g.rows.length, 0));
+  let off = 0;
+  for (const g of raw) {
+    all.set(g.rows, off);
+    off += g.rows.length;
+  }
+  return { ...base, normalisation: fitNormalisation(all, dim) };
+}
+
+/**
+ * Builds one group per user with label-window events (ts >= store.cutoff).
+ * @param labelEvents - events after the cutoff (earlier ones are counted and ignored).
+ */
+export function buildTrainingGroups(
+  store: GroupFeatureSource,
+  labelEvents: readonly InteractionEvent[],
+  opts: BuildGroupsOptions,
+): BuiltGroups {
+  nonNegativeInt(opts.negativesHard, 'negativesHard');
+  nonNegativeInt(opts.negativesRandom, 'negativesRandom');
+  nonNegativeInt(opts.maxUsers, 'maxUsers');
+  nonNegativeInt(opts.negativesOwn, 'negativesOwn');
+  const contextShare = opts.contextShare ?? 0.5;
+  if (!(contextShare >= 0 && contextShare <= 1)) throw new RangeError(`contextShare must be in [0, 1], got ${contextShare}`);
+  const report = emptyReport(labelEvents.length);
+  const byUser = labelsByUser(store, labelEvents, opts, report);
+  const rng = new Rng(opts.seed);
+  const draw: DrawContext = { store, opts, rng, vocab: new Map(store.itemIds.map((id, i) => [id, i + 1])), report };
+  const raw: RawGroup[] = [];
+  for (const userId of usersInTimeOrder(byUser, rng, opts, report)) {
     const label = byUser.get(userId);
-    if (!label) continue;
-    const profile = store.user(userId);
-    if (!profile) report.coldUsers++;
-    const lastItem = profile?.history[0]?.itemId;
-    const contextItemId = lastItem !== undefined && rng.chance(contextShare) ? lastItem : undefined;
-    const positives = [...label.items.keys()];
-    const taken = new Set(positives);
-    // Masked protocols never rank the user's own items: they are neither negatives nor "rest".
-    if (opts.maskSeen && profile) for (const h of profile.history) taken.add(h.itemId);
-    // Strata: own items, then candidates, then the rest of the catalogue (disjoint when weighted).
-    const ownPool =
-      negativesOwn > 0 && profile && !opts.maskSeen ? profile.history.map((h) => h.itemId).filter((id) => !taken.has(id)) : [];
-    const own = sample(rng, ownPool, negativesOwn, taken);
-    for (const id of weighted ? ownPool : own) taken.add(id);
-    const candPool = store.candidates(userId, { contextItemId, limit: opts.candidatesLimit ?? 200 }).filter((id) => !taken.has(id));
-    const hard = sample(rng, candPool, opts.negativesHard, taken);
-    for (const id of weighted ? candPool : hard) taken.add(id);
-    let rest = 0;
-    if (weighted) for (const id of store.itemIds) if (!taken.has(id)) rest++;
-    const random = sampleCatalogue(rng, store.itemIds, opts.negativesRandom, taken);
-    if (own.length + hard.length + random.length === 0) {
-      report.usersWithoutNegatives++;
-      continue;
-    }
-    const items = [...positives, ...own, ...hard, ...random];
-    const rows = store.features(userId, items, contextItemId);
-    if (rows.length !== items.length * dim) {
-      throw new DataError(`store.features returned ${rows.length} values for ${items.length} items x ${dim} features (user ${userId})`);
-    }
-    const labels = new Float32Array(items.length);
-    positives.forEach((id, i) => {
-      labels[i] = label.items.get(id) ?? 0;
-    });
-    // Each sampled negative stands for (stratum size / drawn) items: an unbiased full-catalogue loss.
-    const weights = weighted
-      ? Float32Array.from(items, (_, r) => {
-          const k = r - positives.length;
-          if (k < 0) return 1;
-          if (k < own.length) return ownPool.length / own.length;
-          if (k < own.length + hard.length) return candPool.length / hard.length;
-          return Math.max(1, rest) / random.length;
-        })
-      : undefined;
-    const itemIndex = opts.withItemIndex ? Int32Array.from(items, (id) => vocab.get(id) ?? 0) : undefined;
-    raw.push({ userId, ts: label.first, rows, labels, weights, itemIndex, context: contextItemId !== undefined });
-    report.positives += positives.length;
-    report.positivesOutsideCatalogue += positives.filter((id) => !vocab.has(id)).length;
-    report.hardNegatives += hard.length;
-    report.randomNegatives += random.length;
-    report.ownNegatives += own.length;
-    if (contextItemId !== undefined) report.groupsWithContext++;
+    const group = label && drawGroup(userId, label, draw);
+    if (group) raw.push(group);
   }
   report.groups = raw.length;
-
-  let contract = opts.contract ?? store.contract;
-  if (!contract.normalisation) {
-    if (raw.length === 0) {
-      throw new DataError(
-        `no training groups to fit the normalisation on: ${report.usersWithLabels} users with label events after the cutoff, ` +
-          `${report.usersWithoutNegatives} without negatives, ${report.eventsBeforeCutoff} events before the cutoff ignored`,
-      );
-    }
-    const all = new Float32Array(raw.reduce((s, g) => s + g.rows.length, 0));
-    let off = 0;
-    for (const g of raw) {
-      all.set(g.rows, off);
-      off += g.rows.length;
-    }
-    contract = { ...contract, normalisation: fitNormalisation(all, dim) };
-  }
-  const fitted = contract;
+  const fitted = fittedContract(opts.contract ?? store.contract, store.contract.names.length, raw, report);
   const groups = raw.map((g) => {
     const group: TrainingGroup = { features: normalise(g.rows, fitted), labels: g.labels, ts: g.ts, userId: g.userId };
     if (g.itemIndex) group.itemIndex = g.itemIndex;
