@@ -136,38 +136,36 @@ function quantile(sorted: number[], q: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : 0;
 }
 
-/** Runs the simulation (see the module comment). */
-export async function simulate(opts: SimulationOptions): Promise<SimulationResult> {
-  const base = assertLoopback(opts.url);
-  const seed = opts.seed ?? 42;
-  const perUser = opts.requestsPerUser ?? 1;
-  const k = opts.k ?? 10;
-  const concurrency = opts.concurrency ?? 8;
-  const maxRequests = opts.maxRequests ?? 100_000;
-  const timeLimitMs = opts.timeLimitMs ?? 600_000;
-  const timeoutMs = opts.requestTimeoutMs ?? 10_000;
+/** The options with their defaults, checked. */
+function settingsOf(opts: SimulationOptions) {
+  const settings = {
+    seed: opts.seed ?? 42,
+    perUser: opts.requestsPerUser ?? 1,
+    k: opts.k ?? 10,
+    concurrency: opts.concurrency ?? 8,
+    maxRequests: opts.maxRequests ?? 100_000,
+    timeLimitMs: opts.timeLimitMs ?? 600_000,
+    timeoutMs: opts.requestTimeoutMs ?? 10_000,
+  };
   for (const [name, v] of [
-    ['requestsPerUser', perUser],
-    ['k', k],
-    ['concurrency', concurrency],
-    ['maxRequests', maxRequests],
+    ['requestsPerUser', settings.perUser],
+    ['k', settings.k],
+    ['concurrency', settings.concurrency],
+    ['maxRequests', settings.maxRequests],
   ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new UsageError(`${name} must be a positive integer, got ${v}`);
   }
-  const users = opts.shoppers.users.slice(0, Math.ceil(maxRequests / perUser));
-  const planned = Math.min(maxRequests, users.length * perUser);
-  const recUrl = new URL('/v1/recommendations', base).href;
-  const eventsUrl = new URL('/v1/events', base).href;
+  return settings;
+}
 
-  const startedAt = Date.now();
-  const deadline = startedAt + timeLimitMs;
-  const result: SimulationResult = {
+function emptyResult(base: URL, opts: SimulationOptions, seed: number, users: number, planned: number): SimulationResult {
+  return {
     url: base.origin,
     shoppers: opts.shoppers.description,
     seed,
-    startedAt,
+    startedAt: Date.now(),
     durationMs: 0,
-    users: users.length,
+    users,
     planned,
     requests: 0,
     errors: {},
@@ -180,6 +178,34 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationResul
     variants: {},
     events: [],
   };
+}
+
+/** Counts a served response for its variant and model, and records its impressions; returns the item ids. */
+function tallyResponse(result: SimulationResult, userId: string, body: RecResponse): string[] {
+  result.requests++;
+  result.variants[body.variant] ??= { requests: 0, models: [] };
+  const v = result.variants[body.variant];
+  v.requests++;
+  const model = body.model ? `${body.model.name}@${body.model.version}` : 'unknown';
+  if (!v.models.includes(model)) v.models.push(model);
+  const items = body.items.map((i) => i.itemId);
+  const now = Date.now();
+  items.forEach((itemId, position) => {
+    result.events.push({ type: 'impression', userId, itemId, requestId: body.requestId, position, variant: body.variant, ts: now });
+  });
+  return items;
+}
+
+/** Runs the simulation (see the module comment). */
+export async function simulate(opts: SimulationOptions): Promise<SimulationResult> {
+  const base = assertLoopback(opts.url);
+  const { seed, perUser, k, concurrency, maxRequests, timeLimitMs, timeoutMs } = settingsOf(opts);
+  const users = opts.shoppers.users.slice(0, Math.ceil(maxRequests / perUser));
+  const planned = Math.min(maxRequests, users.length * perUser);
+  const recUrl = new URL('/v1/recommendations', base).href;
+  const eventsUrl = new URL('/v1/events', base).href;
+  const result = emptyResult(base, opts, seed, users.length, planned);
+  const deadline = result.startedAt + timeLimitMs;
   const latencies: number[] = [];
   let issued = 0;
   let inFlight = 0;
@@ -212,17 +238,7 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationResul
       return;
     }
     const body = raw;
-    result.requests++;
-    result.variants[body.variant] ??= { requests: 0, models: [] };
-    const v = result.variants[body.variant];
-    v.requests++;
-    const model = body.model ? `${body.model.name}@${body.model.version}` : 'unknown';
-    if (!v.models.includes(model)) v.models.push(model);
-    const items = body.items.map((i) => i.itemId);
-    const now = Date.now();
-    items.forEach((itemId, position) => {
-      result.events.push({ type: 'impression', userId, itemId, requestId: body.requestId, position, variant: body.variant, ts: now });
-    });
+    const items = tallyResponse(result, userId, body);
     const reactions = opts.shoppers.react(userId, items, rng);
     if (reactions.length === 0) return;
     const posted = reactions.map((r) => ({
@@ -261,7 +277,7 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationResul
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, users.length) }, worker));
-  result.durationMs = Date.now() - startedAt;
+  result.durationMs = Date.now() - result.startedAt;
   latencies.sort((a, b) => a - b);
   result.latency = { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: latencies.at(-1) ?? 0 };
   if (result.requests === 0 && result.failed > 0) {
