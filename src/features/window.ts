@@ -50,30 +50,8 @@ export interface TrainingWindow {
 
 const MAX_EXAMPLES = 5;
 
-/**
- * Selects, indexes, sorts and sessionises the training events.
- * @param events - any order; events at or after `cutoff` are counted and ignored.
- * @param items - the catalogue; its order fixes the item vocabulary.
- */
-export function trainingWindow(
-  events: readonly InteractionEvent[],
-  items: readonly Item[],
-  opts: { cutoff: number; sessionGapMinutes?: number },
-): TrainingWindow {
-  const { cutoff } = opts;
-  const gapMs = (opts.sessionGapMinutes ?? DEFAULT_SESSION_GAP_MINUTES) * 60_000;
-  const report: WindowReport = {
-    cutoff,
-    eventsRead: events.length,
-    eventsUsed: 0,
-    ignored: { at_or_after_cutoff: 0, zero_strength: 0, invalid: 0 },
-    examples: [],
-    duplicateCatalogueItems: 0,
-    itemsNotInCatalogue: 0,
-    users: 0,
-    baskets: 0,
-  };
-
+/** The catalogue's vocabulary: first occurrence of each itemId, in input order. */
+function catalogueVocabulary(items: readonly Item[], report: WindowReport) {
   const itemIds: string[] = [];
   const itemIndex = new Map<string, number>();
   const catalogue: (Item | undefined)[] = [];
@@ -86,7 +64,11 @@ export function trainingWindow(
     itemIds.push(it.itemId);
     catalogue.push(it);
   }
+  return { itemIds, itemIndex, catalogue };
+}
 
+/** Indices of the events the window uses (valid, before the cutoff, positive strength); the rest counted. */
+function selectEvents(events: readonly InteractionEvent[], cutoff: number, itemIndex: ReadonlyMap<string, number>, report: WindowReport) {
   const used: number[] = [];
   const extraItems = new Set<string>();
   const users = new Set<string>();
@@ -110,40 +92,28 @@ export function trainingWindow(
     users.add(e.userId);
     if (!itemIndex.has(e.itemId)) extraItems.add(e.itemId);
   }
-  for (const id of [...extraItems].sort()) {
-    itemIndex.set(id, itemIds.length);
-    itemIds.push(id);
-    catalogue.push(undefined);
-  }
-  report.itemsNotInCatalogue = extraItems.size;
+  return { used, users, extraItems };
+}
 
-  const userIds = [...users].sort();
-  const userIndex = new Map(userIds.map((u, i) => [u, i]));
-  const n = used.length;
-  const uOf = Int32Array.from(used, (i) => userIndex.get(events[i].userId)!);
-  // Sort by (user, ts, input order): the order sessions, recency and "last" are defined in.
-  const order = Int32Array.from(used.keys()).sort((a, b) => uOf[a] - uOf[b] || events[used[a]].ts - events[used[b]].ts || a - b);
-
-  const w: TrainingWindow = {
-    cutoff,
-    itemIds,
-    itemIndex,
-    catalogue,
-    userIds,
-    user: new Int32Array(n),
-    item: new Int32Array(n),
-    ts: new Float64Array(n),
-    weight: new Float32Array(n),
-    purchase: new Uint8Array(n),
-    basket: new Int32Array(n),
-    report,
-  };
+/**
+ * Fills the window's columns from the used events in (user, ts) order and assigns baskets: the
+ * event's sessionId within its user, else a new basket after a gap longer than `gapMs`.
+ * @returns the number of baskets.
+ */
+function fillColumns(
+  w: TrainingWindow,
+  events: readonly InteractionEvent[],
+  used: readonly number[],
+  order: Int32Array,
+  uOf: Int32Array,
+  gapMs: number,
+): number {
   let baskets = 0;
   let prevUser = -1;
   let sessions = new Map<string, number>();
   let gapBasket = -1;
   let gapLastTs = Number.NEGATIVE_INFINITY;
-  for (let k = 0; k < n; k++) {
+  for (let k = 0; k < order.length; k++) {
     const e = events[used[order[k]]];
     const u = uOf[order[k]];
     if (u !== prevUser) {
@@ -165,14 +135,69 @@ export function trainingWindow(
       b = gapBasket;
     }
     w.user[k] = u;
-    w.item[k] = itemIndex.get(e.itemId)!;
+    w.item[k] = w.itemIndex.get(e.itemId)!;
     w.ts[k] = e.ts;
     w.weight[k] = EVENT_STRENGTH[e.type] * (e.weight ?? 1);
     w.purchase[k] = e.type === 'purchase' ? 1 : 0;
     w.basket[k] = b;
   }
+  return baskets;
+}
+
+/**
+ * Selects, indexes, sorts and sessionises the training events.
+ * @param events - any order; events at or after `cutoff` are counted and ignored.
+ * @param items - the catalogue; its order fixes the item vocabulary.
+ */
+export function trainingWindow(
+  events: readonly InteractionEvent[],
+  items: readonly Item[],
+  opts: { cutoff: number; sessionGapMinutes?: number },
+): TrainingWindow {
+  const { cutoff } = opts;
+  const gapMs = (opts.sessionGapMinutes ?? DEFAULT_SESSION_GAP_MINUTES) * 60_000;
+  const report: WindowReport = {
+    cutoff,
+    eventsRead: events.length,
+    eventsUsed: 0,
+    ignored: { at_or_after_cutoff: 0, zero_strength: 0, invalid: 0 },
+    examples: [],
+    duplicateCatalogueItems: 0,
+    itemsNotInCatalogue: 0,
+    users: 0,
+    baskets: 0,
+  };
+  const { itemIds, itemIndex, catalogue } = catalogueVocabulary(items, report);
+  const { used, users, extraItems } = selectEvents(events, cutoff, itemIndex, report);
+  for (const id of [...extraItems].sort()) {
+    itemIndex.set(id, itemIds.length);
+    itemIds.push(id);
+    catalogue.push(undefined);
+  }
+  report.itemsNotInCatalogue = extraItems.size;
+
+  const userIds = [...users].sort();
+  const userIndex = new Map(userIds.map((u, i) => [u, i]));
+  const n = used.length;
+  const uOf = Int32Array.from(used, (i) => userIndex.get(events[i].userId)!);
+  // Sort by (user, ts, input order): the order sessions, recency and "last" are defined in.
+  const order = Int32Array.from(used.keys()).sort((a, b) => uOf[a] - uOf[b] || events[used[a]].ts - events[used[b]].ts || a - b);
+  const w: TrainingWindow = {
+    cutoff,
+    itemIds,
+    itemIndex,
+    catalogue,
+    userIds,
+    user: new Int32Array(n),
+    item: new Int32Array(n),
+    ts: new Float64Array(n),
+    weight: new Float32Array(n),
+    purchase: new Uint8Array(n),
+    basket: new Int32Array(n),
+    report,
+  };
+  report.baskets = fillColumns(w, events, used, order, uOf, gapMs);
   report.eventsUsed = n;
   report.users = userIds.length;
-  report.baskets = baskets;
   return w;
 }
