@@ -56,13 +56,8 @@ function naiveCoocSum(store: TableFeatureStore, userId: string, candidates: read
   return out;
 }
 
-async function benchDataset(label: string, data: Dataset): Promise<void> {
-  const split = splitByLastDays(data.events, { testDays: 28 });
-  const cutoff = split.boundaries.testStart;
-  console.log(
-    `\n== ${label}: ${data.events.length} events, ${data.items.length} items; cutoff ${new Date(cutoff).toISOString().slice(0, 10)} (last 28 days held out)`,
-  );
-
+/** Builds the store RUNS times: stage timings and the naive pair-count baseline. */
+async function benchBuild(data: Dataset, cutoff: number): Promise<TableFeatureStore> {
   const builds: TableFeatureStore[] = [];
   const stages: Record<string, number[]> = { window: [], popularity: [], cooccurrence: [], userState: [], total: [] };
   for (let r = 0; r < RUNS; r++) {
@@ -88,7 +83,11 @@ async function benchDataset(label: string, data: Dataset): Promise<void> {
     `baseline, same run: naive DuckDB pair count (load + self-join, no cap/top-N): ${ms(naive.ms)} for ${naive.pairs} pairs; ` +
       `our co-occurrence stage / naive = ${(median(stages.cooccurrence) / naive.ms).toFixed(2)}x`,
   );
+  return store;
+}
 
+/** candidates() and features() per request, the naive lookup baseline, and full-catalogue features(). */
+function benchLookups(store: TableFeatureStore): void {
   // Users: every k-th user of the store (deterministic), warmed up first.
   const all = store.userIds;
   const step = Math.max(1, Math.floor(all.length / USERS));
@@ -133,7 +132,10 @@ async function benchDataset(label: string, data: Dataset): Promise<void> {
     `full catalogue (${store.itemIds.length} items) features(): median ${ms(median(fullT))}, p99 ${ms(quantile(fullT, 0.99))} per user; ` +
       `${users.length} users in ${ms(total)}`,
   );
+}
 
+/** The online side: one apply per event, and memory per user state. */
+function benchOnlineState(data: Dataset, cutoff: number): void {
   // Online user state: every training event applied one at a time, as the service does.
   const stream = data.events.filter((e) => e.ts < cutoff).sort((a, b) => a.ts - b.ts);
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -161,7 +163,10 @@ async function benchDataset(label: string, data: Dataset): Promise<void> {
     `online state update: ${stream.length} events applied one by one: median ${(1000 * median(perEvent)).toFixed(2)} us, p99 ${(1000 * quantile(perEvent, 0.99)).toFixed(2)} us per event; ` +
       `memory ${gc ? '' : '(approximate: run with --expose-gc) '}${((heap1 - heap0) / live.size / 1024).toFixed(2)} KB per user state (${live.size} users, ${(entries / live.size).toFixed(1)} items each)`,
   );
+}
 
+/** The item tables as the model directory stores them: size and (de)serialisation time. */
+function benchTables(store: TableFeatureStore): void {
   let t = performance.now();
   const json = JSON.stringify(featureStoreToTables(store));
   const toMs = performance.now() - t;
@@ -171,6 +176,18 @@ async function benchDataset(label: string, data: Dataset): Promise<void> {
   console.log(
     `item tables (the model directory's features.json, no user state): ${(json.length / 1e6).toFixed(2)} MB JSON; to tables + stringify ${ms(toMs)}, parse + from tables ${ms(fromMs)}`,
   );
+}
+
+async function benchDataset(label: string, data: Dataset): Promise<void> {
+  const split = splitByLastDays(data.events, { testDays: 28 });
+  const cutoff = split.boundaries.testStart;
+  console.log(
+    `\n== ${label}: ${data.events.length} events, ${data.items.length} items; cutoff ${new Date(cutoff).toISOString().slice(0, 10)} (last 28 days held out)`,
+  );
+  const store = await benchBuild(data, cutoff);
+  benchLookups(store);
+  benchOnlineState(data, cutoff);
+  benchTables(store);
 }
 
 console.log(`feature store benchmark (node ${process.versions.node}, ${RUNS} builds per dataset)`);

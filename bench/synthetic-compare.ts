@@ -61,6 +61,52 @@ function topDecileShare(counts: number[]): number {
   return total === 0 ? 0 : x.slice(0, k).reduce((s, v) => s + v, 0) / total;
 }
 
+/**
+ * How many purchases fall in the buyer's top category, brand and colour (by mean true affinity),
+ * each and all three at once.
+ */
+function purchasesInTopAttributes(ds: SyntheticDataset, userIds: readonly string[], itemIndex: ReadonlyMap<string, number>) {
+  const items = ds.items;
+  // Each user's top attribute values by true affinity (mean over the items that have the value).
+  const attrs = ['category', 'brand', 'colour'] as const;
+  const values = attrs.map((k) => [...new Set(items.map((it) => it[k] as string))]);
+  const valueIndex = attrs.map((k, a) => items.map((it) => values[a].indexOf(it[k] as string)));
+  const top = new Map<string, number[]>();
+  for (const userId of userIds) {
+    const sums = values.map((v) => new Float64Array(v.length));
+    const counts = values.map((v) => new Float64Array(v.length));
+    for (let i = 0; i < items.length; i++) {
+      const f = ds.truth.affinity(userId, items[i].itemId);
+      for (let a = 0; a < attrs.length; a++) {
+        sums[a][valueIndex[a][i]] += f;
+        counts[a][valueIndex[a][i]]++;
+      }
+    }
+    top.set(
+      userId,
+      sums.map((s, a) => {
+        let best = 0;
+        for (let v = 1; v < s.length; v++) if (s[v] / counts[a][v] > s[best] / counts[a][best]) best = v;
+        return best;
+      }),
+    );
+  }
+  const inTop = [0, 0, 0];
+  let inTopAll = 0;
+  for (const e of ds.events) {
+    if (e.type !== 'purchase') continue;
+    const t = top.get(e.userId) as number[];
+    const i = itemIndex.get(e.itemId) as number;
+    let all = true;
+    for (let a = 0; a < attrs.length; a++) {
+      if (valueIndex[a][i] === t[a]) inTop[a]++;
+      else all = false;
+    }
+    if (all) inTopAll++;
+  }
+  return { inTop, inTopAll };
+}
+
 function stats(ds: SyntheticDataset): Stats {
   const items = ds.items;
   const itemIndex = new Map(items.map((it, i) => [it.itemId, i]));
@@ -101,43 +147,7 @@ function stats(ds: SyntheticDataset): Stats {
       affBuys += a;
     }
   }
-  // Each user's top attribute values by true affinity (mean over the items that have the value).
-  const attrs = ['category', 'brand', 'colour'] as const;
-  const values = attrs.map((k) => [...new Set(items.map((it) => it[k] as string))]);
-  const valueIndex = attrs.map((k, a) => items.map((it) => values[a].indexOf(it[k] as string)));
-  const top = new Map<string, number[]>();
-  for (const userId of perUser.keys()) {
-    const sums = values.map((v) => new Float64Array(v.length));
-    const counts = values.map((v) => new Float64Array(v.length));
-    for (let i = 0; i < items.length; i++) {
-      const f = ds.truth.affinity(userId, items[i].itemId);
-      for (let a = 0; a < attrs.length; a++) {
-        sums[a][valueIndex[a][i]] += f;
-        counts[a][valueIndex[a][i]]++;
-      }
-    }
-    top.set(
-      userId,
-      sums.map((s, a) => {
-        let best = 0;
-        for (let v = 1; v < s.length; v++) if (s[v] / counts[a][v] > s[best] / counts[a][best]) best = v;
-        return best;
-      }),
-    );
-  }
-  const inTop = [0, 0, 0];
-  let inTopAll = 0;
-  for (const e of ds.events) {
-    if (e.type !== 'purchase') continue;
-    const t = top.get(e.userId) as number[];
-    const i = itemIndex.get(e.itemId) as number;
-    let all = true;
-    for (let a = 0; a < attrs.length; a++) {
-      if (valueIndex[a][i] === t[a]) inTop[a]++;
-      else all = false;
-    }
-    if (all) inTopAll++;
-  }
+  const { inTop, inTopAll } = purchasesInTopAttributes(ds, [...perUser.keys()], itemIndex);
   const epu = [...perUser.values()].sort((a, b) => a - b);
   const sess = [...sessions.values()];
   const baskets = sess.filter((s) => s.buys > 0).map((s) => s.buys);
