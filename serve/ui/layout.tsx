@@ -133,3 +133,39 @@ export async function Chart(props: { spec: VegaLiteSpec; label: string; caption?
     </figure>
   );
 }
+
+/** A column of a {@link DataTable}: its header, and a class for every cell ("num" right-aligns). */
+export interface Column {
+  label: string;
+  class?: string;
+}
+
+/**
+ * The one table markup of the UI: a header row of `scope="col"` cells and one row per entry of
+ * `rows` (cells in column order).
+ */
+export function DataTable(props: { columns: readonly (string | Column)[]; rows: readonly (readonly Child[])[]; label?: string }) {
+  const columns = props.columns.map((c) => (typeof c === 'string' ? { label: c } : c));
+  return (
+    <table aria-label={props.label}>
+      <thead>
+        <tr>
+          {columns.map((c) => (
+            <th scope="col" class={c.class}>
+              {c.label}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((row) => (
+          <tr>
+            {row.map((cell, i) => (
+              <td class={columns[i]?.class}>{cell}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,7 +1,7 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
 /** The Live page: the service's own metrics, refreshed every 5 s (a meta refresh, no script). */
-import { Chart, fmt, Page } from '../layout.js';
+import { Chart, DataTable, fmt, Page } from '../layout.js';
 import type { LiveFigures } from '../live-data.js';
 
 const ms = (s: number | null) => (s === null ? '—' : `${fmt(s * 1000, 1)} ms`);
@@ -65,68 +65,19 @@ export function LivePage(props: { f: LiveFigures; perSecond: number | null; rate
       </table>
       {props.rates.length >= 2 ? <Chart spec={rateSpec} label="requests per second" /> : null}
       <h2>Versions serving</h2>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">model</th>
-            <th scope="col">alias</th>
-            <th scope="col">version</th>
-          </tr>
-        </thead>
-        <tbody>
-          {f.aliases.map((a) => (
-            <tr>
-              <td>{a.model}</td>
-              <td>{a.alias}</td>
-              <td>v{a.version}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">variant</th>
-            <th scope="col">version</th>
-            <th scope="col" class="num">
-              recommendations served
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {f.served.map((s) => (
-            <tr>
-              <td>{s.variant}</td>
-              <td>v{s.version}</td>
-              <td class="num">{s.count}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable columns={['model', 'alias', 'version']} rows={f.aliases.map((a) => [a.model, a.alias, `v${a.version}`])} />
+      <DataTable
+        columns={['variant', 'version', { label: 'recommendations served', class: 'num' }]}
+        rows={f.served.map((s) => [s.variant, `v${s.version}`, s.count])}
+      />
       <h2>Reload failures</h2>
       {f.reloadFailures.length === 0 ? (
         <p class="good">None.</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">model</th>
-              <th scope="col">stage</th>
-              <th scope="col" class="num">
-                failures
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {f.reloadFailures.map((r) => (
-              <tr>
-                <td>{r.model}</td>
-                <td>{r.stage}</td>
-                <td class="num bad">{r.count}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          columns={['model', 'stage', { label: 'failures', class: 'num' }]}
+          rows={f.reloadFailures.map((r) => [r.model, r.stage, <span class="bad">{r.count}</span>])}
+        />
       )}
     </Page>
   );
