@@ -144,10 +144,11 @@ export interface Column {
  * The one table markup of the UI: a header row of `scope="col"` cells and one row per entry of
  * `rows` (cells in column order).
  */
-export function DataTable(props: { columns: readonly (string | Column)[]; rows: readonly (readonly Child[])[]; label?: string }) {
+export function DataTable(props: { columns: readonly (string | Column)[]; rows: readonly (readonly Child[])[]; caption?: string }) {
   const columns = props.columns.map((c) => (typeof c === 'string' ? { label: c } : c));
   return (
-    <table aria-label={props.label}>
+    <table>
+      {props.caption ? <caption class="muted">{props.caption}</caption> : null}
       <thead>
         <tr>
           {columns.map((c) => (

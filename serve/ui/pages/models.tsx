@@ -6,7 +6,7 @@
  * back) that need the admin token and a confirmation.
  */
 import type { Manifest } from '../../../src/registry/manifest.js';
-import { bytes, Chart, fmt, Page, withInterval } from '../layout.js';
+import { bytes, Chart, DataTable, fmt, Page, withInterval } from '../layout.js';
 import { flatMetrics, type ModelSummary, type VersionSummary } from '../models-data.js';
 
 const modelHref = (name: string) => `/ui/models/${encodeURIComponent(name)}`;
@@ -22,42 +22,24 @@ export function ModelsPage(props: { models: ModelSummary[]; modelsDir: string })
           No models published yet: run <code>workbench train</code> or <code>workbench pipeline run</code>.
         </p>
       ) : (
-        <table>
-          <caption class="muted">models, their aliases and latest version</caption>
-          <thead>
-            <tr>
-              <th scope="col">model</th>
-              <th scope="col" class="num">
-                versions
-              </th>
-              <th scope="col">aliases</th>
-              <th scope="col">latest</th>
-              <th scope="col">NDCG@10 of latest [95% interval]</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.models.map((m) => {
-              const latest = m.versions[0];
-              return (
-                <tr>
-                  <td>
-                    <a href={modelHref(m.name)}>{m.name}</a>
-                  </td>
-                  <td class="num">{m.versions.length}</td>
-                  <td>
-                    {m.aliases.map((a) => (
-                      <span class="alias">
-                        {a.alias} → v{a.version}
-                      </span>
-                    ))}
-                  </td>
-                  <td>{latest ? `v${latest.version} ${latest.manifest?.kind ?? ''}` : '—'}</td>
-                  <td>{latest?.ndcg10 ? withInterval(latest.ndcg10.mean, latest.ndcg10.lo, latest.ndcg10.hi) : '—'}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <DataTable
+          caption="models, their aliases and latest version"
+          columns={['model', { label: 'versions', class: 'num' }, 'aliases', 'latest', 'NDCG@10 of latest [95% interval]']}
+          rows={props.models.map((m) => {
+            const latest = m.versions[0];
+            return [
+              <a href={modelHref(m.name)}>{m.name}</a>,
+              m.versions.length,
+              m.aliases.map((a) => (
+                <span class="alias">
+                  {a.alias} → v{a.version}
+                </span>
+              )),
+              latest ? `v${latest.version} ${latest.manifest?.kind ?? ''}` : '—',
+              latest?.ndcg10 ? withInterval(latest.ndcg10.mean, latest.ndcg10.lo, latest.ndcg10.hi) : '—',
+            ];
+          })}
+        />
       )}
     </Page>
   );

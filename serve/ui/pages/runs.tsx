@@ -6,7 +6,7 @@
  * the offline results of every model of the run, warnings and errors.
  */
 import type { PipelineRunRecord } from '../../../src/pipeline/pipeline-run.js';
-import { Chart, duration, fmt, Page } from '../layout.js';
+import { Chart, DataTable, duration, fmt, Page } from '../layout.js';
 
 const runHref = (id: string) => `/ui/runs/${encodeURIComponent(id)}`;
 const statusClass = (s: string) => (s === 'succeeded' ? 'good' : s === 'failed' ? 'bad' : 'muted');
@@ -137,43 +137,12 @@ export function RunPage(props: { r: PipelineRunRecord }) {
       ) : (
         <p class="muted">No learning curve recorded for this run.</p>
       )}
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">stage</th>
-            <th scope="col" class="num">
-              time
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {r.stages.map((s) => (
-            <tr>
-              <td>{s.stage}</td>
-              <td class="num">{duration(s.ms)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable columns={['stage', { label: 'time', class: 'num' }]} rows={r.stages.map((s) => [s.stage, duration(s.ms)])} />
       <h2>Offline results of the run ({String(r.metrics?.testUsers ?? '—')} test users)</h2>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">model</th>
-            <th scope="col" class="num">
-              {r.gate?.metric ?? 'metric'}
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {Object.entries(byModel).map(([name, v]) => (
-            <tr>
-              <td>{name}</td>
-              <td class="num">{fmt(v, 4)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        columns={['model', { label: r.gate?.metric ?? 'metric', class: 'num' }]}
+        rows={Object.entries(byModel).map(([name, v]) => [name, fmt(v, 4)])}
+      />
       <h2>Data</h2>
       <p>
         {r.data.source}
