@@ -117,6 +117,7 @@ describe('UI pages in the service', () => {
         eventsDir: ws.eventsDir,
         logs: { requests: 100, impressions: 500, withPropensities: 100, incomplete: 0, policies: {} },
         requests: 100,
+        restricted: 0,
         ctr,
         purchaseRate: ctr,
         matchedSlots: 200,

@@ -59,6 +59,7 @@ export async function checkServedFeatures(
     const rows = model.featureRows(
       r.userId,
       r.slots.map((s) => s.itemId),
+      r.contextItemId,
     );
     const dim = rows.names.length;
     names = [...rows.names];
