@@ -81,6 +81,20 @@ describe('exploration and feature logging per variant', () => {
     expect(explored).toBeGreaterThan(5);
   });
 
+  it("logs a product-page request's item and a caller's restriction with its impressions, so a replay knows what it can re-rank", async () => {
+    const { serveRanking, impressionEvents } = await import('./exploration.js');
+    const model = createFixtureModel({ name: 'demo', version: 1, tables });
+    const at = { userId: 'u1', requestId: 'r', variant: 'control', ts: 5 };
+    const page = impressionEvents(serveRanking(model, { userId: 'u1', k: 3, itemId: 'i1' }, experiment.variants[0], 'r'), at);
+    expect(page.every((e) => e.contextItemId === 'i1' && e.restricted === undefined)).toBe(true);
+    const plain = impressionEvents(serveRanking(model, { userId: 'u1', k: 3 }, experiment.variants[0], 'r'), at);
+    expect(plain.every((e) => e.contextItemId === undefined && e.restricted === undefined)).toBe(true);
+    const query = { userId: 'u1', k: 3, candidates: ['i2', 'i3', 'i4', 'i5'], exclude: ['i3'] };
+    expect(impressionEvents(serveRanking(model, query, experiment.variants[0], 'r'), at)[0].restricted).toBe('candidates+exclude');
+    const excluded = serveRanking(model, { userId: 'u1', k: 3, exclude: ['i2'] }, undefined, 'r');
+    expect(impressionEvents(excluded, at)[0].restricted).toBe('exclude');
+  });
+
   it('the same request id draws the same list (seeded per request)', async () => {
     const { serveRanking } = await import('./exploration.js');
     const model = createFixtureModel({ name: 'demo', version: 1, tables });

@@ -5,7 +5,9 @@
  *   its item at its position;
  * - feature logging (`logFeatures`, a sample rate): the impressions of sampled requests carry the
  *   feature vector the model scored the item with.
- * Every impression names its policy ("store@3", "store@3 + epsilon 0.2 in top 20"). Kept out of
+ * Every impression names its policy ("store@3", "store@3 + epsilon 0.2 in top 20"), the page item
+ * of a product-page request, and whether the caller restricted the ranking (candidates, exclude),
+ * which is what an off-policy replay needs to know. Kept out of
  * the route so the request path stays one call here.
  */
 import type { InteractionEvent } from '../src/data/schema.js';
@@ -22,6 +24,10 @@ export interface ServedList {
   /** Per shown item, when this request was sampled for feature logging. */
   features?: number[][];
   policy: string;
+  /** The request's page item, logged so a replay ranks in the same context. */
+  contextItemId?: string;
+  /** The caller restricted the ranking (its lists are not logged: a replay cannot re-rank it). */
+  restricted?: InteractionEvent['restricted'];
 }
 
 /** True when the request with this id is in the `rate` sample (stable per request id). */
@@ -42,6 +48,9 @@ export function serveRanking(model: ServableModel, query: RecommendQuery, varian
   }
   const policy = `${model.name}@${model.version}`;
   const out: ServedList = { items, policy };
+  if (query.itemId !== undefined) out.contextItemId = query.itemId;
+  const restricted = [query.candidates && 'candidates', query.exclude?.length && 'exclude'].filter(Boolean).join('+');
+  if (restricted) out.restricted = restricted as ServedList['restricted'];
   if (exploration) {
     const drawn = exploreRanking(items, query.k, exploration, requestRng(requestId));
     out.items = drawn.items;
@@ -78,6 +87,8 @@ export function impressionEvents(
     };
     if (served.propensities) e.propensity = served.propensities[position];
     if (served.features) e.features = served.features[position];
+    if (served.contextItemId !== undefined) e.contextItemId = served.contextItemId;
+    if (served.restricted) e.restricted = served.restricted;
     return e;
   });
 }

@@ -2,13 +2,16 @@
  * What the Experiments pages show: the configs found (the service's own and `*.json` in the
  * experiments folder), and for one experiment the report of src/experiments (KPIs with
  * intervals, comparisons, SRM), its CTR per time window, and each arm's offline NDCG@10 (the
- * manifest of the version its alias names), so the online result sits beside the offline one.
+ * manifest of the version its alias names) and off-policy CTR estimate (the latest `experiments
+ * ope` record of that version, with when it was made against when the test started), so the
+ * online result sits beside what was predicted offline.
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage } from '../../src/errors.js';
+import { type ArmOpe, recordedOpe } from '../../src/experiments/arms.js';
 import type { Experiment } from '../../src/experiments/assignment.js';
-import { loadExperiment } from '../../src/experiments/config.js';
+import { defaultStateFile, experimentStartedAt, loadExperiment } from '../../src/experiments/config.js';
 import { computeKpisOverTime } from '../../src/experiments/kpi.js';
 import { type ExperimentReport, experimentReport, type RateEstimate, reportFromKpis, specOf } from '../../src/experiments/report.js';
 import { readAliasesFile } from '../../src/registry/aliases-store.js';
@@ -23,7 +26,8 @@ export async function findExperiments(dir: string | undefined, pinned: readonly 
   const found: FoundExperiment[] = pinned.map((experiment) => ({ experiment, file: '(this service)' }));
   let files: string[] = [];
   try {
-    files = dir ? (await readdir(dir)).filter((f) => f.endsWith('.json')).sort() : [];
+    // `<id>.state.json` is an experiment's first-seen record (when the event log sits beside this folder).
+    files = dir ? (await readdir(dir)).filter((f) => f.endsWith('.json') && !f.endsWith('.state.json')).sort() : [];
   } catch {
     /* no experiments folder: only the pinned ones */
   }
@@ -47,11 +51,12 @@ export interface CtrPoint {
   ctr: RateEstimate;
 }
 
-/** One arm's offline result: the version its target names and that version's NDCG@10. */
+/** One arm's offline result: the version its target names, that version's NDCG@10 and its recorded off-policy CTR estimate. */
 export interface ArmOffline {
   variant: string;
   version: number | null;
   ndcg10?: Estimate;
+  ope?: ArmOpe;
   problem?: string;
 }
 
@@ -61,9 +66,16 @@ export interface ExperimentView {
   report: ExperimentReport;
   overTime: CtrPoint[];
   offline: ArmOffline[];
+  /** When the test started (its config's first-seen time, epoch ms), when recorded. */
+  startedAt?: number;
 }
 
-async function armOffline(modelsDir: string, model: string | undefined, v: Experiment['variants'][number]): Promise<ArmOffline> {
+async function armOffline(
+  dirs: { modelsDir: string; eventsDir: string; startedAt?: number },
+  model: string | undefined,
+  v: Experiment['variants'][number],
+): Promise<ArmOffline> {
+  const { modelsDir } = dirs;
   if (!model) return { variant: v.name, version: null, problem: 'the config names no model' };
   try {
     let version = v.version ?? null;
@@ -73,7 +85,9 @@ async function armOffline(modelsDir: string, model: string | undefined, v: Exper
       if (version === null) return { variant: v.name, version: null, problem: `model ${model} has no alias ${v.alias}` };
     }
     if (version === null) return { variant: v.name, version: null, problem: 'no version' };
-    return { variant: v.name, version, ndcg10: versionNdcg(await readManifest(modelsDir, model, version)) };
+    const ndcg10 = versionNdcg(await readManifest(modelsDir, model, version));
+    const ope = (await recordedOpe(dirs.eventsDir, model, version, dirs.startedAt)) ?? undefined;
+    return { variant: v.name, version, ndcg10, ...(ope ? { ope } : {}) };
   } catch (err) {
     return { variant: v.name, version: null, problem: errorMessage(err) };
   }
@@ -90,9 +104,10 @@ export async function experimentView(
 ): Promise<ExperimentView> {
   const variants = experiment.variants.map((v) => v.name);
   // Two DuckDB sessions side by side. stateFile false: looking at a report must not record a first-seen config.
-  const [report, windows] = await Promise.all([
+  const [report, windows, startedAt] = await Promise.all([
     experimentReport(dirs.eventsDir, experiment, { stateFile: false }),
     computeKpisOverTime(dirs.eventsDir, { variants, buckets }),
+    experimentStartedAt(defaultStateFile(dirs.eventsDir, experiment.id)),
   ]);
   const overTime: CtrPoint[] = windows.flatMap((w) =>
     reportFromKpis(w.kpis, specOf(experiment)).variants.map((v) => ({
@@ -103,6 +118,6 @@ export async function experimentView(
     })),
   );
   const model = experiment.model ?? dirs.defaultModel;
-  const offline = await Promise.all(experiment.variants.map((v) => armOffline(dirs.modelsDir, model, v)));
-  return { experiment, report, overTime, offline };
+  const offline = await Promise.all(experiment.variants.map((v) => armOffline({ ...dirs, startedAt }, model, v)));
+  return { experiment, report, overTime, offline, ...(startedAt === undefined ? {} : { startedAt }) };
 }

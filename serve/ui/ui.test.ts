@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkConfigDrift, defaultStateFile } from '../../src/experiments/config.js';
+import { writeOpeRecord } from '../../src/ope/records.js';
 import { readAliases } from '../../src/registry/aliases-store.js';
 import { createUiApp } from './app.js';
 import { registryAliasWriter } from './options.js';
@@ -101,6 +103,40 @@ describe('UI pages in the service', () => {
       expect([p, r.status]).toEqual([p, 404]);
       expect(r.html).toContain('role="alert"');
     }
+  });
+
+  it("shows each arm's recorded off-policy estimate with when it was made, flagged when made after the test began", async () => {
+    const started = Date.now() - 60_000;
+    await checkConfigDrift(ws.experiment, defaultStateFile(ws.eventsDir, ws.experiment.id), { now: started });
+    const estimate = (version: number, mean: number) => {
+      const interval = { mean, lo: mean - 0.01, hi: mean + 0.01 };
+      const reward = { impressions: 500, requests: 100, logged: interval, ips: interval, snips: interval, dr: interval };
+      const ctr = { ...reward, effectiveSampleSize: 80, maxWeight: 3, examination: [1, 0.5] };
+      return {
+        model: { name: 'shop', version, kind: 'ltr-mlp' },
+        eventsDir: ws.eventsDir,
+        logs: { requests: 100, impressions: 500, withPropensities: 100, incomplete: 0, policies: {} },
+        requests: 100,
+        restricted: 0,
+        ctr,
+        purchaseRate: ctr,
+        matchedSlots: 200,
+        slots: 500,
+        notes: [],
+      };
+    };
+    await writeOpeRecord(ws.eventsDir, estimate(1, 0.0423), Date.parse('2026-01-05T10:30:00Z'));
+    await writeOpeRecord(ws.eventsDir, estimate(2, 0.9), started + 30_000);
+    const { html } = await get('/ui/experiments/ranker-ab');
+    const row = (variant: string) => new RegExp(`data-variant="${variant}">(.*?)</tr>`, 's').exec(html)?.[1] ?? '';
+    expect(html).toContain('off-policy CTR estimated before the test');
+    expect(row('control')).toMatch(/data-before-test="true">DR 4\.23% \[3\.23%, 5\.23%\].*made 2026-01-05 10:30 UTC, 100 requests/s);
+    expect(row('control')).not.toMatch(/after the test began/);
+    expect(row('treatment')).toMatch(/data-before-test="false">DR 90\.00%.*made after the test began \(/s);
+    // The shoppers' CTR is far from 90%: the page says the online result fell outside.
+    expect(row('treatment')).toMatch(/data-covered="false">; online CTR outside/);
+    // The configs list is unaffected by the state file and the records beside it.
+    expect((await get('/ui/experiments')).html).not.toContain('ranker-ab.state.json');
   });
 
   it('refuses alias changes without the CSRF token, the admin token or the confirmation', async () => {

@@ -23,7 +23,7 @@ const tmp = () => {
 };
 
 describe('the Parquet event archive', () => {
-  it('keeps what off-policy estimates need: propensity, policy and the logged feature vector', async () => {
+  it('keeps what off-policy estimates need: propensity, policy, the logged feature vector, page item and restriction', async () => {
     const dir = tmp();
     const explored: InteractionEvent = {
       ...EVENTS[0],
@@ -33,6 +33,8 @@ describe('the Parquet event archive', () => {
       propensity: 0.25,
       policy: 'store@3 + epsilon 0.2 in top 20',
       features: [0.5, -1.25, 3],
+      contextItemId: 'i9',
+      restricted: 'candidates+exclude',
     };
     const duck = await Duck.open();
     try {
@@ -42,6 +44,12 @@ describe('the Parquet event archive', () => {
     }
     const { events } = await scanEventLog(dir, {});
     expect(events).toEqual([explored, EVENTS[1]]);
+    // The JSONL log keeps them too.
+    const jsonl = tmp();
+    const writer = new EventLogWriter(jsonl);
+    await writer.append([explored, EVENTS[1]]);
+    await writer.close();
+    expect((await scanEventLog(jsonl, {})).events).toEqual([explored, EVENTS[1]]);
   });
 
   it('writes hive partitions by day, zstd, that the event-log view reads back exactly, once per stream entry', async () => {

@@ -53,12 +53,15 @@ export async function writeArchiveBatch(duck: Duck, dir: string, batch: readonly
         propensity_text: batch.map((b) => (b.event.propensity === undefined ? '' : String(b.event.propensity))),
         policy_text: batch.map((b) => (b.event.policy === undefined ? '\u0000' : b.event.policy)),
         features_text: batch.map((b) => (b.event.features === undefined ? '' : JSON.stringify(b.event.features))),
+        context_text: batch.map((b) => b.event.contextItemId ?? ''),
+        restricted_text: batch.map((b) => b.event.restricted ?? ''),
       },
     );
     await duck.run(
       `copy (select user_id as "userId", item_id as "itemId", ts, type, quantity, price, request_id as "requestId", position,
         variant, session_id as "sessionId", weight, nullif(propensity_text, '')::double as propensity,
         nullif(policy_text, chr(0)) as policy, nullif(features_text, '')::double[] as features,
+        nullif(context_text, '') as "contextItemId", nullif(restricted_text, '') as restricted,
         stream_id as "streamId", part as date from archive_batch order by stream_id)
        to ${sqlString(staging)} (format parquet, partition_by (date), compression zstd)`,
     );

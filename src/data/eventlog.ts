@@ -41,7 +41,7 @@ export interface EventLogFilter {
 const JSON_COLUMNS =
   "{userId: 'VARCHAR', itemId: 'VARCHAR', ts: 'BIGINT', type: 'VARCHAR', quantity: 'DOUBLE', price: 'DOUBLE', " +
   "requestId: 'VARCHAR', position: 'INTEGER', variant: 'VARCHAR', sessionId: 'VARCHAR', weight: 'DOUBLE', " +
-  "propensity: 'DOUBLE', policy: 'VARCHAR', features: 'DOUBLE[]'}";
+  "propensity: 'DOUBLE', policy: 'VARCHAR', features: 'DOUBLE[]', contextItemId: 'VARCHAR', restricted: 'VARCHAR'}";
 
 /** Columns of the `events` view: the same names as Duck.loadEvents, plus the `date` partition (YYYY-MM-DD). */
 export const EVENT_VIEW_COLUMNS = [
@@ -59,11 +59,13 @@ export const EVENT_VIEW_COLUMNS = [
   'propensity',
   'policy',
   'features',
+  'context_item_id',
+  'restricted',
   'date',
 ] as const;
 
 const SELECT_VIEW = `"userId" as user_id, "itemId" as item_id, ts, type, quantity, price, "sessionId" as session_id,
-  "requestId" as request_id, position, variant, weight, propensity, policy, features, date`;
+  "requestId" as request_id, position, variant, weight, propensity, policy, features, "contextItemId" as context_item_id, restricted, date`;
 const TYPE_LIST = EVENT_TYPES.map((t) => `'${t}'`).join(', ');
 const MALFORMED = '("userId" is null and "itemId" is null and ts is null and type is null)';
 const VALID = `("userId" <> '' and "itemId" <> '' and ts >= 0 and type in (${TYPE_LIST}))`;
@@ -85,7 +87,8 @@ async function partFiles(duck: Duck, dir: string, ext: 'jsonl' | 'parquet'): Pro
 const EMPTY_RAW = `select null::varchar as "userId", null::varchar as "itemId", null::bigint as ts,
       null::varchar as type, null::double as quantity, null::double as price, null::varchar as "requestId", null::integer as position,
       null::varchar as variant, null::varchar as "sessionId", null::double as weight, null::double as propensity, null::varchar as policy,
-      null::double[] as features, null::varchar as date, null::varchar as filename limit 0`;
+      null::double[] as features, null::varchar as "contextItemId", null::varchar as restricted, null::varchar as date,
+      null::varchar as filename limit 0`;
 
 /**
  * The archive's Parquet parts (event-archive.ts), one row per stream entry (an entry archived
@@ -136,7 +139,8 @@ export async function createEventLogView(duck: Duck, dir: string, name = 'events
     parts.push(`select * from read_json(${list}, format = 'newline_delimited', columns = ${JSON_COLUMNS},
       hive_partitioning = true, hive_types = {'date': VARCHAR}, ignore_errors = true, filename = true)`);
   }
-  if (parquet.length > 0) parts.push(parquetRaw(parquet));
+  // Parts archived before a column existed lack it: the empty view's columns fill it with NULL.
+  if (parquet.length > 0) parts.push(parquetRaw(parquet), EMPTY_RAW);
   await duck.run(
     `create or replace view ${raw} as ${parts.length === 0 ? EMPTY_RAW : parts.map((q) => `(${q})`).join(' union all by name ')}`,
   );
@@ -195,6 +199,8 @@ interface ViewRow {
   propensity: number | null;
   policy: string | null;
   features: number[] | null;
+  context_item_id: string | null;
+  restricted: string | null;
 }
 
 function toEvent(r: ViewRow): InteractionEvent {
@@ -209,6 +215,8 @@ function toEvent(r: ViewRow): InteractionEvent {
   if (r.propensity !== null) e.propensity = r.propensity;
   if (r.policy !== null) e.policy = r.policy;
   if (r.features !== null) e.features = [...r.features];
+  if (r.context_item_id !== null) e.contextItemId = r.context_item_id;
+  if (r.restricted !== null) e.restricted = r.restricted as InteractionEvent['restricted'];
   return e;
 }
 

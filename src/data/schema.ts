@@ -37,6 +37,13 @@ export const interactionEventSchema = z.object({
   policy: z.string().max(200).optional(),
   /** Impressions with feature logging on: the feature vector the model scored this item with. */
   features: z.array(z.number().finite()).max(1000).optional(),
+  /** Impressions of a product-page request: the page's item (the request's `itemId`), so a replay ranks in the same context. */
+  contextItemId: z.string().min(1).optional(),
+  /**
+   * Impressions of a request whose caller restricted the ranking (`candidates`, `exclude`, or
+   * `candidates+exclude`): the lists are not logged, so another ranking of it cannot be replayed.
+   */
+  restricted: z.enum(['candidates', 'exclude', 'candidates+exclude']).optional(),
 });
 export type InteractionEvent = z.infer<typeof interactionEventSchema>;
 

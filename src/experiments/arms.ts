@@ -18,18 +18,47 @@ export interface ArmSummary {
   /** Offline NDCG@10 on the version's test window (null when unknown). */
   offlineNdcg10: number | null;
   /** The off-policy CTR estimate (DR, else SNIPS) recorded for this version, and when. */
-  ope: { at: string; estimator: 'dr' | 'snips'; ctr: Interval; requests: number } | null;
+  ope: ArmOpe | null;
   /** Online CTR measured by the experiment. */
   online: RateEstimate | null;
   /** Whether the online CTR lies in the off-policy interval. */
   covered: boolean | null;
 }
 
-/** Per arm summaries (versions as the aliases name them now). */
+/** An arm's recorded off-policy CTR estimate. */
+export interface ArmOpe {
+  /** When the estimate was made (ISO 8601). */
+  at: string;
+  /**
+   * Whether it was made before the test's first impression (null: the test's start is unknown).
+   * An estimate made later may have seen the test's own traffic, so it predicts nothing.
+   */
+  beforeTest: boolean | null;
+  estimator: 'dr' | 'snips';
+  ctr: Interval;
+  requests: number;
+}
+
+/**
+ * The latest `experiments ope` record of `name@version` for the event log `eventsDir`, if any.
+ * @param testStart - the test's first impression (epoch ms), to say whether the estimate came before it.
+ */
+export async function recordedOpe(eventsDir: string, name: string, version: number, testStart?: number): Promise<ArmOpe | null> {
+  const rec = await readOpeRecord(eventsDir, name, version);
+  if (!rec) return null;
+  const estimator = rec.report.ctr.dr ? 'dr' : 'snips';
+  const beforeTest = testStart === undefined ? null : Date.parse(rec.at) < testStart;
+  return { at: rec.at, beforeTest, estimator, ctr: rec.report.ctr.dr ?? rec.report.ctr.snips, requests: rec.report.requests };
+}
+
+/**
+ * Per arm summaries (versions as the aliases name them now).
+ * @param where.testStart - the test's first impression (epoch ms), when known.
+ */
 export async function armSummaries(
   experiment: Experiment,
   report: ExperimentReport,
-  where: { modelsDir: string; eventsDir: string },
+  where: { modelsDir: string; eventsDir: string; testStart?: number },
 ): Promise<ArmSummary[]> {
   const out: ArmSummary[] = [];
   for (const v of experiment.variants) {
@@ -45,11 +74,7 @@ export async function armSummaries(
         kind = manifest.kind;
         const m = (manifest.metrics as { model?: Record<string, number> | null }).model;
         offlineNdcg10 = typeof m?.['ndcg@10'] === 'number' ? m['ndcg@10'] : null;
-        const rec = await readOpeRecord(where.eventsDir, name, version);
-        if (rec) {
-          const estimator = rec.report.ctr.dr ? 'dr' : 'snips';
-          ope = { at: rec.at, estimator, ctr: rec.report.ctr.dr ?? rec.report.ctr.snips, requests: rec.report.requests };
-        }
+        ope = await recordedOpe(where.eventsDir, name, version, where.testStart);
       } catch {
         // A variant whose version is gone still has its online result.
       }
@@ -69,7 +94,7 @@ export function armsToText(arms: readonly ArmSummary[]): string {
   for (const a of arms) {
     const offline = a.offlineNdcg10 === null ? '-' : a.offlineNdcg10.toFixed(4);
     const ope = a.ope
-      ? `${pct(a.ope.ctr.mean)} [${pct(a.ope.ctr.lo)}, ${pct(a.ope.ctr.hi)}] (${a.ope.estimator}, ${a.ope.at.slice(0, 16)})`
+      ? `${pct(a.ope.ctr.mean)} [${pct(a.ope.ctr.lo)}, ${pct(a.ope.ctr.hi)}] (${a.ope.estimator}, ${a.ope.at.slice(0, 16)}${a.ope.beforeTest === false ? ', AFTER the test began' : ''})`
       : '-';
     const online =
       a.online?.value != null ? `${pct(a.online.value)}${a.covered === null ? '' : a.covered ? ' (inside)' : ' (outside)'}` : '-';

@@ -280,6 +280,20 @@ export async function checkConfigDrift(
   return state.first.hash === current.hash ? [] : describeDrift(state.first, current, experiment.id);
 }
 
+/**
+ * When the experiment started: the first-seen time of its config in the state file (the service
+ * records it when it starts serving the experiment); undefined when no readable state exists.
+ */
+export async function experimentStartedAt(stateFile: string): Promise<number | undefined> {
+  try {
+    const state = JSON.parse(await readFile(stateFile, 'utf8')) as ExperimentState;
+    const t = Date.parse(state.first?.seenAt ?? '');
+    return Number.isFinite(t) ? t : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function writeState(file: string, state: ExperimentState): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   // Write then rename: a reader never sees half a file.

@@ -1,10 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { EventLogWriter } from '../data/eventlog-writer.js';
 import type { InteractionEvent } from '../data/schema.js';
 import { exploreRanking } from '../experiments/exploration.js';
 import { Rng } from '../util/random.js';
 import { fitPositionBasedModel } from './click-model.js';
 import { estimateCandidate } from './evaluate.js';
 import { loggedRequests, requireExploration } from './logged-requests.js';
+import { offPolicyReport } from './report.js';
 
 // A PBM world: examination 1/(p+1), attractiveness by item; the logging policy ranks items 0..19 in
 // order and explores (epsilon 0.5 in its top 12); the candidate shows items 4..8 in that order.
@@ -91,5 +96,26 @@ describe('off-policy estimate of a candidate ranking from exploring logs', () =>
       ],
     ]);
     expect(g.report).toMatchObject({ requests: 2, impressions: 3, withPropensities: 1, incomplete: 1 });
+  });
+
+  it('keeps the page item and a restriction of each request; an estimate refuses requests it cannot replay, counted', async () => {
+    const restricted = world(40, true).map((e) =>
+      e.type === 'impression' ? { ...e, contextItemId: 'i3', restricted: 'exclude' as const } : e,
+    );
+    const g = loggedRequests(restricted);
+    expect(g.requests[0]).toMatchObject({ contextItemId: 'i3', restricted: 'exclude' });
+    // Every exploring request excluded items the log does not name: refused before any model is opened.
+    const dir = mkdtempSync(path.join(tmpdir(), 'ope-restricted-'));
+    try {
+      const writer = new EventLogWriter(dir);
+      await writer.append(restricted);
+      await writer.close();
+      const opts = { eventsDir: dir, modelsDir: path.join(dir, 'no-models'), name: 'shop', version: 1 };
+      await expect(offPolicyReport(opts)).rejects.toThrow(
+        /every one of its 40 requests with propensities had its ranking restricted by the caller \(candidates or exclude\)/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -28,6 +28,10 @@ export interface LoggedRequest {
   ts: number;
   variant?: string;
   policy?: string;
+  /** The page item of a product-page request (the ranking's context). */
+  contextItemId?: string;
+  /** Set when the caller restricted the ranking (candidates, exclude): a replay cannot reproduce it. */
+  restricted?: InteractionEvent['restricted'];
   /** Shown items by position (0..k-1). */
   slots: LoggedSlot[];
 }
@@ -67,6 +71,8 @@ export function loggedRequests(
     let r = byId.get(e.requestId);
     if (!r) {
       r = { requestId: e.requestId, userId: e.userId, ts: e.ts, variant: e.variant, policy: e.policy, slots: [] };
+      if (e.contextItemId !== undefined) r.contextItemId = e.contextItemId;
+      if (e.restricted !== undefined) r.restricted = e.restricted;
       byId.set(e.requestId, r);
     }
     const slot: LoggedSlot = { itemId: e.itemId, position: e.position, propensity: e.propensity, clicked: false, purchased: false };

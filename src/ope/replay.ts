@@ -82,7 +82,7 @@ export async function replayCandidate(
   const done = await replayRequests(source, events, requests, (model, r) => {
     rankings.set(
       r.requestId,
-      model.recommend({ userId: r.userId, k: r.slots.length }).map((it) => it.itemId),
+      model.recommend({ userId: r.userId, k: r.slots.length, itemId: r.contextItemId }).map((it) => it.itemId),
     );
   });
   return { ...done, rankings };

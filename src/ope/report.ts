@@ -4,6 +4,7 @@
  * with bootstrap intervals, the effective sample size, and what the logs held.
  */
 import { scanEventLog } from '../data/eventlog.js';
+import { WorkbenchError } from '../errors.js';
 import type { Interval } from '../eval/bootstrap.js';
 import { estimateCandidate, type RewardEstimate } from './evaluate.js';
 import { type LoggedRequestsReport, loggedRequests, requireExploration } from './logged-requests.js';
@@ -26,8 +27,13 @@ export interface OffPolicyReport {
   eventsDir: string;
   variant?: string;
   logs: LoggedRequestsReport;
-  /** Requests the estimates use (every slot with a propensity). */
+  /** Requests the estimates use (every slot with a propensity, ranking not restricted by the caller). */
   requests: number;
+  /**
+   * Requests with propensities left out because the caller restricted their ranking (candidates,
+   * exclude): the lists are not logged, so the candidate's ranking of them is unknown.
+   */
+  restricted: number;
   ctr: RewardEstimate;
   purchaseRate: RewardEstimate;
   matchedSlots: number;
@@ -44,10 +50,24 @@ export async function offPolicyReport(opts: OffPolicyOptions): Promise<OffPolicy
   const inWindow = opts.since === undefined ? events : events.filter((e) => e.type !== 'impression' || e.ts >= (opts.since as number));
   const grouped = loggedRequests(inWindow, { variant: opts.variant });
   const where = `event log ${opts.eventsDir}${opts.variant ? ` (variant ${opts.variant})` : ''}`;
-  const requests = requireExploration(grouped, where);
+  const exploring = requireExploration(grouped, where);
+  const requests = exploring.filter((r) => r.restricted === undefined);
+  const restricted = exploring.length - requests.length;
+  if (requests.length === 0) {
+    throw new WorkbenchError(
+      'not_replayable',
+      `${where}: every one of its ${restricted} requests with propensities had its ranking restricted by the caller (candidates or exclude), ` +
+        'lists the log does not hold, so what another model would have shown there is unknown; estimate from requests without candidates or exclude',
+    );
+  }
   const replayed = await replayCandidate(opts, events, requests);
   const est = estimateCandidate(requests, replayed.rankings, { resamples: opts.resamples, seed: opts.seed });
   const notes = [...replayed.notes];
+  if (restricted > 0) {
+    notes.push(
+      `${restricted} requests left out: the caller restricted their ranking (candidates or exclude), lists the log does not hold, so the candidate's ranking of them is unknown`,
+    );
+  }
   if (grouped.report.incomplete > 0) {
     notes.push(`${grouped.report.incomplete} requests left out: some of their impressions carry no propensity or positions are missing`);
   }
@@ -62,6 +82,7 @@ export async function offPolicyReport(opts: OffPolicyOptions): Promise<OffPolicy
     ...(opts.variant ? { variant: opts.variant } : {}),
     logs: grouped.report,
     requests: requests.length,
+    restricted,
     ctr: est.ctr,
     purchaseRate: est.purchaseRate,
     matchedSlots: est.matchedSlots,

@@ -22,6 +22,8 @@ export interface FeatureMismatch {
 /** What the check found. */
 export interface ServedFeatureCheck {
   version: number;
+  /** The feature names of the vectors (the version's contract), in order. */
+  names: string[];
   requests: number;
   vectors: number;
   /** Vectors with at least one value off by more than the tolerance. */
@@ -51,13 +53,16 @@ export async function checkServedFeatures(
   let mismatched = 0;
   let maxAbsDiff = 0;
   const examples: FeatureMismatch[] = [];
+  let names: string[] = [];
   const done = await replayRequests(source, events, requests, (model, r) => {
     if (!model.featureRows) throw new WorkbenchError('no_features', `${prefix} (${model.kind}) computes no feature vectors`);
     const rows = model.featureRows(
       r.userId,
       r.slots.map((s) => s.itemId),
+      r.contextItemId,
     );
     const dim = rows.names.length;
+    names = [...rows.names];
     r.slots.forEach((s, i) => {
       vectors++;
       const logged = s.features as number[];
@@ -80,5 +85,5 @@ export async function checkServedFeatures(
       if (bad) mismatched++;
     });
   });
-  return { version: done.version, requests: requests.length, vectors, mismatched, maxAbsDiff, examples, notes: done.notes };
+  return { version: done.version, names, requests: requests.length, vectors, mismatched, maxAbsDiff, examples, notes: done.notes };
 }

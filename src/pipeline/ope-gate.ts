@@ -74,7 +74,7 @@ export async function offPolicyGate(
     const pick = (r: typeof cand) => (estimator === 'dr' ? (r.ctr.dr as Interval) : r.ctr.snips);
     return decideOpeGate(pick(cand), pick(champ), opts.margin, estimator, cand.ctr.effectiveSampleSize);
   } catch (err) {
-    if (!(err instanceof WorkbenchError) || (err.code !== 'no_propensities' && err.code !== 'no_impressions')) throw err;
+    if (!(err instanceof WorkbenchError) || !['no_propensities', 'no_impressions', 'not_replayable'].includes(err.code)) throw err;
     return {
       estimator: 'dr',
       margin: opts.margin,

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
+import { scanEventLog } from '../data/eventlog.js';
 import { type DatasetSpec, loadDataset } from '../data/load.js';
 import type { Dataset } from '../data/schema.js';
 import { errorMessage, WorkbenchError } from '../errors.js';
@@ -27,6 +28,7 @@ import { type ProgressSink, silentSink, startProgress } from './progress.js';
 import { publishRun } from './publish-model.js';
 import { listRunRecords, newRunId, type RunRecord, writeRunRecord } from './run-record.js';
 import { seedUserState, snapshotCovers } from './seed-state.js';
+import { type ServedFeaturesReport, type ServedGroups, servedFeaturesDiffer, servedGroups, type TrainFrom } from './served-groups.js';
 import { disposeTrainedRun, servingStore, type TrainedRun, type TrainRunOptions, trainAndEvaluate } from './train-model.js';
 
 /** Where new versions' aliases go: `challenger` (default) or straight to `champion`; both only past the gate. */
@@ -63,6 +65,14 @@ export interface RunPipelineOptions {
    */
   opeGate?: OpeGateOptions;
   training?: TrainRunOptions;
+  /**
+   * What the TF.js ranker learns from (default `recomputed`: label windows, features recomputed
+   * from the log at each cutoff). `served` trains on the served requests logged with feature
+   * vectors since the last run (their vectors, click and purchase labels), `both` on the two
+   * together; the logged vectors are first recomputed by the version that served them and must be
+   * equal (served-groups.ts), else the run fails naming the first differences.
+   */
+  trainFrom?: TrainFrom;
   /** TEST HOOK: shuffle label-window item ids (see label-shuffle.ts) so the candidate learns nothing. */
   shuffleLabels?: boolean;
   /** Start training from the champion's weights when it is a TF.js ranker (default true). */
@@ -84,6 +94,8 @@ export type PipelineRunRecord = RunRecord & {
   /** Impressions and clicks of the fresh events: CTR by position, so position bias is measured. */
   positionBias?: { impressions: number; clicks: number; unmatchedClicks: number; byPosition: PositionCtr[] };
   champion?: ChampionStatus;
+  /** Training from served features: what the log held, the consistency check, the groups trained on. */
+  servedFeatures?: ServedFeaturesReport & { trained?: { groups: number; inValidationOrTest: number } };
   /** The off-policy gate's decision, when asked for. */
   opeGate?: OpeGateDecision;
   /** The event log read: part files, lines, malformed and invalid lines (with examples). */
@@ -115,7 +127,17 @@ export class PipelineRunError extends WorkbenchError {
 }
 
 /** Stages in order, for the progress line. */
-const STAGES = ['lock', 'load-base', 'load-events', 'train-evaluate', 'gate', 'serving-features', 'publish', 'aliases'] as const;
+const STAGES = [
+  'lock',
+  'load-base',
+  'load-events',
+  'served-features',
+  'train-evaluate',
+  'gate',
+  'serving-features',
+  'publish',
+  'aliases',
+] as const;
 
 /** Runs of this process (the lock file sees one pid: alive), so a second run here fails at once with a clear message. */
 const HELD = new Set<string>();
@@ -189,6 +211,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
         training: opts.training ?? {},
         shuffleLabels: opts.shuffleLabels ?? false,
         warmStart: opts.warmStart !== false && !opts.shuffleLabels,
+        ...(opts.trainFrom && opts.trainFrom !== 'recomputed' ? { trainFrom: opts.trainFrom } : {}),
       }),
     ) as Record<string, unknown>,
     data: { source: opts.dataset?.source ?? opts.data?.source ?? 'synthetic', path: opts.data?.path },
@@ -198,7 +221,8 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     warnings: [],
   };
   const recordPath = writeRunRecord(opts.runsDir, record);
-  const progress = startProgress(opts.progress ?? silentSink, `pipeline ${opts.name}`, STAGES.length, 'stages');
+  const fromServed = opts.trainFrom === 'served' || opts.trainFrom === 'both';
+  const progress = startProgress(opts.progress ?? silentSink, `pipeline ${opts.name}`, STAGES.length - (fromServed ? 0 : 1), 'stages');
   let done = 0;
   const timed = stageTimer((timing) => {
     record.stages.push(timing);
@@ -287,10 +311,27 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
       if (found.status.note) log(`champion: ${found.status.note}`);
       return found.ranker ? [found.ranker] : [];
     };
+    let served: ServedGroups | undefined;
+    if (fromServed) {
+      served = await timed('served-features', async () => {
+        const { events: logged } = await scanEventLog(opts.eventsDir);
+        const where = { modelsDir: opts.modelsDir, name: opts.name, stateDir: opts.stateDir };
+        const found = await servedGroups(where, logged, { since, until });
+        record.servedFeatures = found.report;
+        if (found.report.mismatched > 0) throw servedFeaturesDiffer(opts.name, found.report);
+        log(
+          `served features: ${found.report.vectors} logged vectors of ${found.report.requests} requests equal the recomputed ones; ${found.groups.length} training groups (${found.report.withoutPairs} requests without a pair to learn from)`,
+        );
+        return { names: found.names, groups: found.groups, only: opts.trainFrom === 'served' };
+      });
+    }
     const trainLog = epochProgress(opts.progress ?? silentSink, opts.training?.epochs ?? 0, log);
     // Continuous training: start from the champion's weights (a shuffled-label test run starts cold).
     const warmStart = opts.warmStart === false || opts.shuffleLabels ? undefined : () => championWeights(opts.modelsDir, opts.name);
-    run = await timed('train-evaluate', () => trainAndEvaluate(dataset, { ...opts.training, extraRankers, warmStart, log: trainLog }));
+    run = await timed('train-evaluate', () =>
+      trainAndEvaluate(dataset, { ...opts.training, served, extraRankers, warmStart, log: trainLog }),
+    );
+    if (record.servedFeatures && run.served) record.servedFeatures.trained = run.served;
     record.stages.push(...run.timings.map((t) => ({ stage: `train-evaluate/${t.stage}`, ms: t.ms })));
     record.champion = champion;
     const trained = run;

@@ -8,6 +8,7 @@
 import { assertRelevantEvents, RELEVANT_TYPES } from '../data/relevance.js';
 import type { Dataset } from '../data/schema.js';
 import { type SessionProfile, sessionProfile } from '../data/sessions.js';
+import { DataError } from '../errors.js';
 import {
   buildEvalCases,
   type EvalCase,
@@ -27,6 +28,8 @@ import {
   DEFAULT_SESSION_GAP_MINUTES,
   type FeatureContract,
   featureSetByName,
+  fitNormalisation,
+  normalise,
   type TableFeatureStore,
 } from '../features/index.js';
 import { initBackend, type tf } from '../models/backend.js';
@@ -52,6 +55,7 @@ import { Rng } from '../util/random.js';
 import { type StageTiming, stageTimer } from '../util/stage-timer.js';
 import { settingName } from './baseline-grid.js';
 import { type ProtocolFold, type ProtocolName, type ProtocolPlan, protocolPlan } from './protocol-plan.js';
+import type { ServedGroup, ServedGroups } from './served-groups.js';
 import type { TrainingWindows, WindowOptions } from './windows.js';
 
 /** Knobs of a training run (every one has a default). */
@@ -111,6 +115,13 @@ export interface TrainRunOptions {
    * store's or that kind is not trained. The model is consumed (trained in place, or disposed).
    */
   warmStart?: () => Promise<{ model: tf.LayersModel; contract: FeatureContract; version: number; kind?: string } | undefined>;
+  /**
+   * Groups of served requests (their logged feature vectors, click and purchase labels;
+   * served-groups.ts) for the TF.js scorers, added to the label-window groups or instead of them.
+   * Only requests before the validation window are used, so neither early stopping nor the test
+   * sees a label the ranker trained on (the later ones are counted in `served`).
+   */
+  served?: ServedGroups;
   /** Extra models to evaluate on the test window next to ours (e.g. the current champion). */
   extraRankers?: (testStore: TableFeatureStore) => Promise<Ranker[]>;
   /** Progress lines (stderr in the CLI). */
@@ -169,6 +180,8 @@ export interface TrainedRun {
   params: Record<string, string | number | boolean | number[] | null>;
   timings: StageTiming[];
   tfjsBackend: string;
+  /** With `served`: served groups trained on, and those left out for lying in the validation or test window. */
+  served?: { groups: number; inValidationOrTest: number };
 }
 
 const DEFAULTS = {
@@ -344,6 +357,7 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
   });
 
   const scorers: TrainedScorer[] = [];
+  let servedUsed: TrainedRun['served'];
   if (scorerKinds.length > 0) {
     await timed('train-ranker', async () => {
       const groups: TrainingGroup[] = [];
@@ -364,7 +378,9 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
         warm = undefined;
       }
       let contract: FeatureContract | undefined = warm?.contract;
-      for (const [i, fold] of plan.train.entries()) {
+      const served = options.served && servedBefore(options.served, validStore.contract.names, plan.temporal, windows.validStart);
+      if (served && options.served?.only) contract ??= fitServedContract(validStore.contract, served.groups);
+      for (const [i, fold] of served && options.served?.only ? [] : plan.train.entries()) {
         const store = await build(fold);
         const built = buildTrainingGroups(store, fold.labels, {
           labelsAnyTime: !plan.temporal,
@@ -383,9 +399,16 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
         groups.push(...built.groups);
         reports.push(built.report);
       }
+      if (served && contract) {
+        const norm = contract;
+        groups.push(...served.groups.map((g) => ({ features: normalise(g.rows, norm), labels: g.labels, ts: g.ts, userId: g.userId })));
+        servedUsed = { groups: served.groups.length, inValidationOrTest: served.late };
+        log(`served groups: ${served.groups.length} (${served.late} later ones in the validation or test window left out)`);
+      }
       if (!contract || groups.length === 0) throw new Error('no training groups: the label windows hold no interactions');
       const fitted = contract;
-      log(`training groups: ${groups.length} (${reports.map((r) => r.groups).join(' + ')}), features: ${fitted.names.length}`);
+      const parts = [...reports.map((r) => String(r.groups)), ...(servedUsed ? [`${servedUsed.groups} served`] : [])];
+      log(`training groups: ${groups.length} (${parts.join(' + ')}), features: ${fitted.names.length}`);
       let current: tf.LayersModel | undefined;
       let warmUsed = false;
       try {
@@ -491,6 +514,7 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
 
   const {
     extraRankers: _e,
+    served: _sv,
     warmStart: _ws,
     log: _l,
     features,
@@ -518,7 +542,45 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
     params: { ...knobs, ...(features as Record<string, number>), featureSet: featureSet.name, protocol: plan.name, maskSeen },
     timings,
     tfjsBackend: backend.active,
+    ...(servedUsed ? { served: servedUsed } : {}),
   };
+}
+
+/**
+ * The served groups a run may train on: logged before the validation window (a later one's labels
+ * belong to early stopping or the test), with the feature names this run's store computes.
+ */
+function servedBefore(served: ServedGroups, names: readonly string[], temporal: boolean, validStart: number) {
+  if (!temporal) throw new DataError('training from served features needs the temporal protocol: served requests are placed in time');
+  if (served.names.join() !== names.join()) {
+    const missing = names.filter((n) => !served.names.includes(n));
+    const extra = served.names.filter((n) => !names.includes(n));
+    throw new DataError(
+      `the served feature vectors have ${served.names.length} features, this run's feature set ${names.length}` +
+        `${missing.length ? `; not served: ${missing.join(', ')}` : ''}${extra.length ? `; served only: ${extra.join(', ')}` : ''}` +
+        `${!missing.length && !extra.length ? '; in another order' : ''}: train with the feature set of the version that served them`,
+    );
+  }
+  const groups = served.groups.filter((g) => g.ts < validStart);
+  if (served.only && groups.length === 0) {
+    throw new DataError(
+      `none of the ${served.groups.length} served training groups was logged before the validation window (${new Date(validStart).toISOString().slice(0, 10)}): ` +
+        'their labels belong to early stopping and the test; train with --train-from both, or once older served logs exist',
+    );
+  }
+  return { groups, late: served.groups.length - groups.length };
+}
+
+/** The served rows' normalisation (z-score per column), on the store's contract. */
+function fitServedContract(contract: FeatureContract, groups: readonly ServedGroup[]): FeatureContract {
+  const dim = contract.names.length;
+  const all = new Float32Array(groups.reduce((n, g) => n + g.rows.length, 0));
+  let off = 0;
+  for (const g of groups) {
+    all.set(g.rows, off);
+    off += g.rows.length;
+  }
+  return { ...contract, normalisation: fitNormalisation(all, dim) };
 }
 
 /** The feature store a published version serves with: every event, the run's feature set. */

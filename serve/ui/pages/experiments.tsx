@@ -4,10 +4,11 @@
  * The Experiments pages: the configs found, and per experiment GrowthBook-style rows (each
  * variant's impressions, clicks, CTR and purchase rate with intervals; each treatment's delta
  * against the control with its interval), the SRM check, CTR by position and over time, and each
- * arm's offline NDCG@10 beside its online CTR. Every statistic comes from src/experiments.
+ * arm's offline NDCG@10 and off-policy CTR estimate (made before the test, or flagged) beside its
+ * online CTR. Every statistic comes from src/experiments and src/ope.
  */
 import type { MetricComparison, RateEstimate } from '../../../src/experiments/report.js';
-import type { ExperimentView, FoundExperiment } from '../experiments-data.js';
+import type { ArmOffline, ExperimentView, FoundExperiment } from '../experiments-data.js';
 import { Chart, fmt, Page, pct, withInterval } from '../layout.js';
 
 const expHref = (id: string) => `/ui/experiments/${encodeURIComponent(id)}`;
@@ -130,6 +131,23 @@ function overTimeSpec(v: ExperimentView) {
   };
 }
 
+/** The arm's recorded off-policy CTR estimate, when it was made, and whether the online CTR fell inside it. */
+function OpeCell(props: { off?: ArmOffline; online: number | null; startedAt?: number }) {
+  const ope = props.off?.ope;
+  if (!ope) return <td class="muted">none recorded</td>;
+  const inside = props.online === null ? null : props.online >= ope.ctr.lo && props.online <= ope.ctr.hi;
+  return (
+    <td data-ope={ope.estimator} data-before-test={ope.beforeTest === null ? 'unknown' : String(ope.beforeTest)}>
+      {`${ope.estimator.toUpperCase()} ${withInterval(ope.ctr.mean, ope.ctr.lo, ope.ctr.hi, (x) => pct(x, 2))}`}
+      <span class="muted">{` made ${ope.at.slice(0, 16).replace('T', ' ')} UTC, ${ope.requests} requests`}</span>
+      {ope.beforeTest === false ? (
+        <span class="warn">{` made after the test began (${new Date(props.startedAt ?? 0).toISOString().slice(0, 16).replace('T', ' ')} UTC)`}</span>
+      ) : null}
+      {inside === null ? null : <span data-covered={String(inside)}>{inside ? '; online CTR inside' : '; online CTR outside'}</span>}
+    </td>
+  );
+}
+
 /** `/ui/experiments/{id}`: the whole report. */
 export function ExperimentPage(props: { view: ExperimentView }) {
   const { report, offline, experiment } = props.view;
@@ -170,6 +188,7 @@ export function ExperimentPage(props: { view: ExperimentView }) {
               users who purchased [95%]
             </th>
             <th scope="col">offline NDCG@10 of the version served [95%]</th>
+            <th scope="col">off-policy CTR estimated before the test [95%]</th>
           </tr>
         </thead>
         <tbody>
@@ -195,6 +214,7 @@ export function ExperimentPage(props: { view: ExperimentView }) {
                       ? `v${off.version}: —`
                       : (off?.problem ?? '—')}
                 </td>
+                <OpeCell off={off} online={v.ctr.value} startedAt={props.view.startedAt} />
               </tr>
             );
           })}

@@ -70,14 +70,16 @@ async function report(argv: string[], io: CliIO): Promise<number> {
   const until = parseTime('until', values.until);
   const confidence = values.confidence === undefined ? 0.95 : Number(values.confidence);
   if (!(confidence > 0 && confidence < 1)) throw new UsageError(`--confidence "${values.confidence}" must be in (0, 1), e.g. 0.95`);
-  const { resolveExperiment } = await import('../../experiments/config.js');
+  const { resolveExperiment, experimentStartedAt, defaultStateFile } = await import('../../experiments/config.js');
   const { experiment, path: configPath } = await resolveExperiment(oneId(positionals), { config: values.config, env: io.env, cwd: io.cwd });
   const dir = eventsDir(values.events, io);
+  // Read before the report, which records a first-seen config itself when none exists yet.
+  const testStart = await experimentStartedAt(defaultStateFile(dir, experiment.id));
   if (!values.json) io.err(`experiment ${experiment.id} (${configPath}), event log ${dir}`);
   const { experimentReport, reportToText } = await import('../../experiments/report.js');
   const r = await experimentReport(dir, experiment, { since, until, confidence, stateFile: values['no-state'] ? false : undefined });
   const { armSummaries, armsToText } = await import('../../experiments/arms.js');
-  const arms = await armSummaries(experiment, r, { modelsDir: modelsDir(values.models, io), eventsDir: dir });
+  const arms = await armSummaries(experiment, r, { modelsDir: modelsDir(values.models, io), eventsDir: dir, testStart });
   if (values.json) printJson(io, { ...r, arms });
   else io.out(`${reportToText(r)}\n\n${armsToText(arms)}`);
   return 0;

@@ -22,6 +22,7 @@ describe('workbench pipeline', () => {
       [['pipeline', 'run', '--name', 'm', '--policy', 'always'], /--policy "always" is not challenger or champion/],
       [['pipeline', 'run', '--name', 'm', '--min-improvement', 'lots'], /--min-improvement "lots" is not a number/],
       [['pipeline', 'run', '--name', 'm', '--gate-metric', 'ndcg@3'], /gate metric "ndcg@3" is not one of/],
+      [['pipeline', 'run', '--name', 'm', '--train-from', 'logs'], /--train-from "logs" is not one of recomputed, served, both/],
       [['pipeline', 'schedule', '--name', 'm'], /--every is required/],
       [['pipeline', 'schedule', '--name', 'm', '--every', 'often'], /"often" is not a duration/],
     ];

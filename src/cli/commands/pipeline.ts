@@ -34,12 +34,13 @@ const RUN_OPTIONS = {
   'min-improvement': { type: 'string' },
   'ope-margin': { type: 'string' },
   'ope-variant': { type: 'string' },
+  'train-from': { type: 'string' },
   policy: { type: 'string' },
   cold: { type: 'boolean', default: false },
   force: { type: 'boolean', default: false },
 } as const;
 
-const RUN_USAGE = `--name NAME ${DATASET_USAGE} [--events DIR] [--models DIR] [--runs DIR] [--gate-metric ndcg@10] [--min-improvement 0.01] [--ope-margin 0.05 [--ope-variant V]] [--policy challenger|champion] [--cold] [--force] ${TRAINING_USAGE} [--json]`;
+const RUN_USAGE = `--name NAME ${DATASET_USAGE} [--events DIR] [--models DIR] [--runs DIR] [--gate-metric ndcg@10] [--min-improvement 0.01] [--ope-margin 0.05 [--ope-variant V]] [--train-from recomputed|served|both] [--policy challenger|champion] [--cold] [--force] ${TRAINING_USAGE} [--json]`;
 const USAGE = [
   `workbench pipeline run ${RUN_USAGE}`,
   `workbench pipeline schedule --every 3h ${RUN_USAGE}`,
@@ -76,6 +77,9 @@ async function pipelineOptions(values: RunValues, io: CliIO): Promise<RunPipelin
     }
     opeGate = { margin, variant: values['ope-variant'] };
   } else if (values['ope-variant'] !== undefined) throw new UsageError('--ope-variant needs --ope-margin');
+  const { TRAIN_FROM } = await import('../../pipeline/served-groups.js');
+  const trainFrom = TRAIN_FROM.find((t) => t === (values['train-from'] ?? 'recomputed'));
+  if (!trainFrom) throw new UsageError(`--train-from "${values['train-from']}" is not one of ${TRAIN_FROM.join(', ')}`);
   const policy = values.policy ?? 'challenger';
   if (policy !== 'challenger' && policy !== 'champion') throw new UsageError(`--policy "${policy}" is not challenger or champion`);
   return {
@@ -88,6 +92,7 @@ async function pipelineOptions(values: RunValues, io: CliIO): Promise<RunPipelin
     gateMetric: metric,
     minImprovement,
     opeGate,
+    trainFrom,
     policy,
     warmStart: !values.cold,
     force: values.force === true,
@@ -105,6 +110,14 @@ function printRun(io: CliIO, r: PipelineRunRecord, file: string): void {
   const ctr = r.positionBias?.byPosition.slice(0, 10) ?? [];
   if (ctr.length)
     io.out(`CTR by position: ${ctr.map((p) => `${p.position}: ${(100 * p.ctr).toFixed(1)}% of ${p.impressions}`).join(', ')}`);
+  const sf = r.servedFeatures;
+  if (sf) {
+    io.out(
+      `served features: ${sf.vectors} logged vectors of ${sf.requests} requests recomputed, ${sf.mismatched} differ; ${sf.trained ? `${sf.trained.groups} served groups trained on (${sf.trained.inValidationOrTest} in the validation or test window left out)` : `${sf.groups} groups`}`,
+    );
+    for (const x of sf.checks.flatMap((c) => c.examples).slice(0, 5))
+      io.out(`  request ${x.requestId} item ${x.itemId}: ${x.feature} logged ${x.logged}, recomputed ${x.recomputed}`);
+  }
   if (r.skipped) io.out(`skipped: ${r.skipped.replace('force to publish', '--force to publish')}`);
   if (r.gate) io.out(`gate: ${r.gate.reason}`);
   if (r.opeGate) io.out(`off-policy gate: ${r.opeGate.reason}`);
