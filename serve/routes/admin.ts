@@ -151,9 +151,10 @@ const aliasChangeSchema = z.object({
 function aliasError(err: unknown): unknown {
   if (err instanceof NotFoundError || err instanceof ApiError) return err;
   if (err instanceof WorkbenchError) {
-    // Registry codes: invalid_input (bad request), registry_busy (locked: retry), else the version was refused.
-    const status = err.code === 'invalid_input' ? 400 : err.code === 'registry_busy' ? 503 : 409;
-    return new ApiError(status, err.code === 'registry_busy' ? 'registry_busy' : 'alias_refused', err.message, { cause: err });
+    // Registry codes: invalid_input (bad request), registry_busy / storage_error (retry), else the version was refused.
+    const unavailable = err.code === 'registry_busy' || err.code === 'storage_error';
+    const status = err.code === 'invalid_input' ? 400 : unavailable ? 503 : 409;
+    return new ApiError(status, unavailable ? err.code : 'alias_refused', err.message, { cause: err });
   }
   return err;
 }

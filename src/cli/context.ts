@@ -57,9 +57,13 @@ export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options'
   }
 }
 
-/** The models directory: `--models`, else WORKBENCH_MODELS_DIR, else ./models. */
+/**
+ * The models location: `--models`, else WORKBENCH_MODELS_DIR, else ./models. A folder is resolved
+ * against the working directory; `s3://BUCKET/PREFIX` (object storage) is returned as given.
+ */
 export function modelsDir(flag: string | undefined, io: CliIO): string {
-  return path.resolve(io.cwd, flag ?? io.env.WORKBENCH_MODELS_DIR ?? 'models');
+  const location = flag ?? io.env.WORKBENCH_MODELS_DIR ?? 'models';
+  return location.startsWith('s3://') ? location : path.resolve(io.cwd, location);
 }
 
 /** The event log directory: `--events`, else WORKBENCH_EVENTS_DIR, else ./data/events. */

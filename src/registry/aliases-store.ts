@@ -17,6 +17,8 @@ import { RegistryError } from './errors.js';
 import { atomicWriteFile, errnoCode } from './fsutil.js';
 import { ALIASES_FILE, modelDir } from './layout.js';
 import { describeZodError } from './manifest.js';
+import { s3RegistryFor } from './remote.js';
+import { isS3Url } from './s3-location.js';
 
 /** Most previous versions remembered per alias (older ones are forgotten). */
 export const MAX_ALIAS_HISTORY = 20;
@@ -53,6 +55,7 @@ export function aliasesPath(modelsDir: string, name: string): string {
 
 /** Reads a model's aliases; a model without aliases.json has none. Malformed files are refused. */
 export async function readAliasesFile(modelsDir: string, name: string): Promise<AliasesFile> {
+  if (isS3Url(modelsDir)) return (await s3RegistryFor(modelsDir)).readAliasesFile(name);
   const file = aliasesPath(modelsDir, name);
   let text: string;
   try {
@@ -61,6 +64,11 @@ export async function readAliasesFile(modelsDir: string, name: string): Promise<
     if (errnoCode(err) === 'ENOENT') return { formatVersion: 1, aliases: {} };
     throw err;
   }
+  return parseAliasesFile(text, file);
+}
+
+/** Parses and validates aliases.json text; `file` (a path or URL) is named in errors. */
+export function parseAliasesFile(text: string, file: string): AliasesFile {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -78,11 +86,21 @@ export async function readAliases(modelsDir: string, name: string): Promise<Reco
   return Object.fromEntries(Object.entries(file.aliases).map(([alias, e]) => [alias, e.version]));
 }
 
-/** Replaces aliases.json atomically. Callers hold the model lock (see lock.ts). */
-export async function writeAliasesFile(modelsDir: string, name: string, content: AliasesFile): Promise<void> {
+/** aliases.json as written: aliases sorted by name, pretty-printed. */
+export function serializeAliases(content: AliasesFile): string {
   const sorted: AliasesFile = {
     formatVersion: 1,
     aliases: Object.fromEntries(Object.entries(content.aliases).sort(([a], [b]) => a.localeCompare(b))),
   };
-  await atomicWriteFile(aliasesPath(modelsDir, name), `${JSON.stringify(sorted, null, 2)}\n`);
+  return `${JSON.stringify(sorted, null, 2)}\n`;
+}
+
+/** Replaces aliases.json atomically. Callers hold the model lock (see lock.ts). */
+export async function writeAliasesFile(modelsDir: string, name: string, content: AliasesFile): Promise<void> {
+  if (isS3Url(modelsDir))
+    throw new RegistryError(
+      'invalid_input',
+      `${modelsDir}: aliases on object storage change only through setAlias/rollbackAlias/removeAlias`,
+    );
+  await atomicWriteFile(aliasesPath(modelsDir, name), serializeAliases(content));
 }

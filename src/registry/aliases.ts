@@ -5,10 +5,12 @@
  * `rollbackAlias` can move back to it.
  */
 import { NotFoundError } from '../errors.js';
-import { type AliasesFile, aliasEntry, MAX_ALIAS_HISTORY, readAliasesFile, writeAliasesFile } from './aliases-store.js';
+import { type AliasEntry, type AliasesFile, aliasEntry, MAX_ALIAS_HISTORY, readAliasesFile, writeAliasesFile } from './aliases-store.js';
 import { checkAliasName, checkVersion, modelDir } from './layout.js';
 import { type LoadOptions, listVersions, verifyVersion } from './load.js';
 import { type LockOptions, withModelLock } from './lock.js';
+import { s3RegistryFor } from './remote.js';
+import { isS3Url } from './s3-location.js';
 
 /** What an alias change did. */
 export interface AliasChange {
@@ -56,6 +58,7 @@ export async function setAlias(
   version: number,
   opts: AliasOptions = {},
 ): Promise<AliasChange> {
+  if (isS3Url(modelsDir)) return (await s3RegistryFor(modelsDir)).setAlias(name, alias, version, opts);
   checkAliasName(alias);
   checkVersion(version);
   await requireVersion(modelsDir, name, version);
@@ -67,16 +70,61 @@ export async function setAlias(
       // Under the lock: prune cannot remove the version between this check and the write.
       await requireVersion(modelsDir, name, version);
       await verifyVersion(modelsDir, name, version, opts);
-      const file = await readAliasesFile(modelsDir, name);
-      const current = aliasEntry(file, alias);
-      if (current?.version === version) return { model: name, alias, previous: version, version, changed: false };
-      const history = current ? [...current.history, { version: current.version, since: current.since }].slice(-MAX_ALIAS_HISTORY) : [];
-      const next: AliasesFile = { ...file, aliases: { ...file.aliases, [alias]: { version, since: new Date().toISOString(), history } } };
-      await writeAliasesFile(modelsDir, name, next);
-      return { model: name, alias, previous: current?.version ?? null, version, changed: true };
+      const step = pointAlias(await readAliasesFile(modelsDir, name), name, alias, version);
+      if (step.change.changed) await writeAliasesFile(modelsDir, name, step.next);
+      return step.change;
     },
     opts,
   );
+}
+
+/** An alias change computed on an aliases file: the file to write and what it changes. */
+export interface AliasStep {
+  next: AliasesFile;
+  change: AliasChange;
+}
+
+/**
+ * Points `alias` at `version` in `file`, remembering the version it replaces (pure: the caller
+ * writes `next` under its lock or conditional write). `changed` is false when it already did.
+ */
+export function pointAlias(file: AliasesFile, name: string, alias: string, version: number): AliasStep {
+  const current = aliasEntry(file, alias);
+  if (current?.version === version) return { next: file, change: { model: name, alias, previous: version, version, changed: false } };
+  const history = current ? [...current.history, { version: current.version, since: current.since }].slice(-MAX_ALIAS_HISTORY) : [];
+  const next: AliasesFile = { ...file, aliases: { ...file.aliases, [alias]: { version, since: new Date().toISOString(), history } } };
+  return { next, change: { model: name, alias, previous: current?.version ?? null, version, changed: true } };
+}
+
+/**
+ * The version `alias` rolls back to (the last of its history), or a NotFoundError saying why
+ * there is none.
+ */
+export function rollbackTarget(file: AliasesFile, name: string, alias: string): number {
+  const current = aliasEntry(file, alias);
+  if (!current) throw new NotFoundError(`model "${name}" has no alias "${alias}"`);
+  const target = current.history.at(-1);
+  if (!target) throw new NotFoundError(`alias "${alias}" of model "${name}" has no earlier version to roll back to`);
+  return target.version;
+}
+
+/** Moves `alias` back to its rollback target in `file`, forgetting the version it leaves (pure). */
+export function stepBack(file: AliasesFile, name: string, alias: string): AliasStep {
+  const version = rollbackTarget(file, name, alias);
+  const current = aliasEntry(file, alias) as AliasEntry;
+  const entry = { version, since: new Date().toISOString(), history: current.history.slice(0, -1) };
+  return {
+    next: { ...file, aliases: { ...file.aliases, [alias]: entry } },
+    change: { model: name, alias, previous: current.version, version, changed: true },
+  };
+}
+
+/** Removes `alias` from `file` (pure); removing an unset alias changes nothing. */
+export function dropAlias(file: AliasesFile, name: string, alias: string): AliasStep {
+  const current = aliasEntry(file, alias);
+  if (!current) return { next: file, change: { model: name, alias, previous: null, version: null, changed: false } };
+  const { [alias]: _removed, ...rest } = file.aliases;
+  return { next: { ...file, aliases: rest }, change: { model: name, alias, previous: current.version, version: null, changed: true } };
 }
 
 /**
@@ -84,22 +132,20 @@ export async function setAlias(
  * leaves, so repeated rollbacks walk further back). The target is verified first.
  */
 export async function rollbackAlias(modelsDir: string, name: string, alias: string, opts: AliasOptions = {}): Promise<AliasChange> {
+  if (isS3Url(modelsDir)) return (await s3RegistryFor(modelsDir)).rollbackAlias(name, alias, opts);
   checkAliasName(alias);
   await requireModel(modelsDir, name);
   return withModelLock(
     modelDir(modelsDir, name),
     async () => {
       const file = await readAliasesFile(modelsDir, name);
-      const current = aliasEntry(file, alias);
-      if (!current) throw new NotFoundError(`model "${name}" has no alias "${alias}"`);
-      const target = current.history.at(-1);
-      if (!target) throw new NotFoundError(`alias "${alias}" of model "${name}" has no earlier version to roll back to`);
-      await requireVersion(modelsDir, name, target.version);
-      await verifyVersion(modelsDir, name, target.version, opts);
-      await opts.check?.(name, target.version);
-      const entry = { version: target.version, since: new Date().toISOString(), history: current.history.slice(0, -1) };
-      await writeAliasesFile(modelsDir, name, { ...file, aliases: { ...file.aliases, [alias]: entry } });
-      return { model: name, alias, previous: current.version, version: target.version, changed: true };
+      const target = rollbackTarget(file, name, alias);
+      await requireVersion(modelsDir, name, target);
+      await verifyVersion(modelsDir, name, target, opts);
+      await opts.check?.(name, target);
+      const step = stepBack(file, name, alias);
+      await writeAliasesFile(modelsDir, name, step.next);
+      return step.change;
     },
     opts,
   );
@@ -107,17 +153,15 @@ export async function rollbackAlias(modelsDir: string, name: string, alias: stri
 
 /** Removes an alias (and its history). Removing an unset alias changes nothing. */
 export async function removeAlias(modelsDir: string, name: string, alias: string, opts: LockOptions = {}): Promise<AliasChange> {
+  if (isS3Url(modelsDir)) return (await s3RegistryFor(modelsDir)).removeAlias(name, alias, opts);
   checkAliasName(alias);
   await requireModel(modelsDir, name);
   return withModelLock(
     modelDir(modelsDir, name),
     async () => {
-      const file = await readAliasesFile(modelsDir, name);
-      const current = aliasEntry(file, alias);
-      if (!current) return { model: name, alias, previous: null, version: null, changed: false };
-      const { [alias]: _removed, ...rest } = file.aliases;
-      await writeAliasesFile(modelsDir, name, { ...file, aliases: rest });
-      return { model: name, alias, previous: current.version, version: null, changed: true };
+      const step = dropAlias(await readAliasesFile(modelsDir, name), name, alias);
+      if (step.change.changed) await writeAliasesFile(modelsDir, name, step.next);
+      return step.change;
     },
     opts,
   );

@@ -17,7 +17,9 @@ export type RegistryErrorCode =
   /** Bad input to publish / alias / prune (a name, a file name, a manifest field). */
   | 'invalid_input'
   /** The model's lock stayed held by another live process past the timeout. */
-  | 'registry_busy';
+  | 'registry_busy'
+  /** Object storage could not be used: a missing bucket, refused credentials, an unreachable endpoint. */
+  | 'storage_error';
 
 /** A registry failure whose message names the file (when there is one) and the problem. */
 export class RegistryError extends WorkbenchError {
@@ -32,6 +34,7 @@ export class RegistryError extends WorkbenchError {
 
 /** A path as a user would type it: relative to the working directory when inside it. */
 export function displayPath(file: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(file)) return file; // a URL (s3://...) stays as given
   const rel = path.relative(process.cwd(), file);
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }

@@ -14,6 +14,8 @@ import { RegistryError } from './errors.js';
 import { errnoCode, sha256File, sha256Hex } from './fsutil.js';
 import { artifactPath, checkAliasName, checkModelName, isVersionName, MANIFEST_FILE, modelDir, versionDir } from './layout.js';
 import { describeZodError, type Manifest, parseManifest } from './manifest.js';
+import { s3RegistryFor } from './remote.js';
+import { isS3Url } from './s3-location.js';
 
 /** Which version to load: a number, the highest one, or whatever an alias names. */
 export type VersionRef = number | 'latest' | { alias: string };
@@ -53,6 +55,7 @@ async function dirEntries(dir: string): Promise<{ name: string; isDir: boolean }
 
 /** Names of the models in `modelsDir` (sorted); a missing directory has none. */
 export async function listModels(modelsDir: string): Promise<string[]> {
+  if (isS3Url(modelsDir)) return (await s3RegistryFor(modelsDir)).listModels();
   const names: string[] = [];
   for (const e of await dirEntries(modelsDir)) {
     if (!e.isDir || e.name.startsWith('.')) continue;
@@ -67,6 +70,7 @@ export async function listModels(modelsDir: string): Promise<string[]> {
 
 /** Published versions of a model, ascending; staging and trash directories are ignored. */
 export async function listVersions(modelsDir: string, name: string): Promise<number[]> {
+  if (isS3Url(modelsDir)) return (await s3RegistryFor(modelsDir)).listVersions(name);
   return (await dirEntries(modelDir(modelsDir, name)))
     .filter((e) => e.isDir && isVersionName(e.name))
     .map((e) => Number(e.name))
@@ -78,6 +82,7 @@ export async function listVersions(modelsDir: string, name: string): Promise<num
  * the artifacts. NotFoundError if the version does not exist.
  */
 export async function readManifest(modelsDir: string, name: string, version: number): Promise<Manifest> {
+  if (isS3Url(modelsDir)) return (await s3RegistryFor(modelsDir)).readManifest(name, version);
   const dir = versionDir(modelsDir, name, version);
   const file = path.join(dir, MANIFEST_FILE);
   let text: string;
@@ -124,7 +129,7 @@ function checkBytes(file: string, expected: { sha256: string; bytes: number }, a
   }
 }
 
-function checkKind(manifest: Manifest, file: string, kinds: readonly string[] | undefined): void {
+export function checkKind(manifest: Manifest, file: string, kinds: readonly string[] | undefined): void {
   if (kinds && !kinds.includes(manifest.kind)) {
     throw new RegistryError(
       'unsupported_model',
@@ -144,6 +149,7 @@ export async function verifyVersion(
   version: number,
   opts: LoadOptions = {},
 ): Promise<{ manifest: Manifest; unlisted: string[] }> {
+  if (isS3Url(modelsDir)) return (await s3RegistryFor(modelsDir)).verifyVersion(name, version, opts);
   const dir = versionDir(modelsDir, name, version);
   const manifest = await readManifest(modelsDir, name, version);
   checkKind(manifest, path.join(dir, MANIFEST_FILE), opts.kinds);
@@ -165,6 +171,7 @@ export async function verifyVersion(
 
 /** The version a reference names. NotFoundError for a model without versions or an unset alias. */
 export async function resolveVersion(modelsDir: string, name: string, ref: VersionRef): Promise<number> {
+  if (isS3Url(modelsDir)) return (await s3RegistryFor(modelsDir)).resolveVersion(name, ref);
   checkModelName(name);
   if (typeof ref === 'number') return ref;
   if (ref === 'latest') {
@@ -186,6 +193,7 @@ export async function resolveVersion(modelsDir: string, name: string, ref: Versi
  * caught too).
  */
 export async function loadVersion(modelsDir: string, name: string, ref: VersionRef, opts: LoadOptions = {}): Promise<LoadedVersion> {
+  if (isS3Url(modelsDir)) return (await s3RegistryFor(modelsDir)).loadVersion(name, ref, opts);
   const version = await resolveVersion(modelsDir, name, ref);
   const dir = versionDir(modelsDir, name, version);
   const { manifest, unlisted } = await verifyVersion(modelsDir, name, version, opts);

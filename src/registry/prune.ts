@@ -9,12 +9,14 @@
  */
 import { readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { readAliasesFile, writeAliasesFile } from './aliases-store.js';
+import { type AliasesFile, readAliasesFile, writeAliasesFile } from './aliases-store.js';
 import { RegistryError } from './errors.js';
 import { errnoCode, fsyncDir, pidAlive, randomToken } from './fsutil.js';
 import { modelDir, TRASH_PREFIX } from './layout.js';
 import { listVersions } from './load.js';
 import { type LockOptions, withModelLock } from './lock.js';
+import { s3RegistryFor } from './remote.js';
+import { isS3Url } from './s3-location.js';
 
 /** Options of `prune`. */
 export interface PruneOptions extends LockOptions {
@@ -55,11 +57,45 @@ async function leftovers(root: string, leftoverAfterMs: number): Promise<string[
   return out.sort();
 }
 
+/** What retention keeps and removes, and the aliases file with history of removed versions dropped. */
+export interface RetentionPlan {
+  kept: { version: number; reasons: string[] }[];
+  removed: number[];
+  trimmed: AliasesFile;
+  historyDropped: number;
+}
+
+/** The retention policy (see the module comment) applied to a model's versions and aliases (pure). */
+export function retentionPlan(versions: number[], aliases: AliasesFile, keepLast: number): RetentionPlan {
+  if (!Number.isInteger(keepLast) || keepLast < 1) {
+    throw new RegistryError('invalid_input', `keepLast must be an integer >= 1 (got ${JSON.stringify(keepLast)})`);
+  }
+  const reasons = new Map<number, string[]>();
+  const keep = (v: number, why: string) => reasons.set(v, [...(reasons.get(v) ?? []), why]);
+  for (const v of versions.slice(-keepLast)) keep(v, `newest ${keepLast}`);
+  for (const [alias, entry] of Object.entries(aliases.aliases)) {
+    keep(entry.version, `alias ${alias}`);
+    const back = entry.history.at(-1);
+    if (back) keep(back.version, `rollback target of ${alias}`);
+  }
+  const removed = versions.filter((v) => !reasons.has(v));
+  const gone = new Set(removed);
+  let historyDropped = 0;
+  const trimmed = Object.fromEntries(
+    Object.entries(aliases.aliases).map(([alias, entry]) => {
+      const history = entry.history.filter((h) => !gone.has(h.version));
+      historyDropped += entry.history.length - history.length;
+      return [alias, { ...entry, history }];
+    }),
+  );
+  const kept = versions.filter((v) => reasons.has(v)).map((v) => ({ version: v, reasons: reasons.get(v) ?? [] }));
+  return { kept, removed, trimmed: { ...aliases, aliases: trimmed }, historyDropped };
+}
+
 /** Applies the retention policy to model `name` (see the module comment). */
 export async function prune(modelsDir: string, name: string, opts: PruneOptions): Promise<PruneResult> {
-  if (!Number.isInteger(opts.keepLast) || opts.keepLast < 1) {
-    throw new RegistryError('invalid_input', `keepLast must be an integer >= 1 (got ${JSON.stringify(opts.keepLast)})`);
-  }
+  if (isS3Url(modelsDir)) return (await s3RegistryFor(modelsDir)).prune(name, opts);
+  retentionPlan([], { formatVersion: 1, aliases: {} }, opts.keepLast); // refuses a bad keepLast before the lock
   const root = modelDir(modelsDir, name);
   const dryRun = opts.dryRun ?? false;
   const leftoverAfterMs = opts.leftoverAfterMs ?? 24 * 3_600_000;
@@ -74,31 +110,13 @@ export async function prune(modelsDir: string, name: string, opts: PruneOptions)
     async () => {
       const versions = await listVersions(modelsDir, name);
       const aliases = await readAliasesFile(modelsDir, name);
-      const reasons = new Map<number, string[]>();
-      const keep = (v: number, why: string) => reasons.set(v, [...(reasons.get(v) ?? []), why]);
-      for (const v of versions.slice(-opts.keepLast)) keep(v, `newest ${opts.keepLast}`);
-      for (const [alias, entry] of Object.entries(aliases.aliases)) {
-        keep(entry.version, `alias ${alias}`);
-        const back = entry.history.at(-1);
-        if (back) keep(back.version, `rollback target of ${alias}`);
-      }
-      const removed = versions.filter((v) => !reasons.has(v));
-      const gone = new Set(removed);
-      let historyDropped = 0;
-      const trimmed = Object.fromEntries(
-        Object.entries(aliases.aliases).map(([alias, entry]) => {
-          const history = entry.history.filter((h) => !gone.has(h.version));
-          historyDropped += entry.history.length - history.length;
-          return [alias, { ...entry, history }];
-        }),
-      );
+      const { kept, removed, trimmed, historyDropped } = retentionPlan(versions, aliases, opts.keepLast);
       if (!dryRun && removed.length > 0) {
         for (const v of removed)
           await rename(path.join(root, String(v)), path.join(root, `${TRASH_PREFIX}${process.pid}-${randomToken()}-v${v}`));
         await fsyncDir(root);
-        if (historyDropped > 0) await writeAliasesFile(modelsDir, name, { ...aliases, aliases: trimmed });
+        if (historyDropped > 0) await writeAliasesFile(modelsDir, name, trimmed);
       }
-      const kept = versions.filter((v) => reasons.has(v)).map((v) => ({ version: v, reasons: reasons.get(v) ?? [] }));
       return { kept, removed, historyDropped };
     },
     opts,

@@ -15,6 +15,8 @@ import { errnoCode, fsyncDir, randomToken, sha256Hex, writeFileDurable } from '.
 import { artifactPath, checkArtifactPath, checkModelName, MANIFEST_FILE, STAGING_PREFIX } from './layout.js';
 import { listVersions } from './load.js';
 import { type Artifact, describeZodError, type Manifest, type ManifestInput, manifestSchema } from './manifest.js';
+import { s3RegistryFor } from './remote.js';
+import { isS3Url } from './s3-location.js';
 
 /** What a producer states about a version; the publisher adds name, version, artifacts and format. */
 export type PublishManifest = Omit<ManifestInput, 'formatVersion' | 'name' | 'version' | 'artifacts' | 'createdAt' | 'lineage'> & {
@@ -32,6 +34,8 @@ export interface PublishInput {
   hooks?: {
     /** Runs once the staging directory is complete, before it is renamed (tests simulate crashes here). */
     beforeRename?: (stagingDir: string) => Promise<void>;
+    /** Object storage: runs once every file is uploaded, before the manifest (tests simulate crashes here). */
+    beforeManifest?: (versionUrl: string) => Promise<void>;
   };
 }
 
@@ -68,7 +72,38 @@ function isTaken(err: unknown): boolean {
   return code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOTDIR';
 }
 
-function buildManifest(
+/** A publish's input, validated and hashed, before anything is written. */
+export interface PreparedPublish {
+  files: { rel: string; bytes: Uint8Array }[];
+  artifacts: Record<string, Artifact>;
+  /** The stated manifest with its publication time fixed. */
+  stated: PublishManifest;
+  gitSha: string | null;
+}
+
+/**
+ * Validates names, file paths and the manifest (as it would be for version 1) and hashes every
+ * file: what every registry implementation does before touching storage.
+ */
+export async function preparePublish(name: string, input: PublishInput): Promise<PreparedPublish> {
+  checkModelName(name);
+  const encoder = new TextEncoder();
+  const files = Object.entries(input.files).map(([rel, data]) => {
+    checkArtifactPath(rel);
+    const bytes = typeof data === 'string' ? encoder.encode(data) : data;
+    return { rel, bytes, artifact: { sha256: sha256Hex(bytes), bytes: bytes.byteLength } };
+  });
+  if (files.length === 0) throw new RegistryError('invalid_input', `cannot publish ${name}: no files`);
+  const artifacts = Object.fromEntries(files.map((f) => [f.rel, f.artifact]));
+  const gitSha = input.manifest.lineage.gitCommit === undefined ? await gitCommit() : null;
+  // One publication time, whatever version number the publish ends up with.
+  const stated: PublishManifest = { ...input.manifest, createdAt: input.manifest.createdAt ?? new Date().toISOString() };
+  buildManifest(name, 1, stated, artifacts, gitSha); // fail fast, before touching storage
+  return { files: files.map(({ rel, bytes }) => ({ rel, bytes })), artifacts, stated, gitSha };
+}
+
+/** The manifest of `name` version `version` (validated; invalid input is a RegistryError). */
+export function buildManifest(
   name: string,
   version: number,
   input: PublishManifest,
@@ -95,20 +130,8 @@ function buildManifest(
  * @returns the allocated version, its directory and the manifest as written.
  */
 export async function publishVersion(modelsDir: string, name: string, input: PublishInput): Promise<PublishResult> {
-  checkModelName(name);
-  const encoder = new TextEncoder();
-  const files = Object.entries(input.files).map(([rel, data]) => {
-    checkArtifactPath(rel);
-    const bytes = typeof data === 'string' ? encoder.encode(data) : data;
-    return { rel, bytes, artifact: { sha256: sha256Hex(bytes), bytes: bytes.byteLength } };
-  });
-  if (files.length === 0) throw new RegistryError('invalid_input', `cannot publish ${name}: no files`);
-  const artifacts = Object.fromEntries(files.map((f) => [f.rel, f.artifact]));
-  const gitSha = input.manifest.lineage.gitCommit === undefined ? await gitCommit() : null;
-  // One publication time, whatever version number the publish ends up with.
-  const stated: PublishManifest = { ...input.manifest, createdAt: input.manifest.createdAt ?? new Date().toISOString() };
-  buildManifest(name, 1, stated, artifacts, gitSha); // fail fast, before touching the disk
-
+  if (isS3Url(modelsDir)) return (await s3RegistryFor(modelsDir)).publishVersion(name, input);
+  const { files, artifacts, stated, gitSha } = await preparePublish(name, input);
   const root = path.join(modelsDir, name);
   await mkdir(root, { recursive: true });
   const staging = path.join(root, `${STAGING_PREFIX}${process.pid}-${randomToken()}`);
