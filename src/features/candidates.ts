@@ -8,29 +8,99 @@
  * so the list is deterministic.
  */
 import { attributeSimilarityAt } from './attributes.js';
-import { closeRequest, type ItemRuntime, openRequest, type UserView } from './request.js';
+import { closeRequest, type FeatureRequest, type ItemRuntime, openRequest, type UserView } from './request.js';
 
 /** Default number of candidates (what the service scores per request). */
 export const DEFAULT_CANDIDATES = 500;
 
 const RANK_BITS = 2 ** 22;
+const NO_CANDIDATES = new Int32Array(0);
 const SCORE_STEPS = 2 ** 30;
+
+/** A ranked source of item indices, read in order: `peek` is the next item (-1: none left), `skip` passes it. */
+interface Source {
+  peek(): number;
+  skip(): void;
+}
+
+/** A source over a ready list. */
+class ListSource implements Source {
+  private at = 0;
+  constructor(private readonly list: ArrayLike<number>) {}
+  peek(): number {
+    return this.at < this.list.length ? this.list[this.at] : -1;
+  }
+  skip(): void {
+    this.at++;
+  }
+}
+
+/**
+ * The best `limit` of packed keys (score quantised to 2^-30 of the maximum, then popularity rank)
+ * in descending order, taken lazily from a binary max-heap: the round-robin merge reads a few
+ * hundred items of each source, so sorting all of a catalogue-wide list would be wasted work.
+ * Keys are distinct (ranks are), so the order is the one a full sort gives.
+ */
+class KeyHeapSource implements Source {
+  private next = -1;
+  private left: number;
+  constructor(
+    private readonly popOrder: Int32Array,
+    private readonly heap: Float64Array,
+    private size: number,
+    limit: number,
+  ) {
+    this.left = limit;
+    for (let i = (size >> 1) - 1; i >= 0; i--) this.down(i);
+    this.pop();
+  }
+  peek(): number {
+    return this.next;
+  }
+  skip(): void {
+    this.pop();
+  }
+  private pop(): void {
+    if (this.size === 0 || this.left === 0) {
+      this.next = -1;
+      return;
+    }
+    const h = this.heap;
+    const top = h[0];
+    h[0] = h[--this.size];
+    this.down(0);
+    this.left--;
+    this.next = this.popOrder[RANK_BITS - 1 - (top % RANK_BITS)];
+  }
+  private down(i: number): void {
+    const h = this.heap;
+    const n = this.size;
+    const x = h[i];
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && h[c + 1] > h[c]) c++;
+      if (h[c] <= x) break;
+      h[i] = h[c];
+      i = c;
+    }
+    h[i] = x;
+  }
+}
 
 /**
  * The (at most `limit`) items with a positive score, best first; ties by popularity rank.
- * Sorts packed float64 keys (score quantised to 2^-30 of the maximum, then rank), which is several
- * times faster than a comparator sort on the request path.
+ * `scores[t]` belongs to `items[t]` (t < n). Packed float64 keys in a heap (KeyHeapSource), far
+ * cheaper than a comparator sort on the request path.
  */
-function topByScore(rt: ItemRuntime, items: ArrayLike<number>, scores: ArrayLike<number>, n: number, limit: number): number[] {
+function topByScore(rt: ItemRuntime, items: ArrayLike<number>, scores: ArrayLike<number>, n: number, limit: number): Source {
   let max = 0;
   for (let t = 0; t < n; t++) if (scores[t] > max) max = scores[t];
-  if (max <= 0) return [];
-  const out: number[] = [];
+  if (max <= 0) return new ListSource(NO_CANDIDATES);
   if (rt.popRank.length >= RANK_BITS) {
     const idx = Array.from({ length: n }, (_, t) => t).filter((t) => scores[t] > 0);
     idx.sort((x, y) => scores[y] - scores[x] || rt.popRank[items[x]] - rt.popRank[items[y]]);
-    for (let t = 0; t < Math.min(limit, idx.length); t++) out.push(items[idx[t]]);
-    return out;
+    return new ListSource(idx.slice(0, limit).map((t) => items[t]));
   }
   const keys = new Float64Array(n);
   let m = 0;
@@ -39,13 +109,11 @@ function topByScore(rt: ItemRuntime, items: ArrayLike<number>, scores: ArrayLike
     const q = Math.floor((scores[t] / max) * SCORE_STEPS);
     keys[m++] = q * RANK_BITS + (RANK_BITS - 1 - rt.popRank[items[t]]);
   }
-  const sorted = keys.subarray(0, m).sort();
-  for (let t = m - 1; t >= 0 && out.length < limit; t--) out.push(rt.popOrder[RANK_BITS - 1 - (sorted[t] % RANK_BITS)]);
-  return out;
+  return new KeyHeapSource(rt.popOrder, keys, m, limit);
 }
 
 /** Items by attribute similarity to the context item (ties: popularity). */
-function contextAttributeNeighbours(rt: ItemRuntime, ctx: number, limit: number): number[] {
+function contextAttributeNeighbours(rt: ItemRuntime, ctx: number, limit: number): Source {
   const n = rt.d.itemIds.length;
   const items = new Int32Array(n);
   const scores = new Float64Array(n);
@@ -62,7 +130,7 @@ function contextAttributeNeighbours(rt: ItemRuntime, ctx: number, limit: number)
 }
 
 /** Items by the user's summed attribute affinity (scratch must hold the user's affinities). */
-function userAttributeNeighbours(rt: ItemRuntime, limit: number): number[] {
+function userAttributeNeighbours(rt: ItemRuntime, limit: number): Source {
   const a = rt.d.attrs;
   const aff = rt.s.aff;
   const n = rt.d.itemIds.length;
@@ -94,41 +162,43 @@ function ownItems(user: UserView): Int32Array {
   return Int32Array.from(idx, (e) => user.items[e]);
 }
 
-const NO_CANDIDATES = new Int32Array(0);
-
 /**
  * Candidate item indices for a user (undefined: unknown) and context item `ctx` (-1: none).
  * @param limit - maximum number of candidates (positive integer).
  * @param now - the clock user state is read at.
  */
 export function generateCandidates(rt: ItemRuntime, user: UserView | undefined, ctx: number, limit: number, now: number): number[] {
-  const { d, s } = rt;
-  const sources: ArrayLike<number>[] = [];
   const req = openRequest(rt, user, NO_CANDIDATES, ctx, now);
   try {
-    if (ctx >= 0) sources.push(d.nbrs.items.subarray(d.nbrs.offsets[ctx], d.nbrs.offsets[ctx + 1]));
-    if (user) {
-      const co = s.coTouched.subarray(0, s.nCo);
-      sources.push(
-        topByScore(
-          rt,
-          co,
-          Float64Array.from(co, (j) => s.coSum[j]),
-          co.length,
-          limit,
-        ),
-      );
-      sources.push(ownItems(user));
-    }
-    if (ctx >= 0) sources.push(contextAttributeNeighbours(rt, ctx, limit));
-    if (user) sources.push(userAttributeNeighbours(rt, limit));
+    return candidatesOf(req, limit);
   } finally {
     closeRequest(req);
   }
-  sources.push(rt.popOrder);
+}
+
+/**
+ * Candidate item indices of an open request (its user and context item; its candidates are not
+ * read), as `generateCandidates` gives them: for a request path that then computes the features
+ * of these candidates in the same request.
+ */
+export function candidatesOf(req: FeatureRequest, limit: number): number[] {
+  const rt = req.items;
+  const { d, s } = rt;
+  const { user, context: ctx } = req;
+  const sources: Source[] = [];
+  if (ctx >= 0) sources.push(new ListSource(d.nbrs.items.subarray(d.nbrs.offsets[ctx], d.nbrs.offsets[ctx + 1])));
+  if (user) {
+    const co = s.coTouched.subarray(0, s.nCo);
+    const coScores = new Float64Array(co.length);
+    for (let t = 0; t < co.length; t++) coScores[t] = s.coSum[co[t]];
+    sources.push(topByScore(rt, co, coScores, co.length, limit));
+    sources.push(new ListSource(ownItems(user)));
+  }
+  if (ctx >= 0) sources.push(contextAttributeNeighbours(rt, ctx, limit));
+  if (user) sources.push(userAttributeNeighbours(rt, limit));
+  sources.push(new ListSource(rt.popOrder));
 
   const out: number[] = [];
-  const pos = new Array<number>(sources.length).fill(0);
   try {
     if (ctx >= 0) s.seen[ctx] = 1;
     let progressed = true;
@@ -136,9 +206,13 @@ export function generateCandidates(rt: ItemRuntime, user: UserView | undefined, 
       progressed = false;
       for (let k = 0; k < sources.length && out.length < limit; k++) {
         const src = sources[k];
-        while (pos[k] < src.length && s.seen[src[pos[k]]]) pos[k]++;
-        if (pos[k] < src.length) {
-          const j = src[pos[k]++];
+        let j = src.peek();
+        while (j >= 0 && s.seen[j]) {
+          src.skip();
+          j = src.peek();
+        }
+        if (j >= 0) {
+          src.skip();
           s.seen[j] = 1;
           out.push(j);
           progressed = true;

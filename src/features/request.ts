@@ -267,6 +267,14 @@ export function openRequest(rt: ItemRuntime, user: UserView | undefined, candida
   return new Request(rt, user, candidates, ctx, now, s);
 }
 
+/**
+ * The same open request over other candidates (its shared per-request state is reused as is):
+ * candidate generation and the features of the generated candidates in one request.
+ */
+export function withCandidates(req: FeatureRequest, candidates: Int32Array): FeatureRequest {
+  return new Request(req.items, req.user, candidates, req.context, req.now, req.scratch);
+}
+
 /** Resets exactly the scratch cells `openRequest` set. */
 export function closeRequest(req: FeatureRequest): void {
   const { d, s } = req.items;

@@ -194,6 +194,23 @@ describe('buildFeatureStore on the tiny shop', () => {
     expect(store.features('u1', [])).toEqual(new Float32Array(0));
   });
 
+  it('gives the candidates and features of the two calls from one request (candidateFeatures), without dropped ids', () => {
+    for (const userId of ['u1', 'u2', 'stranger']) {
+      for (const contextItemId of [undefined, 'A', 'C']) {
+        for (const limit of [0, 2, 500]) {
+          const ids = store.candidates(userId, { contextItemId, limit });
+          const both = store.candidateFeatures(userId, { contextItemId, limit });
+          expect(both.ids).toEqual(ids);
+          expect(Array.from(both.values)).toEqual(Array.from(store.features(userId, ids, contextItemId)));
+          const drop = new Set(ids.slice(0, 1));
+          const kept = store.candidateFeatures(userId, { contextItemId, limit, drop });
+          expect(kept.ids).toEqual(ids.filter((id) => !drop.has(id)));
+          expect(Array.from(kept.values)).toEqual(Array.from(store.features(userId, kept.ids, contextItemId)));
+        }
+      }
+    }
+  });
+
   it('rejects bad options with a one-line error naming the option', async () => {
     await expect(buildFeatureStore(shop.events, shop.items, { cutoff: Number.NaN })).rejects.toThrow(/cutoff/);
     await expect(buildFeatureStore(shop.events, shop.items, { cutoff: shop.cutoff, neighbours: 0 })).rejects.toThrow(/neighbours/);

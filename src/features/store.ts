@@ -9,7 +9,7 @@
 import type { InteractionEvent, Item } from '../data/schema.js';
 import { UsageError, WorkbenchError } from '../errors.js';
 import { attributeColumns, DEFAULT_PRICE_BANDS, type ItemRecord } from './attributes.js';
-import { DEFAULT_CANDIDATES, generateCandidates } from './candidates.js';
+import { candidatesOf, DEFAULT_CANDIDATES, generateCandidates } from './candidates.js';
 import { type FeatureContract, featureContractSchema } from './contract.js';
 import { type CooccurrenceReport, computeCooccurrence, DEFAULT_MAX_BASKET_SIZE, DEFAULT_NEIGHBOURS } from './cooccurrence.js';
 import type { FeatureDefinition } from './definition.js';
@@ -24,7 +24,17 @@ import {
 import { checkFittedEntries, FittedItemStates, type ItemStateUse, interactionMatrix } from './item-state.js';
 import { computePopularity, DEFAULT_HALF_LIFE_DAYS, DEFAULT_RECENCY_HALF_LIFE_DAYS, POPULARITY_HALF_LIVES_DAYS } from './popularity.js';
 import { profileOf, type UserProfile } from './profiles.js';
-import { closeRequest, createItemRuntime, type ItemRuntime, type ItemTables, openRequest, type UserView, userView } from './request.js';
+import {
+  closeRequest,
+  createItemRuntime,
+  type FeatureRequest,
+  type ItemRuntime,
+  type ItemTables,
+  openRequest,
+  type UserView,
+  userView,
+  withCandidates,
+} from './request.js';
 import { decodeTables, encodeTables, type FeatureTables } from './tables.js';
 import { MemoryUserStateStore, replayUntil, type UserStateStore } from './user-state-store.js';
 import { DEFAULT_SESSION_GAP_MINUTES, trainingWindow, type WindowReport } from './window.js';
@@ -56,8 +66,35 @@ export interface FeatureStore {
   candidates(userId: string, opts?: { contextItemId?: string; limit?: number }): string[];
   /** Raw (un-normalised) features, row-major, candidates.length x contract.names.length. */
   features(userId: string, candidates: readonly string[], contextItemId?: string): Float32Array;
+  /**
+   * `candidates` (without the ids in `drop`) and their raw `features` in one request, the same
+   * values as the two calls give (the service's request path; stores may leave it out).
+   */
+  candidateFeatures?(userId: string, opts?: CandidateFeatureOptions): CandidateFeatures;
   /** The clock user features are read at: the cutoff offline, the latest event online. */
   now(): number;
+}
+
+/** What `candidateFeatures` generates for. */
+export interface CandidateFeatureOptions {
+  contextItemId?: string;
+  /** Most candidates generated (default 500), before `drop`. */
+  limit?: number;
+  /** Item ids left out of the generated candidates. */
+  drop?: ReadonlySet<string>;
+}
+
+/** Generated candidates and their raw features (row-major, ids.length x contract.names.length). */
+export interface CandidateFeatures {
+  ids: string[];
+  values: Float32Array;
+}
+
+const NO_CANDIDATES = new Int32Array(0);
+
+function checkLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 0) throw new UsageError(`candidates limit must be a non-negative integer, got ${limit}`);
+  return limit;
 }
 
 /** Options of buildFeatureStore. */
@@ -209,8 +246,7 @@ export class TableFeatureStore implements FeatureStore {
   }
 
   candidates(userId: string, opts: { contextItemId?: string; limit?: number } = {}): string[] {
-    const limit = opts.limit ?? DEFAULT_CANDIDATES;
-    if (!Number.isInteger(limit) || limit < 0) throw new UsageError(`candidates limit must be a non-negative integer, got ${limit}`);
+    const limit = checkLimit(opts.limit ?? DEFAULT_CANDIDATES);
     const idx = generateCandidates(this.rt, this.view(userId), this.itemIndex(opts.contextItemId), limit, this.now());
     return idx.map((i) => this.itemIds[i]);
   }
@@ -218,15 +254,38 @@ export class TableFeatureStore implements FeatureStore {
   features(userId: string, candidates: readonly string[], contextItemId?: string): Float32Array {
     const idx = new Int32Array(candidates.length);
     for (let r = 0; r < candidates.length; r++) idx[r] = this.rt.itemIndex.get(candidates[r]) ?? -1;
-    const defs = this.definitions;
-    const dim = defs.length;
-    const out = new Float32Array(candidates.length * dim);
     const req = openRequest(this.rt, this.view(userId), idx, this.itemIndex(contextItemId), this.now());
     try {
-      for (let k = 0; k < dim; k++) defs[k].fill(req, out, k, dim);
+      return this.fill(req);
     } finally {
       closeRequest(req);
     }
+  }
+
+  /**
+   * Candidates and their features with one view of the user and one pass over their history (the
+   * two calls each make both), and no id-to-index lookups: what a recommendation request needs.
+   */
+  candidateFeatures(userId: string, opts: CandidateFeatureOptions = {}): CandidateFeatures {
+    const limit = checkLimit(opts.limit ?? DEFAULT_CANDIDATES);
+    const req = openRequest(this.rt, this.view(userId), NO_CANDIDATES, this.itemIndex(opts.contextItemId), this.now());
+    try {
+      let idx = candidatesOf(req, limit);
+      const drop = opts.drop;
+      if (drop?.size) idx = idx.filter((i) => !drop.has(this.itemIds[i]));
+      const cands = Int32Array.from(idx);
+      return { ids: idx.map((i) => this.itemIds[i]), values: this.fill(withCandidates(req, cands)) };
+    } finally {
+      closeRequest(req);
+    }
+  }
+
+  /** Every feature's column for the request's candidates. */
+  private fill(req: FeatureRequest): Float32Array {
+    const defs = this.definitions;
+    const dim = defs.length;
+    const out = new Float32Array(req.candidates.length * dim);
+    for (let k = 0; k < dim; k++) defs[k].fill(req, out, k, dim);
     return out;
   }
 

@@ -2,6 +2,7 @@
  * The one contract every ranking model satisfies (baselines and the TF.js ranker alike), so the
  * evaluation protocol, the model directory and the service treat them the same way.
  */
+import type { FeatureContract } from '../features/contract.js';
 import type { ScorerReport } from './scoring/scorer.js';
 
 /** One scoring request: a user's candidates, optionally in the context of an item being viewed. */
@@ -25,9 +26,19 @@ export interface Ranker {
    * Unknown users and unknown items never throw.
    */
   score(req: RankRequest): Float32Array;
+  /**
+   * For rankers that score a FeatureStore's features: scores raw feature rows that a store with
+   * exactly `contract`'s features (names and versions) computed, the scores `score` gives for the
+   * same user, candidates and context. Undefined when `contract` is not the ranker's own (or the
+   * ranker reads no such rows), so a caller that computes rows itself falls back to `score`.
+   */
+  rawFeatureScorer?(contract: FeatureContract): RawFeatureScorer | undefined;
   /** Frees tensors and other resources; the ranker must not be used afterwards. */
   dispose(): void;
 }
+
+/** Scores raw (un-normalised) feature rows of `candidates`, row-major. */
+export type RawFeatureScorer = (raw: Float32Array, candidates: readonly string[]) => Float32Array;
 
 /**
  * Sorts candidates by score (desc), ties broken by candidate order, and keeps the top k. A small

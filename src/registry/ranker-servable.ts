@@ -3,7 +3,7 @@
  * generation when the request gives none, exclusions, top-k, re-ranking, and TF Serving predict.
  */
 import type { FeatureStore } from '../features/store.js';
-import { type Ranker, topK } from '../models/ranker.js';
+import { type Ranker, type RawFeatureScorer, topK } from '../models/ranker.js';
 import type { ScorerReport } from '../models/scoring/scorer.js';
 import type { FeatureRows, PredictInstance, RecommendQuery, ScoredItem, ServableModel } from './servable.js';
 
@@ -31,6 +31,8 @@ export class RankerServable implements ServableModel {
   readonly scoring?: ScorerReport;
   private readonly ranker: Ranker;
   private readonly store: FeatureStore;
+  /** Candidates and features in one store call, then this: when the store and the ranker offer it. */
+  private readonly rawScorer: RawFeatureScorer | undefined;
 
   constructor(parts: RankerServableParts) {
     this.name = parts.name;
@@ -41,11 +43,17 @@ export class RankerServable implements ServableModel {
     this.ranker = parts.ranker;
     this.scoring = parts.ranker.scoring;
     this.store = parts.store;
+    this.rawScorer = parts.store.candidateFeatures ? parts.ranker.rawFeatureScorer?.(parts.store.contract) : undefined;
   }
 
   recommend(query: RecommendQuery): ScoredItem[] {
     const drop = new Set(query.exclude ?? []);
     if (query.itemId !== undefined) drop.add(query.itemId); // never recommend the page's own item
+    if (!query.candidates && this.rawScorer && this.store.candidateFeatures) {
+      // The same items and scores as below, with one pass over the user's state instead of two.
+      const { ids, values } = this.store.candidateFeatures(query.userId, { contextItemId: query.itemId, limit: SERVING_CANDIDATES, drop });
+      return ids.length === 0 ? [] : topK(ids, this.rawScorer(values, ids), query.k);
+    }
     const pool = query.candidates ?? this.store.candidates(query.userId, { contextItemId: query.itemId, limit: SERVING_CANDIDATES });
     const candidates = [...new Set(pool)].filter((id) => !drop.has(id));
     if (candidates.length === 0) return [];

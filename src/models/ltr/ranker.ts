@@ -7,7 +7,7 @@
 import { WorkbenchError } from '../../errors.js';
 import { assertSameFeatures, type FeatureContract, normalise } from '../../features/contract.js';
 import type { tf } from '../backend.js';
-import type { Ranker, RankRequest } from '../ranker.js';
+import type { Ranker, RankRequest, RawFeatureScorer } from '../ranker.js';
 import { type Scorer, type ScorerReport, tfjsScorer } from '../scoring/scorer.js';
 import { LTR_KIND, scorerInputDim, usesItemIndex } from './scorer.js';
 
@@ -38,6 +38,14 @@ export function scorerInput(raw: Float32Array, contract: FeatureContract): Float
   const x = normalise(raw, contract);
   for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) x[i] = 0;
   return x;
+}
+
+/** Same feature names and versions in the same order. */
+function sameFeatures(a: FeatureContract, b: FeatureContract): boolean {
+  return (
+    a.names.length === b.names.length &&
+    a.names.every((name, i) => name === b.names[i] && (a.versions?.[i] ?? 1) === (b.versions?.[i] ?? 1))
+  );
 }
 
 const TFJS_DEFAULT: ScorerReport = { backend: 'tfjs', reason: 'TF.js (no other scorer was chosen)' };
@@ -77,10 +85,22 @@ export class LtrRanker implements Ranker {
     if (!this.model) throw new WorkbenchError('disposed', `ranker ${this.name} was disposed`);
     const n = req.candidates.length;
     if (n === 0) return new Float32Array(0);
-    const x = this.featureRows(req);
+    return this.scoreInput(this.featureRows(req), req.candidates);
+  }
+
+  rawFeatureScorer(contract: FeatureContract): RawFeatureScorer | undefined {
+    if (!sameFeatures(contract, this.contract)) return undefined;
+    return (raw, candidates) => {
+      if (!this.model) throw new WorkbenchError('disposed', `ranker ${this.name} was disposed`);
+      return candidates.length === 0 ? new Float32Array(0) : this.scoreInput(scorerInput(raw, this.contract), candidates);
+    };
+  }
+
+  /** Scores normalised rows of `candidates` in one scorer call. */
+  private scoreInput(x: Float32Array, candidates: readonly string[]): Float32Array {
     const vocab = this.vocab;
-    const ids = vocab ? Int32Array.from(req.candidates, (id) => vocab.get(id) ?? 0) : undefined;
-    return this.rowScorer.score(x, n, ids);
+    const ids = vocab ? Int32Array.from(candidates, (id) => vocab.get(id) ?? 0) : undefined;
+    return this.rowScorer.score(x, candidates.length, ids);
   }
 
   /** The normalised feature rows of a request (n x D, row-major), as the scorer receives them. */
