@@ -23,6 +23,10 @@ describe('workbench pipeline', () => {
       [['pipeline', 'run', '--name', 'm', '--min-improvement', 'lots'], /--min-improvement "lots" is not a number/],
       [['pipeline', 'run', '--name', 'm', '--gate-metric', 'ndcg@3'], /gate metric "ndcg@3" is not one of/],
       [['pipeline', 'run', '--name', 'm', '--train-from', 'logs'], /--train-from "logs" is not one of recomputed, served, both/],
+      [
+        ['pipeline', 'run', '--name', 'm', '--models', 's3://bucket/reg'],
+        /--models s3:\/\/bucket\/reg: the pipeline publishes into a local models folder only/,
+      ],
       [['pipeline', 'schedule', '--name', 'm'], /--every is required/],
       [['pipeline', 'schedule', '--name', 'm', '--every', 'often'], /"often" is not a duration/],
     ];

@@ -82,10 +82,16 @@ async function pipelineOptions(values: RunValues, io: CliIO): Promise<RunPipelin
   if (!trainFrom) throw new UsageError(`--train-from "${values['train-from']}" is not one of ${TRAIN_FROM.join(', ')}`);
   const policy = values.policy ?? 'challenger';
   if (policy !== 'challenger' && policy !== 'champion') throw new UsageError(`--policy "${policy}" is not challenger or champion`);
+  const models = modelsDir(values.models, io);
+  // The pipeline locks and publishes through a local folder; on S3 it would create a folder "s3:".
+  if (models.startsWith('s3://'))
+    throw new UsageError(
+      `--models ${models}: the pipeline publishes into a local models folder only (for now); run it on a folder, or publish to S3 with "workbench train --models ${models}"`,
+    );
   return {
     name: values.name,
     data: await datasetSpecFrom(values, io),
-    modelsDir: modelsDir(values.models, io),
+    modelsDir: models,
     eventsDir: eventsDir(values.events, io),
     stateDir: stateDir(values.state, io),
     runsDir: runsDir(values.runs, io),
