@@ -10,18 +10,16 @@
  * `latest` is the newest good version; `champion`, when the registry sets none, is `latest` too, so
  * a freshly published model serves before anyone promotes it. Registry aliases win over implicit ones.
  */
-import { NotFoundError, WorkbenchError } from '../src/errors.js';
+import { errorMessage, NotFoundError, WorkbenchError } from '../src/errors.js';
 import type { ServableModel } from '../src/registry/servable.js';
 import { warmUp } from '../src/registry/warmup.js';
 import { redactPaths } from './errors.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';
 import type { ModelDescription, ModelSource } from './model-source.js';
+import { CHAMPION, type LoadPlan, planLoads, planServing, type ServePlan } from './reload-plan.js';
 
-/** The alias recommendations use unless an experiment says otherwise. */
-export const CHAMPION = 'champion';
-/** Implicit alias: the newest version that loaded and warmed up. */
-export const LATEST = 'latest';
+export { CHAMPION, LATEST } from './reload-plan.js';
 /** A reload tries at most this many versions when looking for the newest good one. */
 export const MAX_LATEST_TRIES = 3;
 
@@ -297,34 +295,61 @@ export class ModelStore {
   private async reloadSlot(slot: Slot, retryFailed: boolean): Promise<ReloadReport> {
     const name = slot.name;
     const report: ReloadReport = { name, changed: false, loaded: [], refused: [], retired: [], aliases: {} };
-    if (this.closed) return { ...report, aliases: Object.fromEntries(slot.snap.aliases) };
-    let desc: ModelDescription;
-    try {
-      desc = await this.source.describe(name);
-    } catch (err) {
-      const error = err instanceof Error ? err.message : String(err);
-      if (slot.lastError !== error) this.logger.error('model describe failed; keeping what is served', { model: name, error });
-      slot.lastError = error;
-      this.metrics?.reloadFailures.inc({ model: name, stage: 'describe' });
-      return { ...report, aliases: Object.fromEntries(slot.snap.aliases), error };
+    const unchanged = (): ReloadReport => ({ ...report, aliases: Object.fromEntries(slot.snap.aliases) });
+    if (this.closed) return unchanged();
+    const desc = await this.describe(slot);
+    if ('error' in desc) return { ...unchanged(), error: desc.error };
+    const pinned = this.pinned[name] ?? [];
+    const plan = planLoads({ published: desc.versions, registryAliases: desc.aliases, pinned });
+    slot.listed = plan.published;
+    if (!this.dueForReload(slot, desc, plan.published, retryFailed)) return unchanged();
+    for (const { alias, version } of plan.ignored) {
+      this.logger.warn('alias points to a version that is not published; ignored', { model: name, alias, version });
     }
-    slot.lastError = undefined;
-    slot.lastReloadAt = Date.now();
-    const listed = [...new Set(desc.versions.filter((v) => Number.isSafeInteger(v) && v > 0))].sort((a, b) => a - b);
-    slot.listed = listed;
-    const now = Date.now();
-    const retryDue = [...slot.failed.values()].some((f) => retryFailed || now - f.at >= this.retryMs);
-    const key = describeKey(desc);
-    if (key === slot.lastKey && !retryDue) return { ...report, aliases: Object.fromEntries(slot.snap.aliases) };
-    slot.lastKey = key;
-    for (const [v, f] of slot.failed) if (retryFailed || now - f.at >= this.retryMs || !listed.includes(v)) slot.failed.delete(v);
+    const current = slot.snap;
+    const fresh = await this.loadPlanned(slot, plan, report);
+    if (this.closed) {
+      for (const e of fresh.values()) this.retire(slot, e);
+      return report;
+    }
+    const available = new Set([...fresh.keys(), ...current.versions.keys()]);
+    const served = planServing({ plan, available, previousAliases: current.aliases, pinned });
+    for (const held of served.heldBack) {
+      this.logger.warn('alias target refused; alias keeps serving the previous version', { model: name, ...held });
+    }
+    this.swap(slot, { fresh, served, report });
+    return report;
+  }
 
-    const isListed = new Set(listed);
-    const explicit = new Map<string, number>();
-    for (const [alias, v] of Object.entries(desc.aliases)) {
-      if (isListed.has(v)) explicit.set(alias, v);
-      else this.logger.warn('alias points to a version that is not published; ignored', { model: name, alias, version: v });
+  /** The registry's view of a model, or why it could not be read (logged once per distinct error). */
+  private async describe(slot: Slot): Promise<ModelDescription | { error: string }> {
+    try {
+      const desc = await this.source.describe(slot.name);
+      slot.lastError = undefined;
+      slot.lastReloadAt = Date.now();
+      return desc;
+    } catch (err) {
+      const error = errorMessage(err);
+      if (slot.lastError !== error) this.logger.error('model describe failed; keeping what is served', { model: slot.name, error });
+      slot.lastError = error;
+      this.metrics?.reloadFailures.inc({ model: slot.name, stage: 'describe' });
+      return { error };
     }
+  }
+
+  /** False when nothing changed since the last reload and no refused version is due for a retry; clears due refusals. */
+  private dueForReload(slot: Slot, desc: ModelDescription, published: number[], retryFailed: boolean): boolean {
+    const now = Date.now();
+    const due = (f: { at: number }) => retryFailed || now - f.at >= this.retryMs;
+    const key = describeKey(desc);
+    if (key === slot.lastKey && ![...slot.failed.values()].some(due)) return false;
+    slot.lastKey = key;
+    for (const [v, f] of slot.failed) if (due(f) || !published.includes(v)) slot.failed.delete(v);
+    return true;
+  }
+
+  /** Loads the plan's required versions, then walks down from the newest published one past refused versions. */
+  private async loadPlanned(slot: Slot, plan: LoadPlan, report: ReloadReport): Promise<Map<number, Entry>> {
     const current = slot.snap;
     const fresh = new Map<number, Entry>();
     const ensure = async (v: number): Promise<boolean> => {
@@ -341,57 +366,29 @@ export class ModelStore {
       if (entry) fresh.set(v, entry);
       return entry !== undefined;
     };
-    const wanted = new Set<number>([...explicit.values(), ...(this.pinned[name] ?? []).filter((v) => isListed.has(v))]);
-    for (const v of [...wanted].sort((a, b) => b - a)) await ensure(v);
-    // The newest good version: walk down from the newest published one past refused versions.
+    for (const v of plan.required) await ensure(v);
     let tries = 0;
-    for (let i = listed.length - 1; i >= 0 && tries < MAX_LATEST_TRIES; i--) {
-      const v = listed[i];
+    for (const v of plan.latestCandidates) {
+      if (tries >= MAX_LATEST_TRIES) break;
       if (slot.failed.has(v)) continue;
       if (!current.versions.has(v) && !fresh.has(v)) tries++;
       if (await ensure(v)) break;
     }
-    if (this.closed) {
-      for (const e of fresh.values()) this.retire(slot, e);
-      return report;
-    }
+    return fresh;
+  }
 
-    const available = (v: number | undefined): v is number => v !== undefined && (fresh.has(v) || current.versions.has(v));
-    const aliases = new Map<string, number>();
-    for (const [alias, v] of explicit) {
-      if (available(v)) aliases.set(alias, v);
-      else {
-        const old = current.aliases.get(alias);
-        if (available(old)) {
-          aliases.set(alias, old);
-          this.logger.warn('alias target refused; alias keeps serving the previous version', {
-            model: name,
-            alias,
-            wanted: v,
-            serving: old,
-          });
-        }
-      }
-    }
-    const good = [...new Set([...fresh.keys(), ...current.versions.keys()])].filter(
-      (v) => isListed.has(v) || [...aliases.values()].includes(v),
-    );
-    const newest = good.length ? Math.max(...good) : current.aliases.get(LATEST);
-    if (available(newest)) {
-      // Implicit aliases only where the registry sets none: an explicit champion that cannot load
-      // is not silently replaced by another version.
-      if (!explicit.has(LATEST)) aliases.set(LATEST, newest);
-      if (!explicit.has(CHAMPION)) aliases.set(CHAMPION, newest);
-    }
-    const keep = new Set<number>([...aliases.values(), ...(this.pinned[name] ?? []).filter(available)]);
+  /** The atomic swap: requests from here on see only the new snapshot; versions not kept are retired. */
+  private swap(slot: Slot, step: { fresh: Map<number, Entry>; served: ServePlan; report: ReloadReport }): void {
+    const { fresh, served, report } = step;
+    const current = slot.snap;
     const versions = new Map<number, Entry>();
-    for (const v of keep) {
+    for (const v of served.keep) {
       const e = fresh.get(v) ?? current.versions.get(v);
       if (e) versions.set(v, e);
     }
-    const next: Snapshot = { versions, aliases };
+    const next: Snapshot = { versions, aliases: served.aliases };
     const changed = !sameSnapshot(current, next);
-    slot.snap = next; // the atomic swap: requests from here on see only `next`
+    slot.snap = next;
     for (const [v, e] of current.versions) {
       if (!versions.has(v)) {
         report.retired.push(v);
@@ -400,13 +397,12 @@ export class ModelStore {
     }
     for (const [v, e] of fresh) if (!versions.has(v)) this.retire(slot, e);
     report.changed = changed;
-    report.aliases = Object.fromEntries(aliases);
+    report.aliases = Object.fromEntries(served.aliases);
     if (changed) {
-      this.metrics?.reloads.inc({ model: name });
-      this.updateGauges(name, current, next);
-      this.logger.info('models swapped', { model: name, aliases: report.aliases, loaded: report.loaded, retired: report.retired });
+      this.metrics?.reloads.inc({ model: slot.name });
+      this.updateGauges(slot.name, current, next);
+      this.logger.info('models swapped', { model: slot.name, aliases: report.aliases, loaded: report.loaded, retired: report.retired });
     }
-    return report;
   }
 
   private async loadVersion(slot: Slot, version: number, report: ReloadReport): Promise<Entry | undefined> {
