@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { ErrorHandler, MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { timeout } from 'hono/timeout';
@@ -84,17 +85,45 @@ function clip(text: string, max = 200): string {
 
 /** Builds the service's Hono app. */
 export function createApp(deps: AppDeps): App {
+  const d = resolveDeps(deps);
+  const app: App = new OpenAPIHono<AppEnv>();
+  app.use('*', requestLog(d));
+  useCorsAndTimeouts(app, d, (deps.corsOrigins ?? []).filter(Boolean));
+  mountRecommendRoutes(app, d);
+  mountModelRoutes(app, d);
+  mountEventRoutes(app, d);
+  mountOpsRoutes(app, d);
+  mountAdminRoutes(app, d);
+  if (deps.ui) {
+    const afterAliasChange = async () => {
+      d.onReloadRequested?.();
+      await d.store.reload();
+    };
+    mountUi(app, { ...deps.ui, adminToken: d.adminToken, metricsText: d.metricsText, afterAliasChange });
+  }
+  finishRoutes(app);
+  app.notFound((c) => {
+    const { status, body } = toErrorResponse(
+      new ApiError(404, 'not_found', `no route ${c.req.method} ${clip(c.req.path, 100)}; see GET /openapi.json`),
+    );
+    return c.json(body, status);
+  });
+  app.onError(errorHandler(d));
+  return app;
+}
+
+/** Fills in every default of `deps`: what the routes read. */
+function resolveDeps(deps: AppDeps): Resolved {
   const metrics = deps.metrics ?? new ServiceMetrics();
-  const logger = deps.logger ?? silentLogger;
   const modelName = deps.modelName ?? deps.router?.modelName ?? deps.store.names[0];
-  const d: Resolved = {
+  return {
     store: deps.store,
     router: deps.router ?? new VariantRouter(deps.experiment ?? DEFAULT_EXPERIMENT, deps.store, modelName, metrics),
     events: deps.events,
     exposures: deps.exposures,
     logExposures: deps.logExposures ?? true,
     metrics,
-    logger,
+    logger: deps.logger ?? silentLogger,
     adminToken: deps.adminToken || undefined,
     setAlias: deps.setAlias,
     onReloadRequested: deps.onReloadRequested,
@@ -109,10 +138,11 @@ export function createApp(deps: AppDeps): App {
     state: deps.state ?? { inFlight: 0, draining: false },
     userState: deps.userState,
   };
-  const timeoutMs = d.requestTimeoutMs;
-  const app: App = new OpenAPIHono<AppEnv>();
+}
 
-  app.use('*', async (c, next) => {
+/** The middleware that gives each request an id, times it, counts it and writes its log line. */
+function requestLog(d: Resolved): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
     const t0 = performance.now();
     const requestId = randomUUID();
     c.set('requestId', requestId);
@@ -126,12 +156,12 @@ export function createApp(deps: AppDeps): App {
     const status = c.res.status;
     const seconds = (performance.now() - t0) / 1000;
     const route = c.req.routePath === '/*' ? 'unmatched' : routeLabel(c.req.routePath);
-    metrics.observe(c.req.method, route, status, seconds);
+    d.metrics.observe(c.req.method, route, status, seconds);
     c.res.headers.set('X-Request-Id', requestId);
     // While draining, ask keep-alive clients to reconnect (to another instance).
     if (d.state.draining) c.res.headers.set('Connection', 'close');
     const client = c.req.header('x-request-id');
-    logger.info('request', {
+    d.logger.info('request', {
       requestId,
       ...(client ? { clientRequestId: clip(client, 100) } : {}),
       method: c.req.method,
@@ -141,9 +171,11 @@ export function createApp(deps: AppDeps): App {
       ms: Math.round(seconds * 1e5) / 100,
       ...c.get('log'),
     });
-  });
+  };
+}
 
-  const origins = (deps.corsOrigins ?? []).filter(Boolean);
+/** CORS for the storefront's origins on /v1/*, and the per-request time limit on /v1/* and /admin/*. */
+function useCorsAndTimeouts(app: App, d: Resolved, origins: readonly string[]): void {
   if (origins.length) {
     app.use(
       '/v1/*',
@@ -156,34 +188,18 @@ export function createApp(deps: AppDeps): App {
       }),
     );
   }
+  const timeoutMs = d.requestTimeoutMs;
   const timedOut = () => new HTTPException(504, { message: `request took longer than ${timeoutMs} ms` });
   app.use('/v1/*', timeout(timeoutMs, timedOut));
   app.use('/admin/*', timeout(timeoutMs, timedOut));
+}
 
-  mountRecommendRoutes(app, d);
-  mountModelRoutes(app, d);
-  mountEventRoutes(app, d);
-  mountOpsRoutes(app, d);
-  mountAdminRoutes(app, d);
-  if (deps.ui) {
-    const afterAliasChange = async () => {
-      d.onReloadRequested?.();
-      await d.store.reload();
-    };
-    mountUi(app, { ...deps.ui, adminToken: d.adminToken, metricsText: d.metricsText, afterAliasChange });
-  }
-  finishRoutes(app);
-
-  app.notFound((c) => {
-    const { status, body } = toErrorResponse(
-      new ApiError(404, 'not_found', `no route ${c.req.method} ${clip(c.req.path, 100)}; see GET /openapi.json`),
-    );
-    return c.json(body, status);
-  });
-  app.onError((err, c) => {
+/** Maps every thrown error to the JSON error body; logs server errors with their cause. */
+function errorHandler(d: Resolved): ErrorHandler<AppEnv> {
+  return (err, c) => {
     if (err instanceof ClientClosedError) {
       // Nobody waits for this answer: not a server error. 499 (as nginx logs it) in logs and metrics.
-      metrics.clientDisconnects.inc({ route: c.req.routePath === '/*' ? 'unmatched' : routeLabel(c.req.routePath) });
+      d.metrics.clientDisconnects.inc({ route: c.req.routePath === '/*' ? 'unmatched' : routeLabel(c.req.routePath) });
       const log = c.get('log');
       if (log) log.errorCode = 'client_closed_request';
       return new Response(null, { status: 499 });
@@ -193,11 +209,11 @@ export function createApp(deps: AppDeps): App {
       // "Not ready yet" (loading at start, or every version refused): expected, and /readyz says so.
       const log = c.get('log');
       if (log) log.errorCode = body.error.code;
-      logger.info('model not ready yet', { requestId: c.get('requestId'), path: clip(c.req.path), status });
+      d.logger.info('model not ready yet', { requestId: c.get('requestId'), path: clip(c.req.path), status });
     } else if (status >= 500) {
       const log = c.get('log') ?? {};
       log.error = err instanceof Error ? err.message : String(err);
-      logger.error('request failed', {
+      d.logger.error('request failed', {
         requestId: c.get('requestId'),
         path: clip(c.req.path),
         status,
@@ -210,6 +226,5 @@ export function createApp(deps: AppDeps): App {
       });
     } else if (c.get('log')) c.get('log').errorCode = body.error.code;
     return c.json(body, status, headers);
-  });
-  return app;
+  };
 }

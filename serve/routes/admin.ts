@@ -9,7 +9,7 @@
  * the primary); every worker also picks the change up at its next poll.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { NotFoundError, WorkbenchError } from '../../src/errors.js';
+import { errorMessage, NotFoundError, WorkbenchError } from '../../src/errors.js';
 import { adminAuth } from '../auth.js';
 import { parseOr400, readBody } from '../body.js';
 import { ApiError } from '../errors.js';
@@ -22,7 +22,33 @@ const security = [{ bearer: [] }];
 export function mountAdminRoutes(app: App, d: Resolved): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.use('/admin/*', adminAuth(d.adminToken));
+  mountReloadRoute(app, d);
+  const changes = new AliasChanges(d);
+  mountSetAliasRoute(app, d, changes);
+  mountAliasChangeRoute(app, changes);
+}
 
+/** The last alias change asked for per model and alias, for GET .../aliases/{alias} to report. */
+class AliasChanges {
+  private readonly byKey = new Map<string, AliasChangeStatus>();
+
+  constructor(private readonly d: Resolved) {}
+
+  get(name: string, alias: string): AliasChangeStatus | undefined {
+    return this.byKey.get(`${name}\u0000${alias}`);
+  }
+
+  set(change: AliasChangeStatus): void {
+    this.byKey.set(`${change.name}\u0000${change.alias}`, change);
+  }
+
+  /** The change and what the alias resolves to in this process now. */
+  statusOf(change: AliasChangeStatus) {
+    return { ...change, serving: this.d.store.resolve(change.name, { alias: change.alias }) ?? null };
+  }
+}
+
+function mountReloadRoute(app: App, d: Resolved): void {
   mount(
     app,
     createRoute({
@@ -38,16 +64,9 @@ export function mountAdminRoutes(app: App, d: Resolved): void {
       return c.json({ models }, 200);
     },
   );
+}
 
-  // The last alias change asked for per model and alias, for GET .../aliases/{alias} to report.
-  const changes = new Map<string, AliasChangeStatus>();
-  const changeKey = (name: string, alias: string) => `${name}\u0000${alias}`;
-  const pollPath = (name: string, alias: string) => `/admin/models/${name}/aliases/${alias}`;
-  const statusOf = (change: AliasChangeStatus) => ({
-    ...change,
-    serving: d.store.resolve(change.name, { alias: change.alias }) ?? null,
-  });
-
+function mountSetAliasRoute(app: App, d: Resolved, changes: AliasChanges): void {
   mount(
     app,
     createRoute({
@@ -69,43 +88,54 @@ export function mountAdminRoutes(app: App, d: Resolved): void {
       const setAlias = d.setAlias;
       if (!setAlias) throw new ApiError(501, 'not_implemented', 'this service has no registry writer configured for aliases');
       const change: AliasChangeStatus = { name, alias, version, status: 'pending', since: new Date().toISOString() };
-      changes.set(changeKey(name, alias), change);
-      const work = (async () => {
-        try {
-          await setAlias(name, alias, version);
-        } catch (err) {
-          throw aliasError(err);
-        }
-        d.onReloadRequested?.();
-        await d.store.reload();
-      })();
-      work.then(
-        () => {
-          change.status = 'done';
-        },
-        (err: unknown) => {
-          change.status = 'failed';
-          change.error = err instanceof Error ? err.message : String(err);
-          d.logger.warn('alias change failed', { model: name, alias, version, error: change.error });
-        },
-      );
+      changes.set(change);
+      const work = applyAliasChange(d, setAlias, change);
       // Checking and loading a version can outlast the request timeout; a 504 then would report a
       // change that still takes effect as failed. Past half the time limit, answer 202 with where to look.
-      let timer: NodeJS.Timeout | undefined;
-      const budget = new Promise<'pending'>((resolve) => {
-        timer = setTimeout(() => resolve('pending'), Math.max(1, Math.floor(d.requestTimeoutMs / 2)));
-      });
-      try {
-        if ((await Promise.race([work, budget])) === 'pending') {
-          return c.json(statusOf(change), 202, { Location: pollPath(name, alias) });
-        }
-      } finally {
-        clearTimeout(timer);
+      if ((await finishedWithin(work, Math.max(1, Math.floor(d.requestTimeoutMs / 2)))) === 'pending') {
+        return c.json(changes.statusOf(change), 202, { Location: `/admin/models/${name}/aliases/${alias}` });
       }
-      return c.json(statusOf(change), 200);
+      return c.json(changes.statusOf(change), 200);
     },
   );
+}
 
+/** Moves the alias in the registry and reloads; `change` records how it ended. Rejects as the route should answer. */
+async function applyAliasChange(d: Resolved, setAlias: NonNullable<Resolved['setAlias']>, change: AliasChangeStatus): Promise<void> {
+  const { name, alias, version } = change;
+  try {
+    try {
+      await setAlias(name, alias, version);
+    } catch (err) {
+      throw aliasError(err);
+    }
+    d.onReloadRequested?.();
+    await d.store.reload();
+    change.status = 'done';
+  } catch (err) {
+    change.status = 'failed';
+    change.error = errorMessage(err);
+    d.logger.warn('alias change failed', { model: name, alias, version, error: change.error });
+    throw err;
+  }
+}
+
+/** `work`'s outcome if it settles within `ms` (rejecting as it does), else 'pending'. */
+async function finishedWithin(work: Promise<void>, ms: number): Promise<'done' | 'pending'> {
+  let timer: NodeJS.Timeout | undefined;
+  const budget = new Promise<'pending'>((resolve) => {
+    timer = setTimeout(() => resolve('pending'), ms);
+  });
+  // Still running when the budget ends: its failure is recorded in the change, not unhandled.
+  work.catch(() => undefined);
+  try {
+    return await Promise.race([work.then(() => 'done' as const), budget]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function mountAliasChangeRoute(app: App, changes: AliasChanges): void {
   mount(
     app,
     createRoute({
@@ -119,9 +149,9 @@ export function mountAdminRoutes(app: App, d: Resolved): void {
     (c) => {
       const name = parseOr400(modelNameSchema, c.req.param('name'), 'path', 'name');
       const alias = parseOr400(aliasParamSchema, c.req.param('alias'), 'path', 'alias');
-      const change = changes.get(changeKey(name, alias));
+      const change = changes.get(name, alias);
       if (!change) throw new ApiError(404, 'not_found', `no alias change of ${name}/${alias} was asked of this process`);
-      return c.json(statusOf(change), 200);
+      return c.json(changes.statusOf(change), 200);
     },
   );
 }

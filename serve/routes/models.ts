@@ -59,6 +59,15 @@ function toInstances(body: z.infer<typeof predictRequestSchema>): PredictInstanc
 
 /** Mounts the model routes. */
 export function mountModelRoutes(app: App, d: Resolved): void {
+  mountStatusRoutes(app, d);
+  for (const kind of ['default', 'version', 'label'] as const) {
+    mountMetadataRoute(app, d, kind);
+    mountPredictRoute(app, d, kind);
+  }
+}
+
+/** GET /v1/models/{name} and /v1/models/{name}/versions/{version}: load state. */
+function mountStatusRoutes(app: App, d: Resolved): void {
   mount(
     app,
     createRoute({
@@ -106,78 +115,83 @@ export function mountModelRoutes(app: App, d: Resolved): void {
       return c.json({ name, aliases: status.aliases, model_version_status: one }, 200);
     },
   );
+}
 
-  for (const kind of ['default', 'version', 'label'] as const) {
-    const docPath = `/v1/models/{name}${suffixFor[kind]}`;
-    const honoBase = `/v1/models/${NAME}${suffixFor[kind].replace('{version}', ':version').replace('{alias}', ':alias')}`;
-    mount(
-      app,
-      createRoute({
-        method: 'get',
-        path: `${docPath}/metadata`,
-        summary: 'Feature contract and manifest of the version the path selects',
-        request: { params: paramsFor[kind] },
-        responses: { 200: jsonResponse(modelMetadataSchema, 'metadata'), ...errorResponses(400, 404, 503) },
-      }),
-      (c) => {
-        const { name, ref } = refFrom(c, kind, c.req.param());
-        const lease = d.store.acquire(name, ref);
-        try {
-          const m = lease.model;
-          return c.json(
-            {
-              model: { name: m.name, version: m.version, kind: m.kind },
-              featureContract: m.manifest.featureContract ?? null,
-              manifest: m.manifest,
-              scoring: m.scoring ?? null,
-            },
-            200,
-          );
-        } finally {
-          lease.release();
-        }
-      },
-      `${honoBase}/metadata`,
-    );
+/** GET .../metadata for the path kind: the selected version's feature contract and manifest. */
+function mountMetadataRoute(app: App, d: Resolved, kind: RefKind): void {
+  const docPath = `/v1/models/{name}${suffixFor[kind]}`;
+  const honoBase = `/v1/models/${NAME}${suffixFor[kind].replace('{version}', ':version').replace('{alias}', ':alias')}`;
+  mount(
+    app,
+    createRoute({
+      method: 'get',
+      path: `${docPath}/metadata`,
+      summary: 'Feature contract and manifest of the version the path selects',
+      request: { params: paramsFor[kind] },
+      responses: { 200: jsonResponse(modelMetadataSchema, 'metadata'), ...errorResponses(400, 404, 503) },
+    }),
+    (c) => {
+      const { name, ref } = refFrom(c, kind, c.req.param());
+      const lease = d.store.acquire(name, ref);
+      try {
+        const m = lease.model;
+        return c.json(
+          {
+            model: { name: m.name, version: m.version, kind: m.kind },
+            featureContract: m.manifest.featureContract ?? null,
+            manifest: m.manifest,
+            scoring: m.scoring ?? null,
+          },
+          200,
+        );
+      } finally {
+        lease.release();
+      }
+    },
+    `${honoBase}/metadata`,
+  );
+}
 
-    const predictHono =
-      kind === 'default' ? `/v1/models/${PREDICT}` : `/v1/models/${NAME}${kind === 'version' ? '/versions/' : '/labels/'}${PREDICT}`;
-    mount(
-      app,
-      createRoute({
-        method: 'post',
-        path: `${docPath}:predict`,
-        summary: 'Score (user, item) instances, TensorFlow Serving REST style',
-        request: { params: paramsFor[kind], body: jsonBody(predictRequestSchema) },
-        responses: {
-          200: jsonResponse(predictResponseSchema, 'scores in instance order'),
-          ...errorResponses(400, 404, 413, 415, 503, 504),
-        },
-      }),
-      async (c) => {
-        const raw = { ...c.req.param() } as Record<string, string>;
-        const target = (raw.target ?? '').slice(0, -':predict'.length);
-        if (kind === 'default') raw.name = target;
-        else if (kind === 'version') raw.version = target;
-        else raw.alias = target;
-        const { name, ref } = refFrom(c, kind, raw);
-        const body = await readBody(c, predictRequestSchema, d.body);
-        const instances = toInstances(body);
-        await prefetchUsers(c, d.userState, [...new Set(instances.map((x) => x.userId))]);
-        const lease = d.store.acquire(name, ref);
-        let scores: number[];
-        const model = { name: lease.model.name, version: lease.model.version };
-        try {
-          scores = lease.model.predict(instances);
-        } finally {
-          lease.release();
-        }
-        if (scores.length !== instances.length)
-          throw new Error(`model ${model.name} v${model.version} returned ${scores.length} scores for ${instances.length} instances`);
-        Object.assign(c.get('log'), { model: model.name, version: model.version, instances: instances.length });
-        return c.json(body.instances ? { predictions: scores, model } : { outputs: scores, model }, 200);
+/** POST ...:predict for the path kind: scores in instance order, TF Serving style. */
+function mountPredictRoute(app: App, d: Resolved, kind: RefKind): void {
+  const docPath = `/v1/models/{name}${suffixFor[kind]}`;
+  const predictHono =
+    kind === 'default' ? `/v1/models/${PREDICT}` : `/v1/models/${NAME}${kind === 'version' ? '/versions/' : '/labels/'}${PREDICT}`;
+  mount(
+    app,
+    createRoute({
+      method: 'post',
+      path: `${docPath}:predict`,
+      summary: 'Score (user, item) instances, TensorFlow Serving REST style',
+      request: { params: paramsFor[kind], body: jsonBody(predictRequestSchema) },
+      responses: {
+        200: jsonResponse(predictResponseSchema, 'scores in instance order'),
+        ...errorResponses(400, 404, 413, 415, 503, 504),
       },
-      predictHono,
-    );
-  }
+    }),
+    async (c) => {
+      const raw = { ...c.req.param() } as Record<string, string>;
+      const target = (raw.target ?? '').slice(0, -':predict'.length);
+      if (kind === 'default') raw.name = target;
+      else if (kind === 'version') raw.version = target;
+      else raw.alias = target;
+      const { name, ref } = refFrom(c, kind, raw);
+      const body = await readBody(c, predictRequestSchema, d.body);
+      const instances = toInstances(body);
+      await prefetchUsers(c, d.userState, [...new Set(instances.map((x) => x.userId))]);
+      const lease = d.store.acquire(name, ref);
+      let scores: number[];
+      const model = { name: lease.model.name, version: lease.model.version };
+      try {
+        scores = lease.model.predict(instances);
+      } finally {
+        lease.release();
+      }
+      if (scores.length !== instances.length)
+        throw new Error(`model ${model.name} v${model.version} returned ${scores.length} scores for ${instances.length} instances`);
+      Object.assign(c.get('log'), { model: model.name, version: model.version, instances: instances.length });
+      return c.json(body.instances ? { predictions: scores, model } : { outputs: scores, model }, 200);
+    },
+    predictHono,
+  );
 }
