@@ -14,7 +14,7 @@ import { gunzipSync } from 'node:zlib';
 import { loadDanfo } from '../src/data/dataframe.js';
 import { Duck, sqlString } from '../src/data/duckdb.js';
 import { loadOnlineRetail } from '../src/data/online-retail.js';
-import { generateSyntheticStore } from '../src/data/synthetic.js';
+import { generateSyntheticStore } from '../src/data/synthetic-store.js';
 import { errorMessage } from '../src/errors.js';
 import { onlineRetailPath } from '../src/paths.js';
 

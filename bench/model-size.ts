@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { generateSyntheticStore } from '../src/data/synthetic.js';
+import { generateSyntheticStore } from '../src/data/synthetic-store.js';
 import { buildFeatureStore, featureStoreToTables, fitNormalisation, replayUntil, withNormalisation } from '../src/features/index.js';
 import { writeUserStateSnapshot } from '../src/features/user-state-snapshot.js';
 import { createScorer } from '../src/models/ltr/index.js';

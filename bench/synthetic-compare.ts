@@ -1,5 +1,5 @@
 /**
- * Statistical comparison of the synthetic store generator (src/data/synthetic.ts) with the frozen
+ * Statistical comparison of the synthetic store generator (src/data/synthetic-store.ts) with the frozen
  * O(users x items) generator it replaced (bench/synthetic-legacy.ts): for each of `--seeds` seeds,
  * both generate the default store (2,000 users, 600 items, 10 weeks), and statistics of the
  * events are computed on each: events per type, events per user, item popularity (Gini, top-decile
@@ -15,7 +15,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { InteractionEvent } from '../src/data/schema.js';
-import { generateSyntheticStore, type SyntheticDataset } from '../src/data/synthetic.js';
+import { generateSyntheticStore, type SyntheticDataset } from '../src/data/synthetic-store.js';
 import { generateSyntheticStore as legacyGenerateSyntheticStore } from './synthetic-legacy.js';
 
 const { values } = parseArgs({

@@ -1,6 +1,6 @@
 /**
  * FROZEN COPY of the synthetic store generator as it was before it stopped building users x items
- * (src/data/synthetic.ts at 1805f7e), kept only as the baseline of bench/synthetic.ts,
+ * (src/data/synthetic-store.ts at 1805f7e), kept only as the baseline of bench/synthetic-store.ts,
  * bench/synthetic-compare.ts and bench/synthetic-truth-seeds.ts. It computes a dense users x
  * items affinity matrix and scans the catalogue in every session, so it is O(users x items). Do
  * not use it anywhere else; only the import paths were changed.

@@ -7,7 +7,7 @@
  *   npx tsx bench/synthetic-truth-seeds.ts [--generator current|legacy] [--seeds 42,7,2026]
  */
 import { parseArgs } from 'node:util';
-import { generateSyntheticStore, type SyntheticDataset } from '../src/data/synthetic.js';
+import { generateSyntheticStore, type SyntheticDataset } from '../src/data/synthetic-store.js';
 import { trainAndEvaluate } from '../src/pipeline/train-model.js';
 import { generateSyntheticStore as legacyGenerateSyntheticStore } from './synthetic-legacy.js';
 

@@ -19,7 +19,7 @@ import { installScatterAddKernels, uninstallScatterAddKernels } from '../src/mod
 import type { TrainingGroup } from '../src/models/ltr/batches.js';
 import { groupPairs } from '../src/models/ltr/pairs.js';
 import { createScorer, type ScorerOptions, scoreRows } from '../src/models/ltr/scorer.js';
-import { plantedGroups } from '../src/models/ltr/synthetic.js';
+import { plantedGroups } from '../src/models/ltr/planted-groups.js';
 import { type TrainOptions, trainRanker } from '../src/models/ltr/train.js';
 import { Rng } from '../src/util/random.js';
 
@@ -159,7 +159,7 @@ async function embeddingQuality(source: 'synthetic' | 'online-retail'): Promise<
   const { buildFeatureStore } = await import('../src/features/store.js');
   const { buildEvalCases, evaluateRankers, temporalProtocol } = await import('../src/eval/protocol.js');
   const { buildTrainingGroups } = await import('../src/models/ltr/groups.js');
-  const { evaluateGroups } = await import('../src/models/ltr/metrics.js');
+  const { evaluateGroups } = await import('../src/models/ltr/group-metrics.js');
   const { LtrRanker } = await import('../src/models/ltr/ranker.js');
   const data = await loadDataset({ source });
   const days = source === 'synthetic' ? 7 : 28;

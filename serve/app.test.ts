@@ -4,7 +4,7 @@ import path from 'node:path';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assignVariant, type Experiment } from '../src/experiments/assignment.js';
-import { redactPaths } from './errors.js';
+import { redactPaths } from './http-errors.js';
 import { createService, type Service } from './service.js';
 import { type ErrorJson, type Requester, readEventLog, sendJson } from './testing/helpers.js';
 import { MemorySource } from './testing/memory-source.js';

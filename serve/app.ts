@@ -2,7 +2,7 @@
  * The Hono app of the recommendation service: `createApp(deps)`. Testable in-process with
  * `app.request()`. One middleware gives each request an id (a uuid, also the recommendation's
  * `requestId`), times it, counts it by route and status, and writes one JSON log line; one
- * `onError` maps the error taxonomy (serve/errors.ts) to `{"error": {"code", "message", "field"?}}`.
+ * `onError` maps the error taxonomy (serve/http-errors.ts) to `{"error": {"code", "message", "field"?}}`.
  */
 import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
@@ -12,11 +12,11 @@ import { HTTPException } from 'hono/http-exception';
 import { timeout } from 'hono/timeout';
 import type { Experiment } from '../src/experiments/assignment.js';
 import { ClientClosedError, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_BODY_CHUNKS } from './body.js';
-import { ApiError, toErrorResponse } from './errors.js';
+import { ApiError, toErrorResponse } from './http-errors.js';
 import { DEFAULT_EVENT_TIME_WINDOW, type EventTimeWindow } from './event-time.js';
 import type { EventSink, ExposureBuffer } from './exposure.js';
 import { type Logger, silentLogger } from './logger.js';
-import { ServiceMetrics } from './metrics.js';
+import { ServiceMetrics } from './service-metrics.js';
 import type { ModelStore } from './model-store.js';
 import { mountAdminRoutes } from './routes/admin.js';
 import { mountEventRoutes } from './routes/events.js';

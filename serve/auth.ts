@@ -4,7 +4,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
-import { ApiError } from './errors.js';
+import { ApiError } from './http-errors.js';
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
 

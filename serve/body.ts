@@ -10,7 +10,7 @@ import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'n
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { errorMessage } from '../src/errors.js';
-import { ApiError, validationError } from './errors.js';
+import { ApiError, validationError } from './http-errors.js';
 
 /** Default request body limit: 1000 ids of 256 characters fit with room to spare. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { generateSyntheticStore } from '../src/data/synthetic.js';
+import { generateSyntheticStore } from '../src/data/synthetic-store.js';
 import { featureSetByName } from '../src/features/index.js';
 import { readSnapshotHeader, USER_STATE_SNAPSHOT } from '../src/features/user-state-snapshot.js';
 import { runPipeline } from '../src/pipeline/pipeline-run.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { InteractionEvent } from '../src/data/schema.js';
 import { ExposureBuffer } from './exposure.js';
 import { memoryLogger } from './logger.js';
-import { ServiceMetrics } from './metrics.js';
+import { ServiceMetrics } from './service-metrics.js';
 
 const ev = (i: number): InteractionEvent => ({ userId: 'u', itemId: `i${i}`, ts: 1, type: 'impression', position: i });
 

@@ -7,7 +7,7 @@
  */
 import type { InteractionEvent } from '../src/data/schema.js';
 import { type Logger, silentLogger } from './logger.js';
-import type { ServiceMetrics } from './metrics.js';
+import type { ServiceMetrics } from './service-metrics.js';
 
 /** Events handed to the sink per append call (see flush). */
 const APPEND_SLICE = 200;

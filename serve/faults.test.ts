@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { scanEventLog } from '../src/data/eventlog.js';
 import { PROJECT_ROOT } from '../src/paths.js';
 import { publishVersion } from '../src/registry/publish.js';
-import { sampleInput } from '../src/registry/testing.js';
+import { sampleInput } from '../src/registry/testing/models-dir.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'serve-faults-'));
 const children: ChildProcess[] = [];

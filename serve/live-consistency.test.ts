@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { InteractionEvent } from '../src/data/schema.js';
-import { generateSyntheticStore } from '../src/data/synthetic.js';
+import { generateSyntheticStore } from '../src/data/synthetic-store.js';
 import { buildFeatureStore, featureStoreFromTables, featureStoreToTables, registeredUserStates } from '../src/features/index.js';
 import { LiveUserState } from './live-state.js';
 import { createService } from './service.js';

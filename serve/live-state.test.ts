@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSyntheticStore } from '../src/data/synthetic.js';
+import { generateSyntheticStore } from '../src/data/synthetic-store.js';
 import { type FeatureTables, featureStoreFromTables, registeredUserStates } from '../src/features/index.js';
 import { restoreUserState } from '../src/features/user-state-snapshot.js';
 import { PROJECT_ROOT } from '../src/paths.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { memoryLogger } from './logger.js';
-import { ServiceMetrics } from './metrics.js';
+import { ServiceMetrics } from './service-metrics.js';
 import { ModelStore } from './model-store.js';
 import { createFixtureModel, fixtureTables } from './testing/fixture-model.js';
 import { MemorySource } from './testing/memory-source.js';

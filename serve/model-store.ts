@@ -13,9 +13,9 @@
 import { errorMessage, NotFoundError, WorkbenchError } from '../src/errors.js';
 import type { ServableModel } from '../src/registry/servable.js';
 import { warmUp } from '../src/registry/warmup.js';
-import { redactPaths } from './errors.js';
+import { redactPaths } from './http-errors.js';
 import { type Logger, silentLogger } from './logger.js';
-import type { ServiceMetrics } from './metrics.js';
+import type { ServiceMetrics } from './service-metrics.js';
 import type { ModelDescription, ModelSource } from './model-source.js';
 import { CHAMPION, type LoadPlan, planLoads, planServing, type ServePlan } from './reload-plan.js';
 

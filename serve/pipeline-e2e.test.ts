@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { generateSyntheticStore, syntheticUserId } from '../src/data/synthetic.js';
+import { generateSyntheticStore, syntheticUserId } from '../src/data/synthetic-store.js';
 import { runPipeline } from '../src/pipeline/pipeline-run.js';
 import { readManifest } from '../src/registry/load.js';
 import { memoryLogger } from './logger.js';

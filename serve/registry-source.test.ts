@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { publishVersion } from '../src/registry/publish.js';
-import { sampleInput, tempModelsDir } from '../src/registry/testing.js';
+import { sampleInput, tempModelsDir } from '../src/registry/testing/models-dir.js';
 import { ModelStore } from './model-store.js';
 import { createRegistrySource, registrySetAlias } from './registry-source.js';
 import { createFixtureModel, fixtureTables } from './testing/fixture-model.js';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EventLogWriter } from '../src/data/eventlog-writer.js';
 import type { InteractionEvent } from '../src/data/schema.js';
-import { generateSyntheticStore } from '../src/data/synthetic.js';
+import { generateSyntheticStore } from '../src/data/synthetic-store.js';
 import { registeredUserStates } from '../src/features/index.js';
 import { restoreUserState } from '../src/features/user-state-snapshot.js';
 import { PipelineRunError, type RunPipelineOptions, runPipeline } from '../src/pipeline/pipeline-run.js';

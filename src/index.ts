@@ -15,7 +15,7 @@ export { loadOnlineRetail } from './data/online-retail.js';
 export * from './data/schema.js';
 export { leaveLastNOut, splitByLastDays, temporalSplit } from './data/split.js';
 export { datasetStats } from './data/stats.js';
-export { generateSyntheticStore, SYNTHETIC_DEFAULTS, syntheticUserId } from './data/synthetic.js';
+export { generateSyntheticStore, SYNTHETIC_DEFAULTS, syntheticUserId } from './data/synthetic-store.js';
 // Errors.
 export * from './errors.js';
 // Offline evaluation.
@@ -24,7 +24,7 @@ export * from './eval/index.js';
 export { assignVariant, bucketOf, type Experiment, experimentSchema, type Variant } from './experiments/assignment.js';
 export { checkConfigDrift, loadExperiment } from './experiments/config.js';
 export { teamDraftInterleave } from './experiments/interleaving.js';
-export { experimentReport } from './experiments/report.js';
+export { experimentReport } from './experiments/experiment-report.js';
 export { reportToText } from './experiments/report-text.js';
 export { simulate } from './experiments/simulator.js';
 export { sampleRatioMismatch, twoProportionTest, wilsonInterval } from './experiments/stats.js';

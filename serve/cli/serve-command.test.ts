@@ -4,10 +4,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type RecordingIO, recordingIO } from '../../src/cli/testing.js';
+import { type RecordingIO, recordingIO } from '../../src/cli/testing/recording-io.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { publishVersion } from '../../src/registry/publish.js';
-import { sampleInput, tempModelsDir } from '../../src/registry/testing.js';
+import { sampleInput, tempModelsDir } from '../../src/registry/testing/models-dir.js';
 import { runWorkbench } from './commands.js';
 import { serveConfig } from './serve-command.js';
 

@@ -12,7 +12,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { errorMessage, NotFoundError, WorkbenchError } from '../../src/errors.js';
 import { adminAuth } from '../auth.js';
 import { parseOr400, readBody } from '../body.js';
-import { ApiError } from '../errors.js';
+import { ApiError } from '../http-errors.js';
 import { aliasParamSchema, aliasParamsSchema, modelNameSchema, reloadResponseSchema, setAliasRequestSchema } from '../schemas.js';
 import { type App, errorResponses, jsonBody, jsonResponse, mount, type Resolved } from './shared.js';
 

@@ -10,7 +10,7 @@ import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { ScoredItem } from '../../src/registry/servable.js';
 import { readBody } from '../body.js';
-import { ApiError } from '../errors.js';
+import { ApiError } from '../http-errors.js';
 import { impressionEvents, type ServedList, serveRanking } from '../exploration.js';
 import { rankRequestSchema, recommendRequestSchema, recommendResponseSchema } from '../schemas.js';
 import { prefetchUsers } from '../user-state-access.js';

@@ -6,11 +6,11 @@
 import type { OpenAPIHono, RouteConfig, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { BodyLimits } from '../body.js';
-import { ApiError } from '../errors.js';
+import { ApiError } from '../http-errors.js';
 import type { EventTimeWindow } from '../event-time.js';
 import type { EventSink, ExposureBuffer } from '../exposure.js';
 import type { LogFields, Logger } from '../logger.js';
-import type { ServiceMetrics } from '../metrics.js';
+import type { ServiceMetrics } from '../service-metrics.js';
 import type { ModelStore } from '../model-store.js';
 import { errorSchema } from '../schemas.js';
 import type { UserStateAccess } from '../user-state-access.js';

@@ -13,7 +13,7 @@ import { type ArmOpe, recordedOpe } from '../../src/experiments/arms.js';
 import type { Experiment } from '../../src/experiments/assignment.js';
 import { defaultStateFile, experimentStartedAt, loadExperiment } from '../../src/experiments/config.js';
 import { computeKpisOverTime } from '../../src/experiments/kpi.js';
-import { type ExperimentReport, experimentReport, type RateEstimate, reportFromKpis, specOf } from '../../src/experiments/report.js';
+import { type ExperimentReport, experimentReport, type RateEstimate, reportFromKpis, specOf } from '../../src/experiments/experiment-report.js';
 import { readAliasesFile } from '../../src/registry/aliases-store.js';
 import { readManifest } from '../../src/registry/load.js';
 import { type Estimate, versionNdcg } from './models-data.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ServiceMetrics } from '../metrics.js';
+import { ServiceMetrics } from '../service-metrics.js';
 import { histogramQuantile, LiveSampler, liveFigures, parsePrometheus } from './live-data.js';
 
 describe('Live figures from the Prometheus text', () => {

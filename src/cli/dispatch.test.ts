@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
 import { dispatchSubcommands, nearest, unknownChoice } from './dispatch.js';
-import { recordingIO } from './testing.js';
+import { recordingIO } from './testing/recording-io.js';
 
 describe('nearest', () => {
   it('suggests the closest choice for a typo and nothing for an unrelated word', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { eventsDir, modelsDir } from './context.js';
 import { main } from './main.js';
-import { type RecordingIO, recordingIO } from './testing.js';
+import { type RecordingIO, recordingIO } from './testing/recording-io.js';
 
 function captureIO(env: NodeJS.ProcessEnv = {}): RecordingIO {
   return recordingIO('/proj', env);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../errors.js';
 import { loadDataset } from './load.js';
-import { LoadReportBuilder } from './report.js';
+import { LoadReportBuilder } from './load-report.js';
 import { datasetStats } from './stats.js';
 
 describe('loadDataset', () => {

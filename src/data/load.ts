@@ -8,7 +8,7 @@ import type { CatalogueMapping } from './catalogue-file.js';
 import { type ColumnMapping, loadEventFile } from './file.js';
 import { loadOnlineRetail } from './online-retail.js';
 import type { Dataset } from './schema.js';
-import { generateSyntheticStore } from './synthetic.js';
+import { generateSyntheticStore } from './synthetic-store.js';
 
 /** Data sources loadDataset knows. */
 export const DATA_SOURCES = ['synthetic', 'online-retail', 'file'] as const;

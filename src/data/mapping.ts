@@ -4,7 +4,7 @@
  * InteractionEvent or a counted rejection.
  */
 import { UsageError } from '../errors.js';
-import type { LoadReportBuilder } from './report.js';
+import type { LoadReportBuilder } from './load-report.js';
 import { EVENT_TYPES, type EventType, type InteractionEvent } from './schema.js';
 import { parseDecimal, parseTimestamp } from './values.js';
 

@@ -6,7 +6,7 @@
  */
 import { DataError } from '../errors.js';
 import { readCsvFile } from './csv.js';
-import { LoadReportBuilder } from './report.js';
+import { LoadReportBuilder } from './load-report.js';
 import { categoryOf, colourOf } from './retail-attributes.js';
 import type { Dataset, InteractionEvent, Item, LoadReport } from './schema.js';
 import { parseDecimal, parseNaiveUtc } from './values.js';

@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { DataError, errorMessage } from '../errors.js';
 import { readCsvFile } from './csv.js';
 import { Duck, sqlString } from './duckdb.js';
-import type { LoadReportBuilder } from './report.js';
+import type { LoadReportBuilder } from './load-report.js';
 import { assertReadableFile, readTextFile } from './text-file.js';
 
 /** File formats the loader reads. */

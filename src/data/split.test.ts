@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../util/random.js';
 import type { InteractionEvent } from './schema.js';
 import { DAY_MS, leaveLastNOut, splitByLastDays, temporalSplit } from './split.js';
-import { generateSyntheticStore } from './synthetic.js';
+import { generateSyntheticStore } from './synthetic-store.js';
 
 const { events } = generateSyntheticStore({ seed: 3, users: 120, items: 60, weeks: 4 });
 const start = events[0].ts;

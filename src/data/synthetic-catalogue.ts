@@ -1,7 +1,7 @@
 /**
  * The synthetic store's catalogue: fashion items with brand, colour, category and a
  * category-dependent price, plus hidden properties the simulation uses (quality/popularity, a
- * latent vector, a release time). Split from synthetic.ts so each file stays one idea.
+ * latent vector, a release time). Split from synthetic-store.ts so each file stays one idea.
  */
 import type { Rng } from '../util/random.js';
 import type { Item } from './schema.js';

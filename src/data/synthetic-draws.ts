@@ -2,7 +2,7 @@
  * Weighted draws without replacement for the synthetic store's sessions, by inverse CDF with one
  * uniform a draw: the draws of `Rng.weighted` over a pool whose drawn weights are zeroed (what the
  * generator did when it scanned its pools), with the same uniforms giving the same positions, but
- * without a pass over the pool per draw. Split from synthetic.ts so each file stays one idea.
+ * without a pass over the pool per draw. Split from synthetic-store.ts so each file stays one idea.
  */
 import type { Rng } from '../util/random.js';
 

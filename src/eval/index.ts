@@ -4,10 +4,10 @@
  */
 export * from './bootstrap.js';
 export { historyItems, maskHistory } from './mask.js';
-export * from './metrics.js';
+export * from './ranking-metrics.js';
 export * from './protocol.js';
 export * from './ranking.js';
-export * from './report.js';
+export * from './report-markdown.js';
 export * from './scoring.js';
 export * from './truth.js';
 export * from './tune.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ndcgFromPositions, positionsInList } from './metrics.js';
+import { ndcgFromPositions, positionsInList } from './ranking-metrics.js';
 import { dcgOf, discount, idealDcg, ndcgOfScores } from './ndcg.js';
 
 describe('ndcg', () => {

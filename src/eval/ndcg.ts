@@ -1,6 +1,6 @@
 /**
  * The one NDCG: log2 discount, linear gains, ideal DCG over the k largest gains. Used by the
- * offline metrics (binary gains, src/eval/metrics.ts), the evaluation against known preferences
+ * offline metrics (binary gains, src/eval/ranking-metrics.ts), the evaluation against known preferences
  * (graded gains, src/eval/truth.ts) and training (validation NDCG and LambdaRank weights,
  * src/models/ltr/). Rankings order by score, best first, ties by the lower index.
  */

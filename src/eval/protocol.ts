@@ -16,7 +16,7 @@ import {
   type RelevantPositions,
   recallFromPositions,
   reciprocalRankFromPositions,
-} from './metrics.js';
+} from './ranking-metrics.js';
 import { relevantRanks, topKIndices } from './ranking.js';
 import { applyMask, type EvalCase, type Exclusions, prepareCases, scoreCase } from './scoring.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Ranker, RankRequest } from '../models/ranker.js';
-import { ndcgAtK } from './metrics.js';
+import { ndcgAtK } from './ranking-metrics.js';
 import type { EvalCase } from './protocol.js';
 import { rankByScore } from './ranking.js';
 import { tuneOnValidation } from './tune.js';

@@ -5,7 +5,7 @@
  */
 import { errorMessage, WorkbenchError } from '../errors.js';
 import type { Ranker } from '../models/ranker.js';
-import { ndcgFromPositions } from './metrics.js';
+import { ndcgFromPositions } from './ranking-metrics.js';
 import { relevantRanks } from './ranking.js';
 import { applyMask, type EvalCase, type PreparedCases, prepareCases, scoreCase } from './scoring.js';
 

@@ -8,7 +8,7 @@ import type { Interval } from '../eval/bootstrap.js';
 import { readOpeRecord } from '../ope/records.js';
 import { readManifest, resolveVersion } from '../registry/load.js';
 import type { Experiment } from './assignment.js';
-import type { ExperimentReport, RateEstimate } from './report.js';
+import type { ExperimentReport, RateEstimate } from './experiment-report.js';
 
 /** One arm's three numbers. */
 export interface ArmSummary {

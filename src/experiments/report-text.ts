@@ -1,5 +1,5 @@
 /** Plain-text rendering of an ExperimentReport for terminals and notebooks. */
-import type { ExperimentReport, MetricComparison, MetricName, RateEstimate } from './report.js';
+import type { ExperimentReport, MetricComparison, MetricName, RateEstimate } from './experiment-report.js';
 
 const pct = (x: number | null, digits = 2) => (x === null ? '-' : `${(x * 100).toFixed(digits)}%`);
 const pp = (x: number | null) => (x === null ? '-' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}pp`);

@@ -10,7 +10,7 @@
 import { loadDataset } from '../data/load.js';
 import type { InteractionEvent } from '../data/schema.js';
 import { splitByLastDays } from '../data/split.js';
-import { generateSyntheticStore, SYNTHETIC_DEFAULTS, type SyntheticOptions, syntheticUserId } from '../data/synthetic.js';
+import { generateSyntheticStore, SYNTHETIC_DEFAULTS, type SyntheticOptions, syntheticUserId } from '../data/synthetic-store.js';
 import { UsageError } from '../errors.js';
 import { Rng } from '../util/random.js';
 import { type ClickModelOptions, positionBasedShoppers, replayShoppers, type ShopperModel } from './shoppers.js';

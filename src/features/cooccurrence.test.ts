@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { InteractionEvent, Item } from '../data/schema.js';
 import { computeCooccurrence, type NeighbourTable } from './cooccurrence.js';
-import { randomShop, T0 } from './fixture.js';
-import { trainingWindow } from './window.js';
+import { randomShop, T0 } from './testing/shops.js';
+import { trainingWindow } from './training-window.js';
 
 const items: Item[] = ['A', 'B', 'C', 'D'].map((itemId) => ({ itemId, title: itemId }));
 

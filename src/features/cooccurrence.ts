@@ -18,7 +18,7 @@
  */
 import { Duck } from '../data/duckdb.js';
 import { UsageError } from '../errors.js';
-import type { TrainingWindow } from './window.js';
+import type { TrainingWindow } from './training-window.js';
 
 /** Default number of neighbours kept per item. */
 export const DEFAULT_NEIGHBOURS = 50;

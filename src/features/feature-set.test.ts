@@ -11,7 +11,7 @@ import {
   registerFeatureSet,
   resolveContract,
 } from './feature-set.js';
-import { randomShop } from './fixture.js';
+import { randomShop } from './testing/shops.js';
 import { DAY_MS } from './popularity.js';
 import { buildFeatureStore, featureStoreFromTables, featureStoreToTables } from './store.js';
 import type { UserStateDefinition } from './user-state.js';

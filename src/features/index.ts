@@ -84,4 +84,4 @@ export {
   type UserStateDefinition,
 } from './user-state.js';
 export { type MemoryUserStateOptions, MemoryUserStateStore, replayUntil, type UserStateStore } from './user-state-store.js';
-export { DEFAULT_SESSION_GAP_MINUTES, type WindowReport } from './window.js';
+export { DEFAULT_SESSION_GAP_MINUTES, type WindowReport } from './training-window.js';

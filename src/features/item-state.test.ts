@@ -3,7 +3,7 @@ import type { InteractionEvent } from '../data/schema.js';
 import { BUILTIN_FEATURES } from './builtin.js';
 import { decodeArray, encodeArray } from './encoding.js';
 import { featureSet, registerFeature } from './feature-set.js';
-import { randomShop, tinyShop } from './fixture.js';
+import { randomShop, tinyShop } from './testing/shops.js';
 import { type InteractionMatrix, type ItemStateDefinition, itemStateUse } from './item-state.js';
 import { DAY_MS } from './popularity.js';
 import type { FeatureRequest } from './request.js';

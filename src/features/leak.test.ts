@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { InteractionEvent } from '../data/schema.js';
 import { Rng } from '../util/random.js';
-import { randomShop } from './fixture.js';
+import { randomShop } from './testing/shops.js';
 import { DAY_MS } from './popularity.js';
 import { buildFeatureStore, featureStoreToTables, type TableFeatureStore } from './store.js';
 

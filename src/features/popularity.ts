@@ -4,7 +4,7 @@
  * A ladder of half-lives is kept too, so a popularity baseline can tune its decay on a validation
  * window without rebuilding the store.
  */
-import type { TrainingWindow } from './window.js';
+import type { TrainingWindow } from './training-window.js';
 
 /** Milliseconds per day. */
 export const DAY_MS = 86_400_000;

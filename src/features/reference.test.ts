@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { attributeSimilarity } from './attributes.js';
 import { FEATURE_NAMES } from './contract.js';
-import { randomShop } from './fixture.js';
+import { randomShop } from './testing/shops.js';
 import { DAY_MS, decay } from './popularity.js';
 import { buildFeatureStore, type TableFeatureStore } from './store.js';
 

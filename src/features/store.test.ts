@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
 import { FEATURE_INDEX as F, FEATURE_NAMES } from './contract.js';
-import { T0, tinyShop } from './fixture.js';
+import { T0, tinyShop } from './testing/shops.js';
 import { DAY_MS, decay } from './popularity.js';
 import { buildFeatureStore, type TableFeatureStore } from './store.js';
 
-// Hand-computed answers for the tiny shop (see fixture.ts). Baskets: u1/s1 {A,B}, u1/s2 {A,C},
+// Hand-computed answers for the tiny shop (see testing/shops.ts). Baskets: u1/s1 {A,B}, u1/s2 {A,C},
 // u2/s3 {A,B}, u2 gap session {C,D} (views 10 minutes apart), u2 gap session {C} (2 h later),
 // u3/s4 {D}. Basket counts A=3 B=2 C=3 D=2; pairs AB=2 AC=1 CD=1.
 const cosAB = 2 / Math.sqrt(3 * 2);

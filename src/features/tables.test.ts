@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DataError } from '../errors.js';
 import { fitNormalisation } from './contract.js';
-import { randomShop } from './fixture.js';
+import { randomShop } from './testing/shops.js';
 import { DAY_MS, POPULARITY_HALF_LIVES_DAYS } from './popularity.js';
 import {
   buildFeatureStore,

@@ -10,7 +10,7 @@
 import type { InteractionEvent } from '../data/schema.js';
 import { DataError, UsageError } from '../errors.js';
 import { applyEvent, emptyUserState, invalidEventReason, type UserState, type UserStateDefinition } from './user-state.js';
-import { DEFAULT_SESSION_GAP_MINUTES } from './window.js';
+import { DEFAULT_SESSION_GAP_MINUTES } from './training-window.js';
 
 /** Read and update access to every user's state. */
 export interface UserStateStore {

@@ -3,7 +3,7 @@
  * baselines) and the kinds registered below, as a data scientist would register theirs.
  */
 import { tf } from './backend.js';
-import { describeKindConformance } from './conformance.js';
+import { describeKindConformance } from './testing/conformance.js';
 import { modelKinds, registerModelKind } from './kinds.js';
 
 // A TF.js scorer kind: one tanh hidden layer, LambdaRank pair weights, a stronger L2.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { randomShop } from '../features/fixture.js';
+import { randomShop } from '../features/testing/shops.js';
 import { DAY_MS } from '../features/popularity.js';
 import { buildFeatureStore } from '../features/store.js';
 import { initBackend, tf } from './backend.js';

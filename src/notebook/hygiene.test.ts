@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../cli/main.js';
-import { type RecordingIO, recordingIO } from '../cli/testing.js';
+import { type RecordingIO, recordingIO } from '../cli/testing/recording-io.js';
 import { DataError } from '../errors.js';
 import { PROJECT_ROOT } from '../paths.js';
 import { checkClean, describeDirt, findDirt, isClean, stripFile } from './hygiene.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import ts from 'typescript';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../cli/main.js';
-import { type RecordingIO, recordingIO } from '../cli/testing.js';
+import { type RecordingIO, recordingIO } from '../cli/testing/recording-io.js';
 import { DataError, WorkbenchError } from '../errors.js';
 import { PROJECT_ROOT } from '../paths.js';
 import { cellSource, readNotebook, toSourceLines, writeNotebook } from './ipynb.js';

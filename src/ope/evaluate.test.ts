@@ -9,7 +9,7 @@ import { Rng } from '../util/random.js';
 import { fitPositionBasedModel } from './click-model.js';
 import { estimateCandidate } from './evaluate.js';
 import { loggedRequests, requireExploration } from './logged-requests.js';
-import { offPolicyReport } from './report.js';
+import { offPolicyReport } from './ope-report.js';
 
 // A PBM world: examination 1/(p+1), attractiveness by item; the logging policy ranks items 0..19 in
 // order and explores (epsilon 0.5 in its top 12); the candidate shows items 4..8 in that order.

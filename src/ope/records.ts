@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { OffPolicyReport } from './report.js';
+import type { OffPolicyReport } from './ope-report.js';
 
 /** A stored estimate: the report and when it was made. */
 export interface OpeRecord {

@@ -11,7 +11,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSyntheticStore } from '../data/synthetic.js';
+import { generateSyntheticStore } from '../data/synthetic-store.js';
 import { type FeatureTables, featureStoreFromTables, withNormalisation } from '../features/index.js';
 import { initBackend, tf } from '../models/backend.js';
 import { hasModelKind, importModelKinds, modelKind, scorerRanker } from '../models/kinds.js';

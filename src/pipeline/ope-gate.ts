@@ -1,14 +1,14 @@
 /**
  * The pipeline's off-policy gate (opt-in, `--ope-margin`): after the offline gate passed and the
  * candidate is published, its CTR is estimated off-policy from the service's exploring logs
- * (src/ope/report.ts), and so is the champion's on the same logs; the candidate keeps its alias
+ * (src/ope/ope-report.ts), and so is the champion's on the same logs; the candidate keeps its alias
  * only if its estimate is not below the champion's by more than the margin (relative):
  * candidate >= champion x (1 - margin). Logs without propensities cannot vouch for a candidate,
  * so this gate then refuses (asked for, it never passes silently).
  */
 import { WorkbenchError } from '../errors.js';
 import type { Interval } from '../eval/bootstrap.js';
-import { offPolicyReport } from '../ope/report.js';
+import { offPolicyReport } from '../ope/ope-report.js';
 
 /** The gate's knobs. */
 export interface OpeGateOptions {

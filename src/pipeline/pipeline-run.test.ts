@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSyntheticStore } from '../data/synthetic.js';
+import { generateSyntheticStore } from '../data/synthetic-store.js';
 import { errorMessage } from '../errors.js';
 import { tf } from '../models/backend.js';
 import { createScorer } from '../models/ltr/index.js';

@@ -22,7 +22,7 @@ import { stageTimer } from '../util/stage-timer.js';
 import { alignmentShiftDays, type FreshEvents, mergeEvents, type PositionCtr, readFreshEvents } from './fresh-events.js';
 import { CHAMPION_RANKER, type ChampionStatus, championRanker, championWeights, checkGateMetric, decideGate } from './gate.js';
 import { shuffleLabelWindows } from './label-shuffle.js';
-import { acquireLock, type Lock } from './lock.js';
+import { acquireLock, type Lock } from './run-lock.js';
 import { type OpeGateDecision, type OpeGateOptions, offPolicyGate } from './ope-gate.js';
 import { type ProgressSink, silentSink, startProgress } from './progress.js';
 import { publishRun } from './publish-model.js';

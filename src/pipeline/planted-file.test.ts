@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../cli/main.js';
-import { recordingIO } from '../cli/testing.js';
+import { recordingIO } from '../cli/testing/recording-io.js';
 import { parseCatalogueMapping } from '../data/catalogue-file.js';
 import { loadDataset } from '../data/load.js';
 import { parseColumnMapping } from '../data/mapping.js';

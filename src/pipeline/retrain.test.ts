@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { generateSyntheticStore } from '../data/synthetic.js';
+import { generateSyntheticStore } from '../data/synthetic-store.js';
 import type { PipelineResult } from './pipeline-run.js';
 import { startRetraining, startRetrainingFromEnv } from './retrain.js';
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Dataset } from '../data/schema.js';
 import { registeredUserStates, replayUntil, type UserStateDefinition } from '../features/index.js';
 import { readSnapshotHeader, snapshotFile, writeUserStateSnapshot } from '../features/user-state-snapshot.js';
-import { DEFAULT_SESSION_GAP_MINUTES } from '../features/window.js';
+import { DEFAULT_SESSION_GAP_MINUTES } from '../features/training-window.js';
 
 /** What was written. */
 export interface SeedReport {

@@ -8,7 +8,7 @@
  * Measured with seeds 42, 7 and 2026: the closest baseline (attributes) trails by 0.025-0.038.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSyntheticStore } from '../data/synthetic.js';
+import { generateSyntheticStore } from '../data/synthetic-store.js';
 import { tf } from '../models/backend.js';
 import { BASELINE_KINDS } from '../models/baselines/index.js';
 import { type TrainedRun, trainAndEvaluate } from './train-model.js';

@@ -4,8 +4,8 @@
  * be named "best baseline"). With attributes nothing is skipped.
  */
 import { describe, expect, it } from 'vitest';
-import { generateSyntheticStore } from '../data/synthetic.js';
-import { reportToMarkdown } from '../eval/report.js';
+import { generateSyntheticStore } from '../data/synthetic-store.js';
+import { reportToMarkdown } from '../eval/report-markdown.js';
 import { publishRun } from './publish-model.js';
 import { servingStore, trainAndEvaluate } from './train-model.js';
 

@@ -19,7 +19,7 @@ import { UsageError } from '../errors.js';
 import { applyEvent, emptyUserState, invalidEventReason, type UserState, type UserStateDefinition } from '../features/user-state.js';
 import { decodeUserRow, encodeUserRow } from '../features/user-state-codec.js';
 import type { UserStateStore } from '../features/user-state-store.js';
-import { DEFAULT_SESSION_GAP_MINUTES } from '../features/window.js';
+import { DEFAULT_SESSION_GAP_MINUTES } from '../features/training-window.js';
 import type { RedisClient } from './connection.js';
 import { compareStreamIds, type RedisKeys, redisKeys } from './keys.js';
 

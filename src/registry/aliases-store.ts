@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { errorMessage } from '../errors.js';
-import { RegistryError } from './errors.js';
+import { RegistryError } from './registry-error.js';
 import { atomicWriteFile, errnoCode } from './fsutil.js';
 import { ALIASES_FILE, modelDir } from './layout.js';
 import { describeZodError } from './manifest.js';
@@ -95,7 +95,7 @@ export function serializeAliases(content: AliasesFile): string {
   return `${JSON.stringify(sorted, null, 2)}\n`;
 }
 
-/** Replaces aliases.json atomically. Callers hold the model lock (see lock.ts). */
+/** Replaces aliases.json atomically. Callers hold the model lock (see model-lock.ts). */
 export async function writeAliasesFile(modelsDir: string, name: string, content: AliasesFile): Promise<void> {
   if (isS3Url(modelsDir))
     throw new RegistryError(

@@ -6,10 +6,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { errorMessage, NotFoundError } from '../errors.js';
 import { removeAlias, rollbackAlias, setAlias } from './aliases.js';
 import { aliasesFileSchema, readAliases, readAliasesFile } from './aliases-store.js';
-import { RegistryError } from './errors.js';
+import { RegistryError } from './registry-error.js';
 import { loadVersion } from './load.js';
 import { publishVersion } from './publish.js';
-import { runChild, sampleInput, tempModelsDir } from './testing.js';
+import { runChild, sampleInput, tempModelsDir } from './testing/models-dir.js';
 
 describe('aliases', () => {
   let tmp: Awaited<ReturnType<typeof tempModelsDir>>;

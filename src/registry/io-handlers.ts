@@ -9,7 +9,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage } from '../errors.js';
 import { tf } from '../models/backend.js';
-import { RegistryError } from './errors.js';
+import { RegistryError } from './registry-error.js';
 import { writeFileDurable } from './fsutil.js';
 
 /** The model file and the weights file every saved model uses. */

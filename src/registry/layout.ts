@@ -12,7 +12,7 @@
  * Everything starting with a dot is invisible to readers.
  */
 import path from 'node:path';
-import { RegistryError } from './errors.js';
+import { RegistryError } from './registry-error.js';
 
 /** The manifest's file name inside a version directory. */
 export const MANIFEST_FILE = 'manifest.json';

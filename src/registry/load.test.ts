@@ -3,10 +3,10 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { NotFoundError } from '../errors.js';
-import { RegistryError } from './errors.js';
+import { RegistryError } from './registry-error.js';
 import { listModels, listVersions, loadVersion, readManifest, verifyVersion } from './load.js';
 import { publishVersion } from './publish.js';
-import { sampleInput, tempModelsDir } from './testing.js';
+import { sampleInput, tempModelsDir } from './testing/models-dir.js';
 
 async function refusal(p: Promise<unknown>): Promise<RegistryError> {
   const err = await p.then(

@@ -5,7 +5,7 @@
  */
 import { type ZodError, z } from 'zod';
 import { errorMessage } from '../errors.js';
-import { RegistryError } from './errors.js';
+import { RegistryError } from './registry-error.js';
 import { checkArtifactPath } from './layout.js';
 
 /** The manifest format this code writes and reads. */

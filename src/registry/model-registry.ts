@@ -8,7 +8,7 @@
 import type { AliasChange, AliasOptions } from './aliases.js';
 import type { AliasesFile } from './aliases-store.js';
 import type { LoadedVersion, LoadOptions, VersionRef } from './load.js';
-import type { LockOptions } from './lock.js';
+import type { LockOptions } from './model-lock.js';
 import type { Manifest } from './manifest.js';
 import type { PruneOptions, PruneResult } from './prune.js';
 import type { PublishInput, PublishResult } from './publish.js';

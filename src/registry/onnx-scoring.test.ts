@@ -11,7 +11,7 @@ import { trainAndPublish } from '../pipeline/train-publish.js';
 import { loadVersion } from './load.js';
 import type { ServableModel } from './servable.js';
 import { openServable } from './servable-factory.js';
-import { tempModelsDir } from './testing.js';
+import { tempModelsDir } from './testing/models-dir.js';
 
 let modelsDir: string;
 let stateDir: string;

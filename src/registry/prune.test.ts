@@ -7,7 +7,7 @@ import { readAliasesFile } from './aliases-store.js';
 import { listVersions, verifyVersion } from './load.js';
 import { prune } from './prune.js';
 import { publishVersion } from './publish.js';
-import { sampleInput, tempModelsDir } from './testing.js';
+import { sampleInput, tempModelsDir } from './testing/models-dir.js';
 
 describe('prune (retention)', () => {
   let tmp: Awaited<ReturnType<typeof tempModelsDir>>;

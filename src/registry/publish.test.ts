@@ -2,12 +2,12 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { errorMessage } from '../errors.js';
-import { RegistryError } from './errors.js';
+import { RegistryError } from './registry-error.js';
 import { sha256Hex } from './fsutil.js';
 import { listVersions, loadVersion, readManifest, verifyVersion } from './load.js';
 import { prune } from './prune.js';
 import { gitCommit, listStaging, publishVersion } from './publish.js';
-import { runChild, sampleInput, tempModelsDir } from './testing.js';
+import { runChild, sampleInput, tempModelsDir } from './testing/models-dir.js';
 
 describe('publishVersion', () => {
   let tmp: Awaited<ReturnType<typeof tempModelsDir>>;

@@ -3,7 +3,7 @@ import { initBackend, tf } from '../models/backend.js';
 import { layersModelFiles } from './io-handlers.js';
 import { loadVersion } from './load.js';
 import { publishVersion } from './publish.js';
-import { runChild, tempModelsDir } from './testing.js';
+import { runChild, tempModelsDir } from './testing/models-dir.js';
 
 const INPUTS = [
   [0.1, 0.2, 0.3, 0.4],

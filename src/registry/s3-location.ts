@@ -4,7 +4,7 @@
  * AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN). S3 failures become RegistryErrors naming the URL.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { RegistryError } from './errors.js';
+import { RegistryError } from './registry-error.js';
 
 /** A parsed `s3://BUCKET/PREFIX` (prefix without leading or trailing "/", possibly empty). */
 export interface S3Location {

@@ -6,13 +6,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NotFoundError } from '../errors.js';
 import { rollbackAlias, setAlias } from './aliases.js';
 import { readAliases, readAliasesFile } from './aliases-store.js';
-import { RegistryError } from './errors.js';
+import { RegistryError } from './registry-error.js';
 import { listModels, listVersions, loadVersion, readManifest } from './load.js';
 import { prune } from './prune.js';
 import { publishVersion } from './publish.js';
 import { s3Registry } from './s3-registry.js';
 import { startTestS3, type TestS3Server } from './s3-testing.js';
-import { sampleInput } from './testing.js';
+import { sampleInput } from './testing/models-dir.js';
 
 const ENV_KEYS = ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'WORKBENCH_MODELS_CACHE'] as const;
 

@@ -31,7 +31,7 @@ import {
 import { NotFoundError } from '../errors.js';
 import { type AliasChange, type AliasOptions, type AliasStep, dropAlias, pointAlias, rollbackTarget, stepBack } from './aliases.js';
 import { type AliasesFile, aliasEntry, parseAliasesFile, serializeAliases } from './aliases-store.js';
-import { RegistryError, type RegistryErrorCode } from './errors.js';
+import { RegistryError, type RegistryErrorCode } from './registry-error.js';
 import { errnoCode, randomToken, writeFileDurable } from './fsutil.js';
 import {
   artifactPath,
@@ -44,7 +44,7 @@ import {
   TRASH_PREFIX,
 } from './layout.js';
 import { checkKind, type LoadedVersion, type LoadOptions, loadVersion, type VersionRef } from './load.js';
-import type { LockOptions } from './lock.js';
+import type { LockOptions } from './model-lock.js';
 import { type Manifest, parseManifest } from './manifest.js';
 import type { ModelRegistry } from './model-registry.js';
 import { type PruneOptions, type PruneResult, retentionPlan } from './prune.js';

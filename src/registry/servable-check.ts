@@ -6,7 +6,7 @@
  */
 
 import { errorMessage } from '../errors.js';
-import { RegistryError } from './errors.js';
+import { RegistryError } from './registry-error.js';
 import { type LoadOptions, loadVersion } from './load.js';
 import { openServable } from './servable-factory.js';
 import { warmUp } from './warmup.js';

@@ -20,7 +20,7 @@ import type { Ranker } from '../models/ranker.js';
 import { ONNX_FILE } from '../models/scoring/onnx-export.js';
 import { chooseScorer } from '../models/scoring/select.js';
 import { warmupRows } from '../models/scoring/warmup-rows.js';
-import { RegistryError } from './errors.js';
+import { RegistryError } from './registry-error.js';
 import type { LoadedVersion } from './load.js';
 import { RankerServable } from './ranker-servable.js';
 import type { RecommendQuery, ServableModel } from './servable.js';

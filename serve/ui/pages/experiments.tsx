@@ -7,7 +7,7 @@
  * arm's offline NDCG@10 and off-policy CTR estimate (made before the test, or flagged) beside its
  * online CTR. Every statistic comes from src/experiments and src/ope.
  */
-import type { MetricComparison, RateEstimate } from '../../../src/experiments/report.js';
+import type { MetricComparison, RateEstimate } from '../../../src/experiments/experiment-report.js';
 import type { ArmOffline, ExperimentView, FoundExperiment } from '../experiments-data.js';
 import { Chart, fmt, Page, pct, withInterval } from '../layout.js';
 

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { generateSyntheticStore } from '../../../src/data/synthetic.js';
+import { generateSyntheticStore } from '../../../src/data/synthetic-store.js';
 import type { Experiment } from '../../../src/experiments/assignment.js';
 import { simulate } from '../../../src/experiments/simulator.js';
 import { syntheticShoppers } from '../../../src/experiments/worlds.js';

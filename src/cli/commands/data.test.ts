@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { onlineRetailPath } from '../../paths.js';
 import { main } from '../main.js';
-import { type RecordingIO, recordingIO } from '../testing.js';
+import { type RecordingIO, recordingIO } from '../testing/recording-io.js';
 
 function capture(cwd = process.cwd()): RecordingIO {
   return recordingIO(cwd, {});

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EventLogWriter } from '../../data/eventlog-writer.js';
 import type { InteractionEvent } from '../../data/schema.js';
-import type { ExperimentReport } from '../../experiments/report.js';
+import type { ExperimentReport } from '../../experiments/experiment-report.js';
 import { main } from '../main.js';
-import { type RecordingIO, recordingIO } from '../testing.js';
+import { type RecordingIO, recordingIO } from '../testing/recording-io.js';
 import { parseTime } from './experiments.js';
 
 function capture(cwd: string, env: NodeJS.ProcessEnv = {}): RecordingIO {

@@ -8,7 +8,7 @@
  *
  * `workbench experiments ope --model NAME@VERSION [--events DIR] [--models DIR] [--state DIR] [--variant V] [--since T] [--resamples N] [--json]`:
  * IPS, SNIPS and DR estimates of a candidate version's CTR and purchase rate from the logs of an
- * exploring serving policy (src/ope/report.ts); refuses logs without propensities (exit 1). The
+ * exploring serving policy (src/ope/ope-report.ts); refuses logs without propensities (exit 1). The
  * estimate is recorded (`<events>/../experiments/ope/`) unless --no-record, and `experiments report`
  * shows it per arm next to the arm's offline NDCG@10 and its online CTR.
  * `workbench experiments served-features --model NAME@VERSION [--events DIR] [--json]`: recomputes
@@ -76,7 +76,7 @@ async function report(argv: string[], io: CliIO): Promise<number> {
   // Read before the report, which records a first-seen config itself when none exists yet.
   const testStart = await experimentStartedAt(defaultStateFile(dir, experiment.id));
   if (!values.json) io.err(`experiment ${experiment.id} (${configPath}), event log ${dir}`);
-  const { experimentReport, reportToText } = await import('../../experiments/report.js');
+  const { experimentReport, reportToText } = await import('../../experiments/experiment-report.js');
   const r = await experimentReport(dir, experiment, { since, until, confidence, stateFile: values['no-state'] ? false : undefined });
   const { armSummaries, armsToText } = await import('../../experiments/arms.js');
   const arms = await armSummaries(experiment, r, { modelsDir: modelsDir(values.models, io), eventsDir: dir, testStart });
@@ -130,7 +130,7 @@ async function ope(argv: string[], io: CliIO): Promise<number> {
   if (!Number.isInteger(resamples) || resamples < 1) throw new UsageError(`--resamples "${values.resamples}" must be a positive integer`);
   const dir = eventsDir(values.events, io);
   if (!values.json) io.err(`off-policy estimate of ${values.model} from ${dir} ...`);
-  const { offPolicyReport, offPolicyReportToText } = await import('../../ope/report.js');
+  const { offPolicyReport, offPolicyReportToText } = await import('../../ope/ope-report.js');
   const r = await offPolicyReport({
     modelsDir: modelsDir(values.models, io),
     name: ref.name,

@@ -4,9 +4,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readAliases } from '../../registry/aliases-store.js';
 import { listVersions } from '../../registry/load.js';
 import { publishVersion } from '../../registry/publish.js';
-import { sampleInput, tempModelsDir } from '../../registry/testing.js';
+import { sampleInput, tempModelsDir } from '../../registry/testing/models-dir.js';
 import { main } from '../main.js';
-import { type RecordingIO, recordingIO } from '../testing.js';
+import { type RecordingIO, recordingIO } from '../testing/recording-io.js';
 import { keyMetric } from './models.js';
 
 function captureIO(modelsDir: string): RecordingIO {

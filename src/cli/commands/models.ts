@@ -7,7 +7,7 @@
 import { errorMessage, NotFoundError, UsageError } from '../../errors.js';
 import { rollbackAlias, setAlias } from '../../registry/aliases.js';
 import { readAliases } from '../../registry/aliases-store.js';
-import { RegistryError } from '../../registry/errors.js';
+import { RegistryError } from '../../registry/registry-error.js';
 import { listModels, listVersions, readManifest, resolveVersion, type VersionRef, verifyVersion } from '../../registry/load.js';
 import type { Manifest } from '../../registry/manifest.js';
 import { prune } from '../../registry/prune.js';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../main.js';
-import { type RecordingIO, recordingIO } from '../testing.js';
+import { type RecordingIO, recordingIO } from '../testing/recording-io.js';
 import { runsDir } from './pipeline.js';
 
 const cwd = mkdtempSync(path.join(os.tmpdir(), 'cli-pipeline-'));

@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLogWriter } from '../../data/eventlog-writer.js';
 import type { InteractionEvent } from '../../data/schema.js';
 import { assignVariant, type Experiment } from '../../experiments/assignment.js';
-import type { ExperimentReport } from '../../experiments/report.js';
+import type { ExperimentReport } from '../../experiments/experiment-report.js';
 import type { SimulationResult } from '../../experiments/simulator.js';
 import { main } from '../main.js';
-import { type RecordingIO, recordingIO } from '../testing.js';
+import { type RecordingIO, recordingIO } from '../testing/recording-io.js';
 
 const experiment: Experiment = {
   id: 'sim-cli',

@@ -15,7 +15,7 @@
 import path from 'node:path';
 import { UsageError } from '../../errors.js';
 import type { Experiment } from '../../experiments/assignment.js';
-import type { ExperimentReport } from '../../experiments/report.js';
+import type { ExperimentReport } from '../../experiments/experiment-report.js';
 import type { SimulationResult } from '../../experiments/simulator.js';
 import { type CliIO, type Command, DATA_OPTIONS, EVENTS_OPTION, parseCommandArgs, printJson } from '../context.js';
 
@@ -136,12 +136,12 @@ export const simulateCommand: Command = {
     });
 
     let report: ExperimentReport;
-    const spec = experiment ? (await import('../../experiments/report.js')).specOf(experiment) : observedSpec('simulation', result);
+    const spec = experiment ? (await import('../../experiments/experiment-report.js')).specOf(experiment) : observedSpec('simulation', result);
     if (values.events) {
       const dir = path.resolve(io.cwd, values.events);
       const shown = result.events.filter((e) => e.type === 'impression').length;
       await settle(dir, result.startedAt, shown, num('settle-seconds', values['settle-seconds'], false), io);
-      const { experimentReport, reportFromKpis } = await import('../../experiments/report.js');
+      const { experimentReport, reportFromKpis } = await import('../../experiments/experiment-report.js');
       const { computeKpis } = await import('../../experiments/kpi.js');
       report = experiment
         ? await experimentReport(dir, experiment, { since: result.startedAt })
@@ -156,7 +156,7 @@ export const simulateCommand: Command = {
       printJson(io, { simulation, report });
     } else {
       summary(io, result);
-      const { reportToText } = await import('../../experiments/report.js');
+      const { reportToText } = await import('../../experiments/experiment-report.js');
       io.out(reportToText(report));
     }
     return result.failed > 0 ? 1 : 0;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeLinearKindModule } from '../../models/kinds-testing.js';
 import { readManifest } from '../../registry/load.js';
 import { main } from '../main.js';
-import { recordingIO } from '../testing.js';
+import { recordingIO } from '../testing/recording-io.js';
 
 let tmp: string;
 let kindFile: string;

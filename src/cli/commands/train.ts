@@ -56,7 +56,7 @@ export const trainCommand: Command = {
     });
     if (values.json) printJson(io, { modelsDir: dir, published, report });
     else {
-      const { reportToMarkdown } = await import('../../eval/report.js');
+      const { reportToMarkdown } = await import('../../eval/report-markdown.js');
       io.out(reportToMarkdown(report, { metrics: ['ndcg@10', 'recall@10', 'mrr', 'auc'] }));
       for (const p of published)
         io.out(`published ${values.name} v${p.version} (${p.kind}) at ${p.dir}${p.aliases.length ? ` [${p.aliases.join(', ')}]` : ''}`);

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { InteractionEvent, Item } from '../../data/schema.js';
-import { T0 } from '../../features/fixture.js';
+import { T0 } from '../../features/testing/shops.js';
 import { DAY_MS } from '../../features/popularity.js';
 import { buildFeatureStore, featureStoreFromTables, featureStoreToTables, type TableFeatureStore } from '../../features/store.js';
 import type { FeatureTables } from '../../features/tables.js';

@@ -4,12 +4,12 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { splitByLastDays } from '../../data/split.js';
-import { generateSyntheticStore } from '../../data/synthetic.js';
+import { generateSyntheticStore } from '../../data/synthetic-store.js';
 import { buildFeatureStore, type FeatureStore } from '../../features/store.js';
 import { initBackend } from '../backend.js';
-import { describeRankerConformance } from '../conformance.js';
+import { describeRankerConformance } from '../testing/conformance.js';
 import { buildTrainingGroups } from './groups.js';
-import { evaluateGroups } from './metrics.js';
+import { evaluateGroups } from './group-metrics.js';
 import { LtrRanker } from './ranker.js';
 import { createScorer } from './scorer.js';
 import { trainRanker } from './train.js';

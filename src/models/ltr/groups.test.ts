@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { InteractionEvent } from '../../data/schema.js';
 import { normalise } from '../../features/contract.js';
 import { buildTrainingGroups } from './groups.js';
-import { toyStore } from './toy-store.js';
+import { toyStore } from './testing/toy-store.js';
 
 const store = toyStore({ items: 40, users: 10, cutoff: 1000 });
 const ev = (userId: string, itemId: string, ts: number, type: InteractionEvent['type']): InteractionEvent => ({ userId, itemId, ts, type });

@@ -5,7 +5,7 @@
 export { type AssembledBatch, BatchAssembler, packBatches, prepareGroups, type TrainingGroup } from './batches.js';
 export { type BuildGroupsOptions, type BuiltGroups, buildTrainingGroups, type GroupFeatureSource, type GroupsReport } from './groups.js';
 export { LTR_MLP, type LtrMlpParams } from './kind.js';
-export { evaluateGroups, type GroupMetrics } from './metrics.js';
+export { evaluateGroups, type GroupMetrics } from './group-metrics.js';
 export { type GroupPairs, groupPairs, LossScratch, type PairBatch, pairwiseLoss } from './pairs.js';
 export { LtrRanker, type LtrRankerOptions, type RankerFeatureSource } from './ranker.js';
 export {
@@ -20,7 +20,7 @@ export {
   usesItemIndex,
 } from './scorer.js';
 export { trainStream } from './stream.js';
-export { type PlantedOptions, plantedGroups } from './synthetic.js';
+export { type PlantedOptions, plantedGroups } from './planted-groups.js';
 export {
   type BatchInfo,
   type EpochStats,

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../backend.js';
-import { evaluateGroups } from './metrics.js';
+import { evaluateGroups } from './group-metrics.js';
 import { groupPairs } from './pairs.js';
 import { createScorer, snapshotWeights } from './scorer.js';
 import { trainStream } from './stream.js';
-import { plantedGroups } from './synthetic.js';
+import { plantedGroups } from './planted-groups.js';
 import { trainRanker } from './train.js';
 
 const DIM = 8;

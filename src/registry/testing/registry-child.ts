@@ -1,14 +1,14 @@
 /**
- * A separate process for the registry's tests (`node --import tsx/esm src/registry/registry-child.ts
+ * A separate process for the registry's tests (`node --import tsx/esm src/registry/testing/registry-child.ts
  * <mode> <modelsDir> <name> ...`), so they can load a model in a FRESH process, crash a publish
  * with a real SIGKILL, and update aliases from two processes at once. Prints one JSON line.
  */
 import type { Tensor } from '@tensorflow/tfjs';
-import { errorMessage } from '../errors.js';
-import { setAlias } from './aliases.js';
-import { loadVersion } from './load.js';
-import { publishVersion } from './publish.js';
-import { sampleInput } from './testing.js';
+import { errorMessage } from '../../errors.js';
+import { setAlias } from '../aliases.js';
+import { loadVersion } from '../load.js';
+import { publishVersion } from '../publish.js';
+import { sampleInput } from './models-dir.js';
 
 async function run(): Promise<void> {
   const [mode, modelsDir, name, ...rest] = process.argv.slice(2);
@@ -17,7 +17,7 @@ async function run(): Promise<void> {
     const loaded = await loadVersion(modelsDir, name, 'latest', { kinds: ['ltr-mlp'] });
     const inputs = await loaded.readJson<number[][]>('tables/inputs.json');
     const table = await loaded.readJson('tables/neighbours.json');
-    const { tf } = await import('../models/backend.js');
+    const { tf } = await import('../../models/backend.js');
     const model = await loaded.loadLayersModel();
     const predictions = tf.tidy(() => Array.from((model.predict(tf.tensor2d(inputs), { batchSize: inputs.length }) as Tensor).dataSync()));
     model.dispose();

@@ -7,7 +7,7 @@ import type { InteractionEvent } from '../data/schema.js';
 import { Rng } from '../util/random.js';
 import type { Experiment } from './assignment.js';
 import { kpisFromEvents } from './kpi.js';
-import { experimentReport, reportFromKpis, reportToText, specOf } from './report.js';
+import { experimentReport, reportFromKpis, reportToText, specOf } from './experiment-report.js';
 import { deltaCompare, twoProportionTest } from './stats.js';
 
 const TS = Date.UTC(2026, 3, 1, 12);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InteractionEvent } from '../data/schema.js';
-import { T0 } from './fixture.js';
-import { trainingWindow } from './window.js';
+import { T0 } from './testing/shops.js';
+import { trainingWindow } from './training-window.js';
 
 const min = 60_000;
 

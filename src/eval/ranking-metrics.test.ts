@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auc, averagePrecisionAtK, catalogueCoverage, hitRateAtK, ndcgAtK, positionsInList, recallAtK, reciprocalRank } from './metrics.js';
+import { auc, averagePrecisionAtK, catalogueCoverage, hitRateAtK, ndcgAtK, positionsInList, recallAtK, reciprocalRank } from './ranking-metrics.js';
 import { rankByScore } from './ranking.js';
 
 const ranked = ['a', 'b', 'c', 'd', 'e'];

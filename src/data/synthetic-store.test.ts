@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hashString } from '../util/random.js';
 import { EVENT_STRENGTH, type InteractionEvent, type Item } from './schema.js';
-import { generateSyntheticStore, SYNTHETIC_DEFAULTS, sortByTime } from './synthetic.js';
+import { generateSyntheticStore, SYNTHETIC_DEFAULTS, sortByTime } from './synthetic-store.js';
 
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 
@@ -20,7 +20,7 @@ describe('generateSyntheticStore', () => {
 
   it('gives, per seed, the very events of the O(users x items) generator it replaced', () => {
     // FNV-1a hashes of JSON.stringify(events) from that generator (bench/synthetic-legacy.ts, a
-    // frozen copy of src/data/synthetic.ts at 1805f7e): the same model, drawn with the same uniforms.
+    // frozen copy of src/data/synthetic-store.ts at 1805f7e): the same model, drawn with the same uniforms.
     const small = generateSyntheticStore({ seed: 7, users: 150, items: 80, weeks: 3 });
     expect(small.events).toHaveLength(2333);
     expect(hashString(JSON.stringify(small.events))).toBe(640027860);

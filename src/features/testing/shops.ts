@@ -3,9 +3,9 @@
  * (see features tests), `randomShop` exercises every code path at a size that still runs in
  * milliseconds. Both are deterministic.
  */
-import type { EventType, InteractionEvent, Item } from '../data/schema.js';
-import { Rng } from '../util/random.js';
-import { DAY_MS } from './popularity.js';
+import type { EventType, InteractionEvent, Item } from '../../data/schema.js';
+import { Rng } from '../../util/random.js';
+import { DAY_MS } from '../popularity.js';
 
 /** Start of the tiny shop's time line (2024-01-01 UTC). */
 export const T0 = Date.UTC(2024, 0, 1);

@@ -11,15 +11,15 @@
  * Import it from tests only (it imports vitest).
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { errorMessage } from '../errors.js';
-import { randomShop } from '../features/fixture.js';
-import { DAY_MS } from '../features/popularity.js';
-import { buildFeatureStore, type TableFeatureStore } from '../features/store.js';
-import { initBackend, tf } from './backend.js';
-import { createScorerModel, kindParams, type ModelKind, scorerRanker } from './kinds.js';
-import { type BuiltGroups, buildTrainingGroups } from './ltr/groups.js';
-import { trainRanker } from './ltr/train.js';
-import type { Ranker, RankRequest } from './ranker.js';
+import { errorMessage } from '../../errors.js';
+import { randomShop } from '../../features/testing/shops.js';
+import { DAY_MS } from '../../features/popularity.js';
+import { buildFeatureStore, type TableFeatureStore } from '../../features/store.js';
+import { initBackend, tf } from '../backend.js';
+import { createScorerModel, kindParams, type ModelKind, scorerRanker } from '../kinds.js';
+import { type BuiltGroups, buildTrainingGroups } from '../ltr/groups.js';
+import { trainRanker } from '../ltr/train.js';
+import type { Ranker, RankRequest } from '../ranker.js';
 
 /** What a model's test hands the suite. */
 export interface ConformanceSubject {

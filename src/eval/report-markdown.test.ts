@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EvalReport } from './protocol.js';
-import { reportToMarkdown } from './report.js';
+import { reportToMarkdown } from './report-markdown.js';
 
 function report(overrides: Partial<EvalReport> = {}): EvalReport {
   const metric = (mean: number) => ({ mean, lo: mean - 0.01, hi: mean + 0.02 });

@@ -3,9 +3,9 @@
  * are stable hashes of (user, item, context), so tests of group building and the ranker need no
  * event pipeline. The real store lives in src/features.
  */
-import type { FeatureContract } from '../../features/contract.js';
-import { hashString } from '../../util/random.js';
-import type { GroupFeatureSource } from './groups.js';
+import type { FeatureContract } from '../../../features/contract.js';
+import { hashString } from '../../../util/random.js';
+import type { GroupFeatureSource } from '../groups.js';
 
 /** Feature names of the toy store, in order. */
 export const TOY_FEATURES = ['quality', 'user_match', 'context_match', 'noise'];

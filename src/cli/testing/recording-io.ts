@@ -1,5 +1,5 @@
 /** Test helpers for the CLI (imported by tests only). */
-import type { CliIO } from './context.js';
+import type { CliIO } from '../context.js';
 
 /** A CliIO that records every stdout and stderr line. */
 export type RecordingIO = CliIO & { stdout: string[]; stderr: string[] };

@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../paths.js';
-import type { PublishInput, PublishManifest } from './publish.js';
+import { PROJECT_ROOT } from '../../paths.js';
+import type { PublishInput, PublishManifest } from '../publish.js';
 
 /** A fresh empty directory under the OS temp dir, and a function removing it. */
 export async function tempModelsDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
@@ -41,7 +41,7 @@ export function sampleInput(tag: number | string = 0, overrides: Partial<Publish
 /** Runs registry-child.ts in a fresh Node process; resolves with its exit code, signal and output. */
 export function runChild(args: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx/esm', path.join('src', 'registry', 'registry-child.ts'), ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx/esm', path.join('src', 'registry', 'testing', 'registry-child.ts'), ...args], {
       cwd: PROJECT_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os, { hostname } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { acquireLock } from './lock.js';
+import { acquireLock } from './run-lock.js';
 
 const dirs: string[] = [];
 const lockFile = () => {

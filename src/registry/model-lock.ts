@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isFileLock, type LockToken, tryLockFile } from '../util/lockfile.js';
-import { RegistryError } from './errors.js';
+import { RegistryError } from './registry-error.js';
 import { LOCK_FILE } from './layout.js';
 
 /** Options for `withModelLock`. */

@@ -1,15 +1,15 @@
 /**
- * Synthetic store generation time: the generator (src/data/synthetic.ts) for 2,000 / 20,000 /
+ * Synthetic store generation time: the generator (src/data/synthetic-store.ts) for 2,000 / 20,000 /
  * 200,000 users (600 / 6,000 / 6,000 items, 10 weeks), median of `--runs` runs, with events/s
  * and CPU time. The baseline, measured in the same run: the generator as it was before it became
  * linear in the events (bench/synthetic-legacy.ts, O(users x items)), for 2,000 and 20,000 users.
  *
- *   npx tsx bench/synthetic.ts [--runs 3] [--baseline-runs 3] [--max-users 200000]
+ *   npx tsx bench/synthetic-store.ts [--runs 3] [--baseline-runs 3] [--max-users 200000]
  *
  * `--baseline-runs 0` skips the baseline (20,000 users take it over a minute a run).
  */
 import { parseArgs } from 'node:util';
-import { generateSyntheticStore, type SyntheticOptions } from '../src/data/synthetic.js';
+import { generateSyntheticStore, type SyntheticOptions } from '../src/data/synthetic-store.js';
 import { generateSyntheticStore as legacyGenerateSyntheticStore } from './synthetic-legacy.js';
 
 const { values } = parseArgs({
