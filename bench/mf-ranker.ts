@@ -18,7 +18,7 @@ import { loadDataset } from '../src/data/load.js';
 import type { Dataset, InteractionEvent, Item } from '../src/data/schema.js';
 import { buildEvalCases, evaluateRankers, reportToMarkdown } from '../src/eval/index.js';
 import { DAY_MS, MF_FEATURE_SET } from '../src/features/index.js';
-import { LtrRanker } from '../src/models/ltr/ranker.js';
+import { LtrRanker } from '../src/models/ltr/ltr-ranker.js';
 import { disposeTrainedRun, type TrainedRun, trainAndEvaluate } from '../src/pipeline/train-model.js';
 import { eventsBetween } from '../src/pipeline/windows.js';
 import { Rng } from '../src/util/random.js';

@@ -14,9 +14,9 @@ import type { Service } from '../serve/service.js';
 import type { InteractionEvent } from '../src/data/schema.js';
 import { normalise } from '../src/features/contract.js';
 import { type FeatureTables, featureStoreFromTables, type TableFeatureStore } from '../src/features/index.js';
-import type { LtrRanker } from '../src/models/ltr/ranker.js';
+import type { LtrRanker } from '../src/models/ltr/ltr-ranker.js';
 import { topK } from '../src/models/ranker.js';
-import type { LoadedVersion } from '../src/registry/load.js';
+import type { LoadedVersion } from '../src/registry/load-version.js';
 import { SERVING_CANDIDATES } from '../src/registry/ranker-servable.js';
 import { FEATURES_FILE, rankerFromVersion, versionContract } from '../src/registry/servable-factory.js';
 

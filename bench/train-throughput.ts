@@ -17,10 +17,10 @@ import { FEATURE_NAMES } from '../src/features/contract.js';
 import { initBackend, tf } from '../src/models/backend.js';
 import { installScatterAddKernels, uninstallScatterAddKernels } from '../src/models/kernels/scatter-add.js';
 import type { TrainingGroup } from '../src/models/ltr/batches.js';
+import { createScorer, type ScorerOptions, scoreRows } from '../src/models/ltr/mlp.js';
 import { groupPairs } from '../src/models/ltr/pairs.js';
-import { createScorer, type ScorerOptions, scoreRows } from '../src/models/ltr/scorer.js';
 import { plantedGroups } from '../src/models/ltr/planted-groups.js';
-import { type TrainOptions, trainRanker } from '../src/models/ltr/train.js';
+import { type TrainOptions, trainRanker } from '../src/models/ltr/train-ranker.js';
 import { Rng } from '../src/util/random.js';
 
 const QUICK = process.argv.includes('--quick');
@@ -160,7 +160,7 @@ async function embeddingQuality(source: 'synthetic' | 'online-retail'): Promise<
   const { buildEvalCases, evaluateRankers, temporalProtocol } = await import('../src/eval/protocol.js');
   const { buildTrainingGroups } = await import('../src/models/ltr/groups.js');
   const { evaluateGroups } = await import('../src/models/ltr/group-metrics.js');
-  const { LtrRanker } = await import('../src/models/ltr/ranker.js');
+  const { LtrRanker } = await import('../src/models/ltr/ltr-ranker.js');
   const data = await loadDataset({ source });
   const days = source === 'synthetic' ? 7 : 28;
   const split = splitByLastDays(data.events, { testDays: days, validDays: days });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { memoryLogger } from './logger.js';
-import { ServiceMetrics } from './service-metrics.js';
 import { ModelStore } from './model-store.js';
+import { ServiceMetrics } from './service-metrics.js';
 import { createFixtureModel, fixtureTables } from './testing/fixture-model.js';
 import { MemorySource } from './testing/memory-source.js';
 

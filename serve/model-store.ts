@@ -15,9 +15,9 @@ import type { ServableModel } from '../src/registry/servable.js';
 import { warmUp } from '../src/registry/warmup.js';
 import { redactPaths } from './http-errors.js';
 import { type Logger, silentLogger } from './logger.js';
-import type { ServiceMetrics } from './service-metrics.js';
 import type { ModelDescription, ModelSource } from './model-source.js';
 import { CHAMPION, type LoadPlan, planLoads, planServing, type ServePlan } from './reload-plan.js';
+import type { ServiceMetrics } from './service-metrics.js';
 
 export { CHAMPION, LATEST } from './reload-plan.js';
 /** A reload tries at most this many versions when looking for the newest good one. */

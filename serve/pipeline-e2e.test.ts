@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateSyntheticStore, syntheticUserId } from '../src/data/synthetic-store.js';
 import { runPipeline } from '../src/pipeline/pipeline-run.js';
-import { readManifest } from '../src/registry/load.js';
+import { readManifest } from '../src/registry/load-version.js';
 import { memoryLogger } from './logger.js';
 import { createRegistrySource } from './registry-source.js';
 import { startServer } from './server.js';

@@ -6,7 +6,7 @@
 import { NotFoundError } from '../src/errors.js';
 import { setAlias } from '../src/registry/aliases.js';
 import { readAliases } from '../src/registry/aliases-store.js';
-import { type LoadedVersion, listVersions, loadVersion } from '../src/registry/load.js';
+import { type LoadedVersion, listVersions, loadVersion } from '../src/registry/load-version.js';
 import type { ServableModel } from '../src/registry/servable.js';
 import { checkServable } from '../src/registry/servable-check.js';
 import { openServable } from '../src/registry/servable-factory.js';

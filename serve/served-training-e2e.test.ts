@@ -17,7 +17,7 @@ import { restoreUserState } from '../src/features/user-state-snapshot.js';
 import { PipelineRunError, type RunPipelineOptions, runPipeline } from '../src/pipeline/pipeline-run.js';
 import { seedUserState } from '../src/pipeline/seed-state.js';
 import { trainingWindows } from '../src/pipeline/windows.js';
-import { listVersions, loadVersion } from '../src/registry/load.js';
+import { listVersions, loadVersion } from '../src/registry/load-version.js';
 import { openServable } from '../src/registry/servable-factory.js';
 import { Rng } from '../src/util/random.js';
 import { impressionEvents, serveRanking } from './exploration.js';

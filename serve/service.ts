@@ -9,9 +9,9 @@ import type { EventTimeWindow } from './event-time.js';
 import { type EventSink, ExposureBuffer, type ExposureOptions } from './exposure.js';
 import { type LiveUserState, logFileOf } from './live-state.js';
 import { type Logger, silentLogger } from './logger.js';
-import { ServiceMetrics } from './service-metrics.js';
 import type { ModelSource } from './model-source.js';
 import { ModelStore, type ReloadReport } from './model-store.js';
+import { ServiceMetrics } from './service-metrics.js';
 import type { SharedUserState } from './shared-state.js';
 import { DEFAULT_EXPERIMENT, VariantRouter } from './variants.js';
 

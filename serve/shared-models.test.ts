@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trainAndPublish } from '../src/pipeline/train-publish.js';
 import { setAlias } from '../src/registry/aliases.js';
-import { listVersions } from '../src/registry/load.js';
+import { listVersions } from '../src/registry/load-version.js';
 import { startTestS3, type TestS3Server } from '../src/registry/s3-testing.js';
 import { type ServeProcess, startServeProcess } from './testing/serve-process.js';
 

@@ -12,8 +12,8 @@
  */
 import { UsageError } from '../src/errors.js';
 import { assignVariant, type Experiment, type Variant } from '../src/experiments/assignment.js';
-import type { ServiceMetrics } from './service-metrics.js';
 import { CHAMPION, type Lease, type ModelStore, type VersionRef } from './model-store.js';
+import type { ServiceMetrics } from './service-metrics.js';
 
 /** The experiment used when none is configured: everyone gets the champion. */
 export const DEFAULT_EXPERIMENT: Experiment = {

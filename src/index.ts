@@ -20,14 +20,14 @@ export { generateSyntheticStore, SYNTHETIC_DEFAULTS, syntheticUserId } from './d
 export * from './errors.js';
 // Offline evaluation.
 export * from './eval/index.js';
+export { sampleRatioMismatch, twoProportionTest, wilsonInterval } from './experiments/ab-statistics.js';
 // Experiments.
 export { assignVariant, bucketOf, type Experiment, experimentSchema, type Variant } from './experiments/assignment.js';
 export { checkConfigDrift, loadExperiment } from './experiments/config.js';
-export { teamDraftInterleave } from './experiments/interleaving.js';
 export { experimentReport } from './experiments/experiment-report.js';
+export { teamDraftInterleave } from './experiments/interleaving.js';
 export { reportToText } from './experiments/report-text.js';
 export { simulate } from './experiments/simulator.js';
-export { sampleRatioMismatch, twoProportionTest, wilsonInterval } from './experiments/stats.js';
 // Features.
 export * from './features/index.js';
 // Models: backend, the Ranker contract, model kinds, baselines, the TF.js ranker.
@@ -73,7 +73,7 @@ export { type TrainingWindows, trainingWindows } from './pipeline/windows.js';
 export { rollbackAlias, setAlias } from './registry/aliases.js';
 export { readAliases } from './registry/aliases-store.js';
 export { fileLoadHandler, fileSaveHandler, layersModelFiles } from './registry/io-handlers.js';
-export { type LoadedVersion, listModels, listVersions, loadVersion } from './registry/load.js';
+export { type LoadedVersion, listModels, listVersions, loadVersion } from './registry/load-version.js';
 export type { Manifest } from './registry/manifest.js';
 export { prune } from './registry/prune.js';
 // Model directory.

@@ -8,7 +8,7 @@
  */
 import cluster from 'node:cluster';
 import type { CliIO, Command } from '../../src/cli/context.js';
-import { listVersions } from '../../src/registry/load.js';
+import { listVersions } from '../../src/registry/load-version.js';
 import { runServeCommand, serveConfig } from './serve-command.js';
 
 /** The model `npm start` trains and serves unless --name or WORKBENCH_MODEL_NAME says otherwise. */

@@ -12,8 +12,8 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { InteractionEvent } from '../../src/data/schema.js';
 import { readBody } from '../body.js';
-import { ApiError } from '../http-errors.js';
 import type { EventTimeWindow } from '../event-time.js';
+import { ApiError } from '../http-errors.js';
 import { eventsRequestSchema, eventsResponseSchema, type PostedEvent } from '../schemas.js';
 import { type App, errorResponses, jsonBody, jsonResponse, mount, type Resolved } from './shared.js';
 

@@ -6,13 +6,13 @@
 import type { OpenAPIHono, RouteConfig, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { BodyLimits } from '../body.js';
-import { ApiError } from '../http-errors.js';
 import type { EventTimeWindow } from '../event-time.js';
 import type { EventSink, ExposureBuffer } from '../exposure.js';
+import { ApiError } from '../http-errors.js';
 import type { LogFields, Logger } from '../logger.js';
-import type { ServiceMetrics } from '../service-metrics.js';
 import type { ModelStore } from '../model-store.js';
 import { errorSchema } from '../schemas.js';
+import type { ServiceMetrics } from '../service-metrics.js';
 import type { UserStateAccess } from '../user-state-access.js';
 import type { VariantRouter } from '../variants.js';
 

@@ -12,10 +12,16 @@ import { errorMessage } from '../../src/errors.js';
 import { type ArmOpe, recordedOpe } from '../../src/experiments/arms.js';
 import type { Experiment } from '../../src/experiments/assignment.js';
 import { defaultStateFile, experimentStartedAt, loadExperiment } from '../../src/experiments/config.js';
+import {
+  type ExperimentReport,
+  experimentReport,
+  type RateEstimate,
+  reportFromKpis,
+  specOf,
+} from '../../src/experiments/experiment-report.js';
 import { computeKpisOverTime } from '../../src/experiments/kpi.js';
-import { type ExperimentReport, experimentReport, type RateEstimate, reportFromKpis, specOf } from '../../src/experiments/experiment-report.js';
 import { readAliasesFile } from '../../src/registry/aliases-store.js';
-import { readManifest } from '../../src/registry/load.js';
+import { readManifest } from '../../src/registry/load-version.js';
 import { type Estimate, versionNdcg } from './models-data.js';
 
 /** A config found, or the file that could not be read and why. */

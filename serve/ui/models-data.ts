@@ -6,7 +6,7 @@
 
 import { errorMessage } from '../../src/errors.js';
 import { readAliasesFile } from '../../src/registry/aliases-store.js';
-import { listModels, listVersions, readManifest } from '../../src/registry/load.js';
+import { listModels, listVersions, readManifest } from '../../src/registry/load-version.js';
 import type { Manifest } from '../../src/registry/manifest.js';
 
 /** A mean with its interval (any bound may be missing). */

@@ -13,7 +13,7 @@ import { errorMessage } from '../../src/errors.js';
 import type { PipelineRunRecord } from '../../src/pipeline/pipeline-run.js';
 import { listRunRecords } from '../../src/pipeline/run-record.js';
 import { checkAliasName, checkModelName } from '../../src/registry/layout.js';
-import { listModels } from '../../src/registry/load.js';
+import { listModels } from '../../src/registry/load-version.js';
 import { tokenMatches } from '../auth.js';
 import { CSRF_FIELD, csrfProblem, csrfToken } from './csrf.js';
 import { experimentView, findExperiments } from './experiments-data.js';

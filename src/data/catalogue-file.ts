@@ -6,8 +6,8 @@
  */
 import path from 'node:path';
 import { DataError, UsageError } from '../errors.js';
-import { cellText as cell, parseKeyValues } from './mapping.js';
 import { LoadReportBuilder } from './load-report.js';
+import { cellText as cell, parseKeyValues } from './mapping.js';
 import { combinedSha256, delimiterFor, type FileReadOptions, filesOfOneFormat, readRows } from './row-files.js';
 import type { CatalogueReport, InteractionEvent, Item } from './schema.js';
 import { parseDecimal } from './values.js';

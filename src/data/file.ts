@@ -7,9 +7,9 @@
 import path from 'node:path';
 import { DataError } from '../errors.js';
 import { type CatalogueMapping, loadCatalogueFile } from './catalogue-file.js';
+import { LoadReportBuilder } from './load-report.js';
 import { type ColumnMapping, MAPPED_REJECTIONS, mappedColumns, mapRow, type UnknownTypes } from './mapping.js';
 import { countTypes, relevanceWarning } from './relevance.js';
-import { LoadReportBuilder } from './load-report.js';
 import { combinedSha256, delimiterFor, type FileReadOptions, filesOfOneFormat, readRows } from './row-files.js';
 import type { CatalogueReport, Dataset, InteractionEvent, Item } from './schema.js';
 

@@ -4,9 +4,9 @@
  */
 export * from './bootstrap.js';
 export { historyItems, maskHistory } from './mask.js';
-export * from './ranking-metrics.js';
 export * from './protocol.js';
 export * from './ranking.js';
+export * from './ranking-metrics.js';
 export * from './report-markdown.js';
 export * from './scoring.js';
 export * from './truth.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ndcgFromPositions, positionsInList } from './ranking-metrics.js';
 import { dcgOf, discount, idealDcg, ndcgOfScores } from './ndcg.js';
+import { ndcgFromPositions, positionsInList } from './ranking-metrics.js';
 
 describe('ndcg', () => {
   it('graded NDCG@k by hand: rank by score, DCG of the top k over the DCG of the k largest gains', () => {

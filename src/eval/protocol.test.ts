@@ -3,9 +3,9 @@ import type { EventType, InteractionEvent } from '../data/schema.js';
 import { DataError } from '../errors.js';
 import type { Ranker, RankRequest } from '../models/ranker.js';
 import { Rng } from '../util/random.js';
-import { auc, averagePrecisionAtK, catalogueCoverage, hitRateAtK, ndcgAtK, recallAtK, reciprocalRank } from './ranking-metrics.js';
 import { buildEvalCases, type EvalCase, type EvalReport, evaluateRankers, metricNamesFor, temporalProtocol } from './protocol.js';
 import { rankByScore } from './ranking.js';
+import { auc, averagePrecisionAtK, catalogueCoverage, hitRateAtK, ndcgAtK, recallAtK, reciprocalRank } from './ranking-metrics.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2011, 10, 9);

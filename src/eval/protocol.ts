@@ -8,6 +8,7 @@ import type { EventType, InteractionEvent } from '../data/schema.js';
 import { DataError, WorkbenchError } from '../errors.js';
 import type { Ranker } from '../models/ranker.js';
 import { bootstrapMeanCI, DEFAULT_BOOTSTRAP_SEED, type Interval, pairedBootstrap } from './bootstrap.js';
+import { relevantRanks, topKIndices } from './ranking.js';
 import {
   aucFromPositions,
   averagePrecisionFromPositions,
@@ -17,7 +18,6 @@ import {
   recallFromPositions,
   reciprocalRankFromPositions,
 } from './ranking-metrics.js';
-import { relevantRanks, topKIndices } from './ranking.js';
 import { applyMask, type EvalCase, type Exclusions, prepareCases, scoreCase } from './scoring.js';
 
 export type { EvalCase, Exclusions } from './scoring.js';

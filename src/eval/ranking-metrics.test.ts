@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { auc, averagePrecisionAtK, catalogueCoverage, hitRateAtK, ndcgAtK, positionsInList, recallAtK, reciprocalRank } from './ranking-metrics.js';
 import { rankByScore } from './ranking.js';
+import {
+  auc,
+  averagePrecisionAtK,
+  catalogueCoverage,
+  hitRateAtK,
+  ndcgAtK,
+  positionsInList,
+  recallAtK,
+  reciprocalRank,
+} from './ranking-metrics.js';
 
 const ranked = ['a', 'b', 'c', 'd', 'e'];
 const L3 = 1 / Math.log2(3); // discount at rank 1

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Ranker, RankRequest } from '../models/ranker.js';
-import { ndcgAtK } from './ranking-metrics.js';
 import type { EvalCase } from './protocol.js';
 import { rankByScore } from './ranking.js';
+import { ndcgAtK } from './ranking-metrics.js';
 import { tuneOnValidation } from './tune.js';
 
 const catalogue = Array.from({ length: 40 }, (_, i) => `i${i}`);

@@ -5,8 +5,8 @@
  */
 import { errorMessage, WorkbenchError } from '../errors.js';
 import type { Ranker } from '../models/ranker.js';
-import { ndcgFromPositions } from './ranking-metrics.js';
 import { relevantRanks } from './ranking.js';
+import { ndcgFromPositions } from './ranking-metrics.js';
 import { applyMask, type EvalCase, type PreparedCases, prepareCases, scoreCase } from './scoring.js';
 
 /** One knob setting to try. */

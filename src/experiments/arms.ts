@@ -6,7 +6,7 @@
  */
 import type { Interval } from '../eval/bootstrap.js';
 import { readOpeRecord } from '../ope/records.js';
-import { readManifest, resolveVersion } from '../registry/load.js';
+import { readManifest, resolveVersion } from '../registry/load-version.js';
 import type { Experiment } from './assignment.js';
 import type { ExperimentReport, RateEstimate } from './experiment-report.js';
 

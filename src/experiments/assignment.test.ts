@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { sampleRatioMismatch } from './ab-statistics.js';
 import { assignVariant, type Experiment, experimentSchema } from './assignment.js';
-import { sampleRatioMismatch } from './stats.js';
 
 const exp: Experiment = {
   id: 'ranker-vs-pop',

@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { EventLogWriter } from '../data/eventlog-writer.js';
 import type { InteractionEvent } from '../data/schema.js';
 import { Rng } from '../util/random.js';
+import { deltaCompare, twoProportionTest } from './ab-statistics.js';
 import type { Experiment } from './assignment.js';
-import { kpisFromEvents } from './kpi.js';
 import { experimentReport, reportFromKpis, reportToText, specOf } from './experiment-report.js';
-import { deltaCompare, twoProportionTest } from './stats.js';
+import { kpisFromEvents } from './kpi.js';
 
 const TS = Date.UTC(2026, 3, 1, 12);
 

@@ -11,10 +11,10 @@
  *   so the two-proportion test with Newcombe's interval is the right one.
  */
 import { errorMessage, WorkbenchError } from '../errors.js';
+import { deltaCompare, deltaRatio, type SrmResult, sampleRatioMismatch, twoProportionTest, wilsonInterval } from './ab-statistics.js';
 import type { Experiment } from './assignment.js';
 import { checkConfigDrift, defaultStateFile } from './config.js';
 import { computeKpis, emptyVariantKpis, type FeedbackType, type KpiQuality, type KpiResult, type VariantKpis } from './kpi.js';
-import { deltaCompare, deltaRatio, type SrmResult, sampleRatioMismatch, twoProportionTest, wilsonInterval } from './stats.js';
 
 export { reportToText } from './report-text.js';
 

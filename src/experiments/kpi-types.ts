@@ -3,7 +3,7 @@
  * the DuckDB computation (kpi.ts) and the in-memory tally (kpi-memory.ts).
  */
 import type { EventLogReport } from '../data/eventlog.js';
-import type { RatioMoments } from './stats.js';
+import type { RatioMoments } from './ab-statistics.js';
 
 /** Feedback event types that are attributed to impressions. */
 export const FEEDBACK_TYPES = ['click', 'cart', 'purchase'] as const;

@@ -17,6 +17,7 @@
  */
 import type { Duck } from '../data/duckdb.js';
 import { withEventLog } from '../data/eventlog.js';
+import type { RatioMoments } from './ab-statistics.js';
 import {
   emptyQuality,
   emptyVariantKpis,
@@ -27,7 +28,6 @@ import {
   type PositionKpis,
   type VariantKpis,
 } from './kpi-types.js';
-import type { RatioMoments } from './stats.js';
 
 export { kpisFromEvents } from './kpi-memory.js';
 export * from './kpi-types.js';

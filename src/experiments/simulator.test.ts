@@ -10,8 +10,8 @@ import type { GroundTruth, InteractionEvent } from '../data/schema.js';
 import { errorMessage, UsageError, WorkbenchError } from '../errors.js';
 import { hashString } from '../util/random.js';
 import { assignVariant, type Experiment } from './assignment.js';
-import { computeKpis, kpisFromEvents } from './kpi.js';
 import { experimentReport, specOf } from './experiment-report.js';
+import { computeKpis, kpisFromEvents } from './kpi.js';
 import { positionBasedShoppers } from './shoppers.js';
 import { assertLoopback, simulate, tallyReport } from './simulator.js';
 

@@ -17,8 +17,8 @@
 import type { InteractionEvent } from '../data/schema.js';
 import { errorMessage, UsageError, WorkbenchError } from '../errors.js';
 import { hashString, Rng } from '../util/random.js';
-import { kpisFromEvents } from './kpi.js';
 import { type ExperimentReport, type ReportSpec, reportFromKpis } from './experiment-report.js';
+import { kpisFromEvents } from './kpi.js';
 import type { ShopperModel } from './shoppers.js';
 
 /** What to simulate. */

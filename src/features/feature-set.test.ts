@@ -11,9 +11,9 @@ import {
   registerFeatureSet,
   resolveContract,
 } from './feature-set.js';
-import { randomShop } from './testing/shops.js';
 import { DAY_MS } from './popularity.js';
 import { buildFeatureStore, featureStoreFromTables, featureStoreToTables } from './store.js';
+import { randomShop } from './testing/shops.js';
 import type { UserStateDefinition } from './user-state.js';
 import { MemoryUserStateStore } from './user-state-store.js';
 

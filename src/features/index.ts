@@ -73,6 +73,7 @@ export {
   withNormalisation,
 } from './store.js';
 export { FEATURE_TABLES_FORMAT, type FeatureTables, type StoreParams } from './tables.js';
+export { DEFAULT_SESSION_GAP_MINUTES, type WindowReport } from './training-window.js';
 export {
   applyEvent,
   type EventStep,
@@ -84,4 +85,3 @@ export {
   type UserStateDefinition,
 } from './user-state.js';
 export { type MemoryUserStateOptions, MemoryUserStateStore, replayUntil, type UserStateStore } from './user-state-store.js';
-export { DEFAULT_SESSION_GAP_MINUTES, type WindowReport } from './training-window.js';

@@ -3,12 +3,12 @@ import type { InteractionEvent } from '../data/schema.js';
 import { BUILTIN_FEATURES } from './builtin.js';
 import { decodeArray, encodeArray } from './encoding.js';
 import { featureSet, registerFeature } from './feature-set.js';
-import { randomShop, tinyShop } from './testing/shops.js';
 import { type InteractionMatrix, type ItemStateDefinition, itemStateUse } from './item-state.js';
 import { DAY_MS } from './popularity.js';
 import type { FeatureRequest } from './request.js';
 import { buildFeatureStore, featureStoreFromTables, featureStoreToTables, type TableFeatureStore } from './store.js';
 import type { FeatureTables } from './tables.js';
+import { randomShop, tinyShop } from './testing/shops.js';
 import { replayUntil } from './user-state-store.js';
 
 // A state anyone can check by hand: per item, 100 x scale x (number of users) + the sum of their weights.

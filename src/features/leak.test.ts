@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { InteractionEvent } from '../data/schema.js';
 import { Rng } from '../util/random.js';
-import { randomShop } from './testing/shops.js';
 import { DAY_MS } from './popularity.js';
 import { buildFeatureStore, featureStoreToTables, type TableFeatureStore } from './store.js';
+import { randomShop } from './testing/shops.js';
 
 // The leak test: whatever happens at or after the cutoff must not change a single feature value,
 // candidate or table byte.

@@ -3,11 +3,11 @@ import type { InteractionEvent } from '../data/schema.js';
 import { bprScore, foldInUser } from './bpr.js';
 import { BUILTIN_FEATURES } from './builtin.js';
 import { contractOf, DEFAULT_FEATURE_SET, featureSetByName, featureSetId } from './feature-set.js';
-import { randomShop } from './testing/shops.js';
 import { MF_FEATURE_SET, MF_SCORE_STATE } from './mf-feature.js';
 import { DAY_MS } from './popularity.js';
 import { buildFeatureStore, featureStoreFromTables, featureStoreToTables, type TableFeatureStore } from './store.js';
 import type { FeatureTables } from './tables.js';
+import { randomShop } from './testing/shops.js';
 
 const shop = randomShop(21);
 const cutoff = shop.start + 45 * DAY_MS;

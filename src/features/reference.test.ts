@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { attributeSimilarity } from './attributes.js';
 import { FEATURE_NAMES } from './contract.js';
-import { randomShop } from './testing/shops.js';
 import { DAY_MS, decay } from './popularity.js';
 import { buildFeatureStore, type TableFeatureStore } from './store.js';
+import { randomShop } from './testing/shops.js';
 
 // The fast paths (scratch accumulation, packed-key sorting) checked against slow reference
 // computations from the public API, for every user of a seeded shop.

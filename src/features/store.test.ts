@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
 import { FEATURE_INDEX as F, FEATURE_NAMES } from './contract.js';
-import { T0, tinyShop } from './testing/shops.js';
 import { DAY_MS, decay } from './popularity.js';
 import { buildFeatureStore, type TableFeatureStore } from './store.js';
+import { T0, tinyShop } from './testing/shops.js';
 
 // Hand-computed answers for the tiny shop (see testing/shops.ts). Baskets: u1/s1 {A,B}, u1/s2 {A,C},
 // u2/s3 {A,B}, u2 gap session {C,D} (views 10 minutes apart), u2 gap session {C} (2 h later),

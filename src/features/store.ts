@@ -36,8 +36,8 @@ import {
   withCandidates,
 } from './request.js';
 import { decodeTables, encodeTables, type FeatureTables } from './tables.js';
-import { MemoryUserStateStore, replayUntil, type UserStateStore } from './user-state-store.js';
 import { DEFAULT_SESSION_GAP_MINUTES, trainingWindow, type WindowReport } from './training-window.js';
+import { MemoryUserStateStore, replayUntil, type UserStateStore } from './user-state-store.js';
 
 /** What a build read, used and ignored, and how long each stage took. */
 export interface FeatureBuildReport extends WindowReport {

@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DataError } from '../errors.js';
 import { fitNormalisation } from './contract.js';
-import { randomShop } from './testing/shops.js';
 import { DAY_MS, POPULARITY_HALF_LIVES_DAYS } from './popularity.js';
 import {
   buildFeatureStore,
@@ -12,6 +11,7 @@ import {
   withNormalisation,
 } from './store.js';
 import type { FeatureTables } from './tables.js';
+import { randomShop } from './testing/shops.js';
 
 const shop = randomShop(3);
 const cutoff = shop.start + 45 * DAY_MS;

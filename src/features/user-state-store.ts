@@ -9,8 +9,8 @@
 
 import type { InteractionEvent } from '../data/schema.js';
 import { DataError, UsageError } from '../errors.js';
-import { applyEvent, emptyUserState, invalidEventReason, type UserState, type UserStateDefinition } from './user-state.js';
 import { DEFAULT_SESSION_GAP_MINUTES } from './training-window.js';
+import { applyEvent, emptyUserState, invalidEventReason, type UserState, type UserStateDefinition } from './user-state.js';
 
 /** Read and update access to every user's state. */
 export interface UserStateStore {

@@ -3,8 +3,8 @@
  * baselines) and the kinds registered below, as a data scientist would register theirs.
  */
 import { tf } from './backend.js';
-import { describeKindConformance } from './testing/conformance.js';
 import { modelKinds, registerModelKind } from './kinds.js';
+import { describeKindConformance } from './testing/conformance.js';
 
 // A TF.js scorer kind: one tanh hidden layer, LambdaRank pair weights, a stronger L2.
 registerModelKind<{ units: number }>({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { randomShop } from '../features/testing/shops.js';
 import { DAY_MS } from '../features/popularity.js';
 import { buildFeatureStore } from '../features/store.js';
+import { randomShop } from '../features/testing/shops.js';
 import { initBackend, tf } from './backend.js';
 import { BASELINE_KINDS, BASELINE_MODEL_KINDS, createBaseline, PopularityRanker } from './baselines/index.js';
 import {

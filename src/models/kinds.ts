@@ -22,11 +22,11 @@ import { errorMessage, WorkbenchError } from '../errors.js';
 import type { FeatureContract } from '../features/contract.js';
 import type { FeatureStore } from '../features/store.js';
 import type { tf } from './backend.js';
-import { BASELINE_MODEL_KINDS } from './baselines/kinds.js';
+import { BASELINE_MODEL_KINDS } from './baselines/baseline-kinds.js';
 import { LTR_MLP } from './ltr/kind.js';
-import { LtrRanker, type RankerFeatureSource } from './ltr/ranker.js';
-import { usesItemIndex } from './ltr/scorer.js';
-import type { TrainOptions } from './ltr/train.js';
+import { LtrRanker, type RankerFeatureSource } from './ltr/ltr-ranker.js';
+import { usesItemIndex } from './ltr/mlp.js';
+import type { TrainOptions } from './ltr/train-ranker.js';
 import type { Ranker } from './ranker.js';
 
 /** The two families of kinds. */

@@ -1,7 +1,7 @@
 /**
  * The knobs each baseline is tuned over on the validation window, exactly as the ranker's early
  * stopping is, so the comparison is fair. The grids now live with the kinds (each HeuristicKind's
- * `grid`, src/models/baselines/kinds.ts); this view by baseline name is kept for existing callers.
+ * `grid`, src/models/baselines/baseline-kinds.ts); this view by baseline name is kept for existing callers.
  */
 import {
   ATTRIBUTES,

@@ -11,7 +11,7 @@ import type { tf } from '../models/backend.js';
 import { LTR_KIND } from '../models/ltr/index.js';
 import type { Ranker } from '../models/ranker.js';
 import { readAliases } from '../registry/aliases-store.js';
-import { listVersions, loadVersion } from '../registry/load.js';
+import { listVersions, loadVersion } from '../registry/load-version.js';
 import { rankerFromVersion } from '../registry/servable-factory.js';
 import type { GateDecision } from './run-record.js';
 

@@ -20,7 +20,7 @@ import { LtrRanker } from '../models/ltr/index.js';
 import { PROJECT_ROOT } from '../paths.js';
 import { setAlias } from '../registry/aliases.js';
 import { layersModelFiles } from '../registry/io-handlers.js';
-import { loadVersion } from '../registry/load.js';
+import { loadVersion } from '../registry/load-version.js';
 import { publishVersion } from '../registry/publish.js';
 import { FEATURES_FILE, openServable, rankerFromVersion } from '../registry/servable-factory.js';
 import { publishRun } from './publish-model.js';

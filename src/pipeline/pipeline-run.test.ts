@@ -13,7 +13,7 @@ import { createScorer } from '../models/ltr/index.js';
 import { setAlias } from '../registry/aliases.js';
 import { readAliases } from '../registry/aliases-store.js';
 import { layersModelFiles } from '../registry/io-handlers.js';
-import { listVersions, readManifest } from '../registry/load.js';
+import { listVersions, readManifest } from '../registry/load-version.js';
 import { publishVersion } from '../registry/publish.js';
 import { PipelineRunError, type RunPipelineOptions, runPipeline } from './pipeline-run.js';
 import { listRunRecords } from './run-record.js';

@@ -8,8 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Dataset } from '../data/schema.js';
 import { registeredUserStates, replayUntil, type UserStateDefinition } from '../features/index.js';
-import { readSnapshotHeader, snapshotFile, writeUserStateSnapshot } from '../features/user-state-snapshot.js';
 import { DEFAULT_SESSION_GAP_MINUTES } from '../features/training-window.js';
+import { readSnapshotHeader, snapshotFile, writeUserStateSnapshot } from '../features/user-state-snapshot.js';
 
 /** What was written. */
 export interface SeedReport {

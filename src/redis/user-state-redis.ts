@@ -16,10 +16,10 @@
  */
 import type { InteractionEvent } from '../data/schema.js';
 import { UsageError } from '../errors.js';
+import { DEFAULT_SESSION_GAP_MINUTES } from '../features/training-window.js';
 import { applyEvent, emptyUserState, invalidEventReason, type UserState, type UserStateDefinition } from '../features/user-state.js';
 import { decodeUserRow, encodeUserRow } from '../features/user-state-codec.js';
 import type { UserStateStore } from '../features/user-state-store.js';
-import { DEFAULT_SESSION_GAP_MINUTES } from '../features/training-window.js';
 import type { RedisClient } from './connection.js';
 import { compareStreamIds, type RedisKeys, redisKeys } from './keys.js';
 

@@ -13,10 +13,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { errorMessage } from '../errors.js';
-import { RegistryError } from './registry-error.js';
 import { atomicWriteFile, errnoCode } from './fsutil.js';
 import { ALIASES_FILE, modelDir } from './layout.js';
 import { describeZodError } from './manifest.js';
+import { RegistryError } from './registry-error.js';
 import { s3RegistryFor } from './remote.js';
 import { isS3Url } from './s3-location.js';
 

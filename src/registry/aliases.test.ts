@@ -6,9 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { errorMessage, NotFoundError } from '../errors.js';
 import { removeAlias, rollbackAlias, setAlias } from './aliases.js';
 import { aliasesFileSchema, readAliases, readAliasesFile } from './aliases-store.js';
-import { RegistryError } from './registry-error.js';
-import { loadVersion } from './load.js';
+import { loadVersion } from './load-version.js';
 import { publishVersion } from './publish.js';
+import { RegistryError } from './registry-error.js';
 import { runChild, sampleInput, tempModelsDir } from './testing/models-dir.js';
 
 describe('aliases', () => {

@@ -7,7 +7,7 @@
 import { NotFoundError } from '../errors.js';
 import { type AliasEntry, type AliasesFile, aliasEntry, MAX_ALIAS_HISTORY, readAliasesFile, writeAliasesFile } from './aliases-store.js';
 import { checkAliasName, checkVersion, modelDir } from './layout.js';
-import { type LoadOptions, listVersions, verifyVersion } from './load.js';
+import { type LoadOptions, listVersions, verifyVersion } from './load-version.js';
 import { type LockOptions, withModelLock } from './model-lock.js';
 import { s3RegistryFor } from './remote.js';
 import { isS3Url } from './s3-location.js';

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { errorMessage } from '../errors.js';
 import { initBackend, tf } from '../models/backend.js';
-import { RegistryError } from './registry-error.js';
 import { fileLoadHandler, fileSaveHandler, layersModelFiles, loadHandlerFrom } from './io-handlers.js';
+import { RegistryError } from './registry-error.js';
 import { tempModelsDir } from './testing/models-dir.js';
 
 function smallModel(): tf.Sequential {

@@ -9,8 +9,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage } from '../errors.js';
 import { tf } from '../models/backend.js';
-import { RegistryError } from './registry-error.js';
 import { writeFileDurable } from './fsutil.js';
+import { RegistryError } from './registry-error.js';
 
 /** The model file and the weights file every saved model uses. */
 export const MODEL_FILE = 'model.json';

@@ -5,8 +5,8 @@
  */
 import { type ZodError, z } from 'zod';
 import { errorMessage } from '../errors.js';
-import { RegistryError } from './registry-error.js';
 import { checkArtifactPath } from './layout.js';
+import { RegistryError } from './registry-error.js';
 
 /** The manifest format this code writes and reads. */
 export const MANIFEST_FORMAT_VERSION = 1;

@@ -6,8 +6,8 @@
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isFileLock, type LockToken, tryLockFile } from '../util/lockfile.js';
-import { RegistryError } from './registry-error.js';
 import { LOCK_FILE } from './layout.js';
+import { RegistryError } from './registry-error.js';
 
 /** Options for `withModelLock`. */
 export interface LockOptions {

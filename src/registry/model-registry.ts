@@ -1,15 +1,15 @@
 /**
  * The model registry as one interface, so the same publish / load / alias / prune contract runs
- * over a local folder (load.ts, publish.ts, aliases.ts, prune.ts) or object storage
+ * over a local folder (load-version.ts, publish.ts, aliases.ts, prune.ts) or object storage
  * (s3-registry.ts). The module functions take a location string and dispatch on it: a folder
  * path uses the folder code, `s3://BUCKET/PREFIX` the S3 registry, so every caller that accepts
  * `--models DIR` accepts an S3 URL too.
  */
 import type { AliasChange, AliasOptions } from './aliases.js';
 import type { AliasesFile } from './aliases-store.js';
-import type { LoadedVersion, LoadOptions, VersionRef } from './load.js';
-import type { LockOptions } from './model-lock.js';
+import type { LoadedVersion, LoadOptions, VersionRef } from './load-version.js';
 import type { Manifest } from './manifest.js';
+import type { LockOptions } from './model-lock.js';
 import type { PruneOptions, PruneResult } from './prune.js';
 import type { PublishInput, PublishResult } from './publish.js';
 

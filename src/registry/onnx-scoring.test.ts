@@ -8,7 +8,7 @@ import { tf } from '../models/backend.js';
 import { ONNX_FILE } from '../models/scoring/onnx-export.js';
 import { PARITY_TOLERANCE } from '../models/scoring/select.js';
 import { trainAndPublish } from '../pipeline/train-publish.js';
-import { loadVersion } from './load.js';
+import { loadVersion } from './load-version.js';
 import type { ServableModel } from './servable.js';
 import { openServable } from './servable-factory.js';
 import { tempModelsDir } from './testing/models-dir.js';

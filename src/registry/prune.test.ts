@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rollbackAlias, setAlias } from './aliases.js';
 import { readAliasesFile } from './aliases-store.js';
-import { listVersions, verifyVersion } from './load.js';
+import { listVersions, verifyVersion } from './load-version.js';
 import { prune } from './prune.js';
 import { publishVersion } from './publish.js';
 import { sampleInput, tempModelsDir } from './testing/models-dir.js';

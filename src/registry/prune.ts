@@ -10,11 +10,11 @@
 import { readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type AliasesFile, readAliasesFile, writeAliasesFile } from './aliases-store.js';
-import { RegistryError } from './registry-error.js';
 import { errnoCode, fsyncDir, pidAlive, randomToken } from './fsutil.js';
 import { modelDir, TRASH_PREFIX } from './layout.js';
-import { listVersions } from './load.js';
+import { listVersions } from './load-version.js';
 import { type LockOptions, withModelLock } from './model-lock.js';
+import { RegistryError } from './registry-error.js';
 import { s3RegistryFor } from './remote.js';
 import { isS3Url } from './s3-location.js';
 

@@ -2,11 +2,11 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { errorMessage } from '../errors.js';
-import { RegistryError } from './registry-error.js';
 import { sha256Hex } from './fsutil.js';
-import { listVersions, loadVersion, readManifest, verifyVersion } from './load.js';
+import { listVersions, loadVersion, readManifest, verifyVersion } from './load-version.js';
 import { prune } from './prune.js';
 import { gitCommit, listStaging, publishVersion } from './publish.js';
+import { RegistryError } from './registry-error.js';
 import { runChild, sampleInput, tempModelsDir } from './testing/models-dir.js';
 
 describe('publishVersion', () => {

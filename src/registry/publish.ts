@@ -10,11 +10,11 @@ import { execFile } from 'node:child_process';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../paths.js';
-import { RegistryError } from './registry-error.js';
 import { errnoCode, fsyncDir, randomToken, sha256Hex, writeFileDurable } from './fsutil.js';
 import { artifactPath, checkArtifactPath, checkModelName, MANIFEST_FILE, STAGING_PREFIX } from './layout.js';
-import { listVersions } from './load.js';
+import { listVersions } from './load-version.js';
 import { type Artifact, describeZodError, type Manifest, type ManifestInput, manifestSchema } from './manifest.js';
+import { RegistryError } from './registry-error.js';
 import { s3RegistryFor } from './remote.js';
 import { isS3Url } from './s3-location.js';
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../models/backend.js';
 import { layersModelFiles } from './io-handlers.js';
-import { loadVersion } from './load.js';
+import { loadVersion } from './load-version.js';
 import { publishVersion } from './publish.js';
 import { runChild, tempModelsDir } from './testing/models-dir.js';
 

@@ -31,7 +31,6 @@ import {
 import { NotFoundError } from '../errors.js';
 import { type AliasChange, type AliasOptions, type AliasStep, dropAlias, pointAlias, rollbackTarget, stepBack } from './aliases.js';
 import { type AliasesFile, aliasEntry, parseAliasesFile, serializeAliases } from './aliases-store.js';
-import { RegistryError, type RegistryErrorCode } from './registry-error.js';
 import { errnoCode, randomToken, writeFileDurable } from './fsutil.js';
 import {
   artifactPath,
@@ -43,12 +42,13 @@ import {
   STAGING_PREFIX,
   TRASH_PREFIX,
 } from './layout.js';
-import { checkKind, type LoadedVersion, type LoadOptions, loadVersion, type VersionRef } from './load.js';
-import type { LockOptions } from './model-lock.js';
+import { checkKind, type LoadedVersion, type LoadOptions, loadVersion, type VersionRef } from './load-version.js';
 import { type Manifest, parseManifest } from './manifest.js';
+import type { LockOptions } from './model-lock.js';
 import type { ModelRegistry } from './model-registry.js';
 import { type PruneOptions, type PruneResult, retentionPlan } from './prune.js';
 import { buildManifest, type PublishInput, type PublishResult, preparePublish } from './publish.js';
+import { RegistryError, type RegistryErrorCode } from './registry-error.js';
 import {
   endpointFromEnv,
   isMissing,

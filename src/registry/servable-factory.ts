@@ -1,5 +1,5 @@
 /**
- * Turns a verified model version (src/registry/load.ts) into a ServableModel: the item tables it
+ * Turns a verified model version (src/registry/load-version.ts) into a ServableModel: the item tables it
  * ships with, over the service's user state (a UserStateStore, shared by every loaded version),
  * and its ranker by kind, looked up in the kind registry (src/models/kinds.ts): a TF.js scorer kind
  * (its LayersModel as an LtrRanker), or a heuristic kind with its tuned knobs.
@@ -20,9 +20,9 @@ import type { Ranker } from '../models/ranker.js';
 import { ONNX_FILE } from '../models/scoring/onnx-export.js';
 import { chooseScorer } from '../models/scoring/select.js';
 import { warmupRows } from '../models/scoring/warmup-rows.js';
-import { RegistryError } from './registry-error.js';
-import type { LoadedVersion } from './load.js';
+import type { LoadedVersion } from './load-version.js';
 import { RankerServable } from './ranker-servable.js';
+import { RegistryError } from './registry-error.js';
 import type { RecommendQuery, ServableModel } from './servable.js';
 
 /** Model kinds this process can serve: every registered kind (built in, or added with registerModelKind). */

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readAliases } from '../../registry/aliases-store.js';
-import { listVersions } from '../../registry/load.js';
+import { listVersions } from '../../registry/load-version.js';
 import { publishVersion } from '../../registry/publish.js';
 import { sampleInput, tempModelsDir } from '../../registry/testing/models-dir.js';
 import { main } from '../main.js';

@@ -7,10 +7,10 @@
 import { errorMessage, NotFoundError, UsageError } from '../../errors.js';
 import { rollbackAlias, setAlias } from '../../registry/aliases.js';
 import { readAliases } from '../../registry/aliases-store.js';
-import { RegistryError } from '../../registry/registry-error.js';
-import { listModels, listVersions, readManifest, resolveVersion, type VersionRef, verifyVersion } from '../../registry/load.js';
+import { listModels, listVersions, readManifest, resolveVersion, type VersionRef, verifyVersion } from '../../registry/load-version.js';
 import type { Manifest } from '../../registry/manifest.js';
 import { prune } from '../../registry/prune.js';
+import { RegistryError } from '../../registry/registry-error.js';
 import { type CliIO, type Command, MODELS_OPTION, modelsDir, parseCommandArgs, printJson } from '../context.js';
 import { dispatchSubcommands } from '../dispatch.js';
 

@@ -136,7 +136,9 @@ export const simulateCommand: Command = {
     });
 
     let report: ExperimentReport;
-    const spec = experiment ? (await import('../../experiments/experiment-report.js')).specOf(experiment) : observedSpec('simulation', result);
+    const spec = experiment
+      ? (await import('../../experiments/experiment-report.js')).specOf(experiment)
+      : observedSpec('simulation', result);
     if (values.events) {
       const dir = path.resolve(io.cwd, values.events);
       const shown = result.events.filter((e) => e.type === 'impression').length;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeLinearKindModule } from '../../models/kinds-testing.js';
-import { readManifest } from '../../registry/load.js';
+import { readManifest } from '../../registry/load-version.js';
 import { main } from '../main.js';
 import { recordingIO } from '../testing/recording-io.js';
 

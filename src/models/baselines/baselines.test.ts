@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EventType, InteractionEvent, Item } from '../../data/schema.js';
-import { T0 } from '../../features/testing/shops.js';
 import { DAY_MS } from '../../features/popularity.js';
 import { buildFeatureStore, type TableFeatureStore } from '../../features/store.js';
+import { T0 } from '../../features/testing/shops.js';
 import { topK } from '../ranker.js';
 import { AttributeRanker, CooccurrenceRanker, createBaseline, PopularityRanker, RepeatRanker, UNKNOWN_ITEM_SCORE } from './index.js';
 

@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { InteractionEvent, Item } from '../../data/schema.js';
-import { T0 } from '../../features/testing/shops.js';
 import { DAY_MS } from '../../features/popularity.js';
 import { buildFeatureStore, featureStoreFromTables, featureStoreToTables, type TableFeatureStore } from '../../features/store.js';
 import type { FeatureTables } from '../../features/tables.js';
+import { T0 } from '../../features/testing/shops.js';
 import { Rng } from '../../util/random.js';
+import { BPR } from './baseline-kinds.js';
 import { BprRanker } from './bpr.js';
-import { BPR } from './kinds.js';
 import { PopularityRanker } from './popularity.js';
 
 // A planted two-block shop (cutoff day 20): 30 users buy 6 of the 12 "a" items, 10 users 6 of the

@@ -16,11 +16,11 @@ import type { PopularityOptions } from './popularity.js';
 import type { RepeatOptions } from './repeat.js';
 
 export { AttributeRanker, type AttributeRankerOptions } from './attributes.js';
+export { ATTRIBUTES, BASELINE_MODEL_KINDS, BPR, COOCCURRENCE, ITEM_KNN, POPULARITY, REPEAT } from './baseline-kinds.js';
 export { type BprOptions, BprRanker } from './bpr.js';
 export { BaselineRanker, TIE_WEIGHT, UNKNOWN_ITEM_SCORE } from './common.js';
 export { CooccurrenceRanker, type CooccurrenceRankerOptions } from './cooccurrence.js';
 export { ITEM_KNN_NEIGHBOURS, type ItemKnnOptions, ItemKnnRanker, itemCosineNeighbours, KNN_MAX_NEIGHBOURS } from './item-knn.js';
-export { ATTRIBUTES, BASELINE_MODEL_KINDS, BPR, COOCCURRENCE, ITEM_KNN, POPULARITY, REPEAT } from './kinds.js';
 export { type PopularityOptions, PopularityRanker } from './popularity.js';
 export { type RepeatOptions, RepeatRanker } from './repeat.js';
 

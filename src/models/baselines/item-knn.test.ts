@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { InteractionEvent, Item } from '../../data/schema.js';
-import { T0 } from '../../features/testing/shops.js';
 import { DAY_MS } from '../../features/popularity.js';
 import { buildFeatureStore, featureStoreFromTables, featureStoreToTables, type TableFeatureStore } from '../../features/store.js';
 import type { FeatureTables } from '../../features/tables.js';
+import { T0 } from '../../features/testing/shops.js';
+import { ITEM_KNN } from './baseline-kinds.js';
 import { ItemKnnRanker } from './item-knn.js';
-import { ITEM_KNN } from './kinds.js';
 
 // Who touched what before the cutoff (day 10):  u1: A B   u2: A B C   u3: C D   u4: A
 // Users per item: A {u1,u2,u4}, B {u1,u2}, C {u2,u3}, D {u3}, E nobody. Cosine over binary user vectors:

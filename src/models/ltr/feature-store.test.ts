@@ -8,11 +8,11 @@ import { generateSyntheticStore } from '../../data/synthetic-store.js';
 import { buildFeatureStore, type FeatureStore } from '../../features/store.js';
 import { initBackend } from '../backend.js';
 import { describeRankerConformance } from '../testing/conformance.js';
-import { buildTrainingGroups } from './groups.js';
 import { evaluateGroups } from './group-metrics.js';
-import { LtrRanker } from './ranker.js';
-import { createScorer } from './scorer.js';
-import { trainRanker } from './train.js';
+import { buildTrainingGroups } from './groups.js';
+import { LtrRanker } from './ltr-ranker.js';
+import { createScorer } from './mlp.js';
+import { trainRanker } from './train-ranker.js';
 
 const data = generateSyntheticStore({ seed: 7, users: 400, items: 150, weeks: 6 });
 const split = splitByLastDays(data.events, { testDays: 7, validDays: 7 });

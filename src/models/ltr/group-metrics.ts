@@ -7,7 +7,7 @@
 import { ndcgOfScores } from '../../eval/ndcg.js';
 import type { tf } from '../backend.js';
 import type { TrainingGroup } from './batches.js';
-import { scoreRows, scorerInputDim, usesItemIndex } from './scorer.js';
+import { scoreRows, scorerInputDim, usesItemIndex } from './mlp.js';
 
 /** Mean metrics over the groups that have at least one positive (and, for accuracy, one pair). */
 export interface GroupMetrics {

@@ -3,11 +3,10 @@
  * Ranker wrapper and quick group metrics. `src/index.ts` re-exports from here.
  */
 export { type AssembledBatch, BatchAssembler, packBatches, prepareGroups, type TrainingGroup } from './batches.js';
+export { evaluateGroups, type GroupMetrics } from './group-metrics.js';
 export { type BuildGroupsOptions, type BuiltGroups, buildTrainingGroups, type GroupFeatureSource, type GroupsReport } from './groups.js';
 export { LTR_MLP, type LtrMlpParams } from './kind.js';
-export { evaluateGroups, type GroupMetrics } from './group-metrics.js';
-export { type GroupPairs, groupPairs, LossScratch, type PairBatch, pairwiseLoss } from './pairs.js';
-export { LtrRanker, type LtrRankerOptions, type RankerFeatureSource } from './ranker.js';
+export { LtrRanker, type LtrRankerOptions, type RankerFeatureSource } from './ltr-ranker.js';
 export {
   createScorer,
   DEFAULT_HIDDEN,
@@ -18,9 +17,10 @@ export {
   scorerInputDim,
   snapshotWeights,
   usesItemIndex,
-} from './scorer.js';
-export { trainStream } from './stream.js';
+} from './mlp.js';
+export { type GroupPairs, groupPairs, LossScratch, type PairBatch, pairwiseLoss } from './pairs.js';
 export { type PlantedOptions, plantedGroups } from './planted-groups.js';
+export { trainStream } from './stream.js';
 export {
   type BatchInfo,
   type EpochStats,
@@ -29,4 +29,4 @@ export {
   type TrainParams,
   type TrainResult,
   trainRanker,
-} from './train.js';
+} from './train-ranker.js';

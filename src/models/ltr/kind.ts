@@ -1,6 +1,6 @@
 /** The `ltr-mlp` model kind: the MLP scorer of scorer.ts, as registered in src/models/kinds.ts. */
 import type { ScorerKind } from '../kinds.js';
-import { createScorer, DEFAULT_HIDDEN, LTR_KIND } from './scorer.js';
+import { createScorer, DEFAULT_HIDDEN, LTR_KIND } from './mlp.js';
 
 /** Hyper-parameters of `ltr-mlp`. */
 export interface LtrMlpParams {

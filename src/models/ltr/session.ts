@@ -7,8 +7,8 @@
 import { tf } from '../backend.js';
 import { installScatterAddKernels } from '../kernels/scatter-add.js';
 import { BatchAssembler, type PreparedGroup } from './batches.js';
+import { scorerInputDim, usesItemIndex } from './mlp.js';
 import { LossScratch, pairwiseLoss } from './pairs.js';
-import { scorerInputDim, usesItemIndex } from './scorer.js';
 
 /** The knobs a step needs. */
 export interface StepOptions {

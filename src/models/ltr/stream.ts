@@ -7,9 +7,16 @@
 import { DataError } from '../../errors.js';
 import type { tf } from '../backend.js';
 import { type PreparedGroup, prepareGroups, type TrainingGroup } from './batches.js';
-import { EpochMeter, type ResolvedTrainOptions, resolveTrainOptions, summarise, type TrainOptions, type TrainResult } from './options.js';
-import { scorerInputDim, usesItemIndex } from './scorer.js';
+import { scorerInputDim, usesItemIndex } from './mlp.js';
 import { TrainingSession } from './session.js';
+import {
+  EpochMeter,
+  type ResolvedTrainOptions,
+  resolveTrainOptions,
+  summarise,
+  type TrainOptions,
+  type TrainResult,
+} from './train-options.js';
 
 /**
  * The single pass: buffers groups until a batch holds `batchPairs` pairs, trains on it once, and

@@ -5,7 +5,7 @@
  * export, see onnx-runtime.ts). `chooseScorer` (select.ts) picks one per loaded version.
  */
 import type { tf } from '../backend.js';
-import { scoreRows } from '../ltr/scorer.js';
+import { scoreRows } from '../ltr/mlp.js';
 
 /** Which engine scores. */
 export type ScorerBackend = 'onnxruntime' | 'tfjs';

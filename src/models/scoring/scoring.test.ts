@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../backend.js';
-import { createScorer } from '../ltr/scorer.js';
+import { createScorer } from '../ltr/mlp.js';
 import { exportOnnx, onnxUnsupportedReason } from './onnx-export.js';
 import { onnxRuntime } from './onnx-runtime.js';
 import { tfjsScorer } from './scorer.js';

@@ -4,7 +4,7 @@
  * `limit`), less the page's item and the exclusions.
  */
 import type { FeatureContract } from '../../features/contract.js';
-import { scorerInput } from '../ltr/ranker.js';
+import { scorerInput } from '../ltr/ltr-ranker.js';
 import type { ParityRows } from './select.js';
 
 /** What the rows are built from (a FeatureStore satisfies it). */

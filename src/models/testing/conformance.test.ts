@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hashString } from '../../util/random.js';
 import { initBackend, tf } from '../backend.js';
-import { ConformanceError, describeRankerConformance, type MakeSubject, RANKER_CHECKS, runRankerCheck } from './conformance.js';
 import type { Ranker, RankRequest } from '../ranker.js';
+import { ConformanceError, describeRankerConformance, type MakeSubject, RANKER_CHECKS, runRankerCheck } from './conformance.js';
 
 const ITEMS = ['a', 'b', 'c', 'd', 'e'];
 

@@ -12,13 +12,13 @@
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { errorMessage } from '../../errors.js';
-import { randomShop } from '../../features/testing/shops.js';
 import { DAY_MS } from '../../features/popularity.js';
 import { buildFeatureStore, type TableFeatureStore } from '../../features/store.js';
+import { randomShop } from '../../features/testing/shops.js';
 import { initBackend, tf } from '../backend.js';
 import { createScorerModel, kindParams, type ModelKind, scorerRanker } from '../kinds.js';
 import { type BuiltGroups, buildTrainingGroups } from '../ltr/groups.js';
-import { trainRanker } from '../ltr/train.js';
+import { trainRanker } from '../ltr/train-ranker.js';
 import type { Ranker, RankRequest } from '../ranker.js';
 
 /** What a model's test hands the suite. */

@@ -6,7 +6,7 @@
 import type { Tensor } from '@tensorflow/tfjs';
 import { errorMessage } from '../../errors.js';
 import { setAlias } from '../aliases.js';
-import { loadVersion } from '../load.js';
+import { loadVersion } from '../load-version.js';
 import { publishVersion } from '../publish.js';
 import { sampleInput } from './models-dir.js';
 

@@ -14,7 +14,7 @@ import {
   sampleRatioMismatch,
   twoProportionTest,
   wilsonInterval,
-} from './stats.js';
+} from './ab-statistics.js';
 
 describe('distribution functions (table values)', () => {
   it('normal CDF and quantile', () => {

@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { InteractionEvent } from '../../data/schema.js';
 import { initBackend, tf } from '../backend.js';
-import { describeRankerConformance, type MakeSubject } from '../testing/conformance.js';
 import { topK } from '../ranker.js';
+import { describeRankerConformance, type MakeSubject } from '../testing/conformance.js';
 import { buildTrainingGroups } from './groups.js';
-import { LtrRanker } from './ranker.js';
-import { createScorer } from './scorer.js';
+import { LtrRanker } from './ltr-ranker.js';
+import { createScorer } from './mlp.js';
 import { type ToyStore, toyStore } from './testing/toy-store.js';
-import { trainRanker } from './train.js';
+import { trainRanker } from './train-ranker.js';
 
 const store = toyStore({ items: 60, users: 60, cutoff: 1000 });
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../util/random.js';
 import { initBackend, tf } from '../backend.js';
-import { createScorer, LTR_KIND, restoreWeights, scoreRows, snapshotWeights, usesItemIndex } from './scorer.js';
+import { createScorer, LTR_KIND, restoreWeights, scoreRows, snapshotWeights, usesItemIndex } from './mlp.js';
 
 beforeAll(async () => {
   await initBackend();

@@ -13,13 +13,13 @@ import { DataError } from '../../errors.js';
 import { Rng } from '../../util/random.js';
 import type { tf } from '../backend.js';
 import { type PreparedGroup, packBatches, prepareGroups, type TrainingGroup } from './batches.js';
-import { EpochMeter, type EpochStats, resolveTrainOptions, summarise, type TrainOptions, type TrainResult } from './options.js';
-import { restoreWeights, scorerInputDim, snapshotWeights, usesItemIndex } from './scorer.js';
+import { restoreWeights, scorerInputDim, snapshotWeights, usesItemIndex } from './mlp.js';
 import { TrainingSession } from './session.js';
 import { onePass } from './stream.js';
+import { EpochMeter, type EpochStats, resolveTrainOptions, summarise, type TrainOptions, type TrainResult } from './train-options.js';
 
-export type { BatchInfo, EpochStats, TrainOptions, TrainParams, TrainResult } from './options.js';
-export { TRAIN_DEFAULTS } from './options.js';
+export type { BatchInfo, EpochStats, TrainOptions, TrainParams, TrainResult } from './train-options.js';
+export { TRAIN_DEFAULTS } from './train-options.js';
 
 /** Orders groups by `ts` (stable); every group needs one in one-pass mode. */
 function timeOrder(prepared: readonly PreparedGroup[]): PreparedGroup[] {

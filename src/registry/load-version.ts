@@ -10,10 +10,10 @@ import type { LayersModel } from '@tensorflow/tfjs';
 import type { z } from 'zod';
 import { errorMessage, NotFoundError } from '../errors.js';
 import { readAliases } from './aliases-store.js';
-import { RegistryError } from './registry-error.js';
 import { errnoCode, sha256File, sha256Hex } from './fsutil.js';
 import { artifactPath, checkAliasName, checkModelName, isVersionName, MANIFEST_FILE, modelDir, versionDir } from './layout.js';
 import { describeZodError, type Manifest, parseManifest } from './manifest.js';
+import { RegistryError } from './registry-error.js';
 import { s3RegistryFor } from './remote.js';
 import { isS3Url } from './s3-location.js';
 

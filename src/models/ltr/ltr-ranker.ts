@@ -9,7 +9,7 @@ import { assertSameFeatures, type FeatureContract, normalise } from '../../featu
 import type { tf } from '../backend.js';
 import type { Ranker, RankRequest, RawFeatureScorer } from '../ranker.js';
 import { type Scorer, type ScorerReport, tfjsScorer } from '../scoring/scorer.js';
-import { LTR_KIND, scorerInputDim, usesItemIndex } from './scorer.js';
+import { LTR_KIND, scorerInputDim, usesItemIndex } from './mlp.js';
 
 /** What scoring needs from a FeatureStore (src/features); the store satisfies it as is. */
 export interface RankerFeatureSource {

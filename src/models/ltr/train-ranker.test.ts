@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../backend.js';
 import { evaluateGroups } from './group-metrics.js';
+import { createScorer, snapshotWeights } from './mlp.js';
 import { groupPairs } from './pairs.js';
-import { createScorer, snapshotWeights } from './scorer.js';
-import { trainStream } from './stream.js';
 import { plantedGroups } from './planted-groups.js';
-import { trainRanker } from './train.js';
+import { trainStream } from './stream.js';
+import { trainRanker } from './train-ranker.js';
 
 const DIM = 8;
 const SIGNAL = 3;

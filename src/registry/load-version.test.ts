@@ -3,9 +3,9 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { NotFoundError } from '../errors.js';
-import { RegistryError } from './registry-error.js';
-import { listModels, listVersions, loadVersion, readManifest, verifyVersion } from './load.js';
+import { listModels, listVersions, loadVersion, readManifest, verifyVersion } from './load-version.js';
 import { publishVersion } from './publish.js';
+import { RegistryError } from './registry-error.js';
 import { sampleInput, tempModelsDir } from './testing/models-dir.js';
 
 async function refusal(p: Promise<unknown>): Promise<RegistryError> {
