@@ -101,7 +101,8 @@ describe.skipIf(redisUnavailableReason() !== undefined)('replicas sharing Redis 
       const rank = await postJson(r.url, '/v1/rank', { userId: user, itemIds: [target] });
       expect(rank).toMatchObject({ status: 200, json: { degraded: ['user_state'] } });
       const events = await postJson(r.url, '/v1/events', { events: [{ userId: user, itemId: 'lost', type: 'cart' }] });
-      expect(events.status).toBe(503);
+      expect(events).toMatchObject({ status: 503, json: { error: { code: 'event_log_unavailable' } } });
+      expect(events.headers.get('retry-after')).toBe('1');
       refused.push({ userId: user, itemId: 'lost', type: 'cart' });
     }
 

@@ -21,14 +21,14 @@ export interface Recommendation {
   items: { itemId: string }[];
 }
 
-/** POSTs JSON to `url + route`; resolves with the status and the parsed body. */
-export async function postJson(url: string, route: string, body: unknown): Promise<{ status: number; json: unknown }> {
+/** POSTs JSON to `url + route`; resolves with the status, the headers and the parsed body. */
+export async function postJson(url: string, route: string, body: unknown): Promise<{ status: number; headers: Headers; json: unknown }> {
   const res = await fetch(`${url}${route}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-  return { status: res.status, json: await res.json() };
+  return { status: res.status, headers: res.headers, json: await res.json() };
 }
 
 /** Top `k` for `userId` from a replica; anything but 200 throws with the status and body. */
