@@ -1,8 +1,9 @@
 /**
  * Test helper (not product code): `workbench serve` as a separate process (one worker), resolved
- * once it logs that it listens, with its log lines kept and a SIGTERM stop.
+ * once it logs that it listens, with its log lines kept and a SIGTERM stop (SIGKILL if it hangs).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/paths.js';
 
 /** A running `workbench serve` process. */
@@ -10,14 +11,27 @@ export interface ServeProcess {
   url: string;
   child: ChildProcess;
   lines: Record<string, unknown>[];
-  /** SIGTERM; resolves with the exit code. */
+  /** SIGTERM (SIGKILL after 15 s); resolves with the exit code (null when killed). */
   stop(): Promise<number | null>;
 }
 
-/** Starts `workbench serve ARGS` (port 0, one worker, info logs) with extra environment. */
-export function startServeProcess(args: readonly string[], env: Record<string, string> = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, ['bin/workbench.js', 'serve', '--port', '0', ...args], {
-    cwd: PROJECT_ROOT,
+/** Where and how long (`cwd` default: the project root; `startTimeoutMs` default 90 s). */
+export interface ServeProcessOptions {
+  cwd?: string;
+  startTimeoutMs?: number;
+}
+
+/**
+ * Starts `workbench serve ARGS` (port 0, one worker, info logs) with extra environment. A process
+ * that does not start in time is killed, so a failed start leaves nothing running.
+ */
+export function startServeProcess(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  opts: ServeProcessOptions = {},
+): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'workbench.js'), 'serve', '--port', '0', ...args], {
+    cwd: opts.cwd ?? PROJECT_ROOT,
     env: { ...process.env, WORKBENCH_WORKERS: '1', WORKBENCH_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -27,9 +41,18 @@ export function startServeProcess(args: readonly string[], env: Record<string, s
     stderr += d.toString();
   });
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const stop = () => {
+    if (child.exitCode !== null || child.signalCode !== null) return exited;
+    const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.kill('SIGTERM');
+    return exited.finally(() => clearTimeout(kill));
+  };
   return new Promise((resolve, reject) => {
     let buf = '';
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${stderr.slice(-2000)}`)), 90_000);
+    const timer = setTimeout(() => {
+      reject(new Error(`serve did not start: ${stderr.slice(-2000)}`));
+      void stop();
+    }, opts.startTimeoutMs ?? 90_000);
     child.stdout?.on('data', (d: Buffer) => {
       buf += d.toString();
       for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
@@ -40,15 +63,7 @@ export function startServeProcess(args: readonly string[], env: Record<string, s
           lines.push(parsed);
           if (parsed.msg === 'listening' && typeof parsed.url === 'string') {
             clearTimeout(timer);
-            resolve({
-              url: parsed.url,
-              child,
-              lines,
-              stop: () => {
-                child.kill('SIGTERM');
-                return exited;
-              },
-            });
+            resolve({ url: parsed.url, child, lines, stop });
           }
         } catch {
           // not a log line
