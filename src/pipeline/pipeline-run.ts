@@ -11,7 +11,7 @@ import path from 'node:path';
 import { scanEventLog } from '../data/eventlog.js';
 import { type DatasetSpec, loadDataset } from '../data/load.js';
 import type { Dataset } from '../data/schema.js';
-import { errorMessage, WorkbenchError } from '../errors.js';
+import { errorMessage, InvalidArgumentError, WorkbenchError } from '../errors.js';
 import { registeredUserStates } from '../features/index.js';
 import { LTR_KIND } from '../models/ltr/index.js';
 import type { Ranker } from '../models/ranker.js';
@@ -191,9 +191,8 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
   const metric = checkGateMetric(opts.gateMetric ?? 'ndcg@10');
   const minImprovement = opts.minImprovement ?? 0.01;
   const policy = opts.policy ?? 'challenger';
-  if (!ALIAS_POLICIES.includes(policy)) throw new WorkbenchError('invalid_argument', `policy "${policy}" is not challenger or champion`);
-  if (!Number.isFinite(minImprovement))
-    throw new WorkbenchError('invalid_argument', `minImprovement must be a number, got ${minImprovement}`);
+  if (!ALIAS_POLICIES.includes(policy)) throw new InvalidArgumentError(`policy "${policy}" is not challenger or champion`);
+  if (!Number.isFinite(minImprovement)) throw new InvalidArgumentError(`minImprovement must be a number, got ${minImprovement}`);
   const log = opts.log ?? (() => {});
   const started = new Date();
   const until = (opts.now ?? Date.now)();
