@@ -4,7 +4,7 @@
  * users are the independent units). Seeded through Rng: the same seed draws the same resamples,
  * so two models evaluated with one seed are resampled identically and reports repeat exactly.
  */
-import { InvalidArgumentError, WorkbenchError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import { Rng } from '../util/random.js';
 
 /** Knobs of the bootstrap. */

@@ -16,7 +16,7 @@
  * A user with no relevant item has no defined metric: these functions throw, and the protocol
  * excludes (and counts) such users.
  */
-import { InvalidArgumentError, WorkbenchError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import { discount } from './ndcg.js';
 
 /** Where one user's relevant items landed in a ranking. */

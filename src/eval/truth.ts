@@ -7,7 +7,7 @@
  * bootstrap intervals, and a paired bootstrap of each non-baseline model against EVERY baseline.
  */
 import type { GroundTruth } from '../data/schema.js';
-import { InvalidArgumentError, WorkbenchError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import type { Ranker } from '../models/ranker.js';
 import {
   type BootstrapOptions,

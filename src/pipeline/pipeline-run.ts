@@ -23,7 +23,7 @@ import { alignmentShiftDays, type FreshEvents, mergeEvents, type PositionCtr, re
 import { CHAMPION_RANKER, type ChampionStatus, championRanker, championWeights, checkGateMetric, decideGate } from './gate.js';
 import { shuffleLabelWindows } from './label-shuffle.js';
 import { type OpeGateDecision, type OpeGateOptions, offPolicyGate } from './ope-gate.js';
-import { type ProgressSink, silentSink, startProgress } from './progress.js';
+import { type Progress, type ProgressSink, silentSink, startProgress } from './progress.js';
 import { publishRun } from './publish-model.js';
 import { acquireLock, type Lock } from './run-lock.js';
 import { listRunRecords, newRunId, type RunRecord, writeRunRecord } from './run-record.js';
@@ -324,11 +324,11 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
         return { names: found.names, groups: found.groups, only: opts.trainFrom === 'served' };
       });
     }
-    const trainLog = epochProgress(opts.progress ?? silentSink, opts.training?.epochs ?? 0, log);
+    const reporting = opts.progress ? trainingProgress(opts.progress, log) : {};
     // Continuous training: start from the champion's weights (a shuffled-label test run starts cold).
     const warmStart = opts.warmStart === false || opts.shuffleLabels ? undefined : () => championWeights(opts.modelsDir, opts.name);
     run = await timed('train-evaluate', () =>
-      trainAndEvaluate(dataset, { ...opts.training, served, extraRankers, warmStart, log: trainLog }),
+      trainAndEvaluate(dataset, { ...opts.training, served, extraRankers, warmStart, log, ...reporting }),
     );
     if (record.servedFeatures && run.served) record.servedFeatures.trained = run.served;
     record.stages.push(...run.timings.map((t) => ({ stage: `train-evaluate/${t.stage}`, ms: t.ms })));
@@ -421,21 +421,22 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
 }
 
 /**
- * Passes training's log lines on, and turns its "epoch N: ..." lines into a progress bar (training
- * is the long stage; trainAndEvaluate reports epochs only through its log).
+ * Training's progress on the sink: a bar over the ranker's epochs (with time left) whose final line
+ * is the train-ranker stage's one timing line; the other inner stages' times go to the log.
  */
-function epochProgress(sink: ProgressSink, epochs: number, log: (line: string) => void): (line: string) => void {
-  let bar: ReturnType<typeof startProgress> | undefined;
-  return (line) => {
-    log(line);
-    const epoch = /^epoch (\d+):/.exec(line);
-    if (epoch) {
-      bar ??= startProgress(sink, 'train', epochs, 'epochs');
-      bar.update(Number(epoch[1]));
-    } else if (bar && line.startsWith('train-ranker:')) {
-      bar.finish();
-      bar = undefined;
-    }
+function trainingProgress(sink: ProgressSink, log: (line: string) => void): Pick<TrainRunOptions, 'onEpoch' | 'onStage'> {
+  let bar: Progress | undefined;
+  return {
+    onEpoch(epoch, total) {
+      bar ??= startProgress(sink, 'train-ranker', total, 'epochs');
+      bar.update(epoch);
+    },
+    onStage(timing) {
+      if (timing.stage === 'train-ranker' && bar) {
+        bar.finish();
+        bar = undefined;
+      } else log(`${timing.stage}: ${(timing.ms / 1000).toFixed(1)} s`);
+    },
   };
 }
 
