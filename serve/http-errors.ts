@@ -6,7 +6,7 @@
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
-import { DataError, WorkbenchError } from '../src/errors.js';
+import { DataError, WorkbenchError, type WorkbenchErrorCode } from '../src/errors.js';
 
 /** One problem with a request, as reported in `error.issues`. */
 export interface Issue {
@@ -17,7 +17,7 @@ export interface Issue {
 
 /** The JSON error body every route returns. */
 export interface ErrorBody {
-  error: { code: string; message: string; field?: string; issues?: Issue[] };
+  error: { code: WorkbenchErrorCode; message: string; field?: string; issues?: Issue[] };
 }
 
 /** An error with an HTTP status, a stable code and (for validation) the offending field. */
@@ -28,7 +28,7 @@ export class ApiError extends WorkbenchError {
   readonly headers?: Record<string, string>;
   constructor(
     status: ContentfulStatusCode,
-    code: string,
+    code: WorkbenchErrorCode,
     message: string,
     extra: { field?: string; issues?: Issue[]; headers?: Record<string, string>; cause?: unknown } = {},
   ) {
@@ -41,16 +41,78 @@ export class ApiError extends WorkbenchError {
   }
 }
 
-/** Status for the library's WorkbenchError codes (src/errors.ts) and the service's own. */
-const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
+/**
+ * The HTTP status of every error code (src/errors.ts): exhaustive, so a new code does not compile
+ * until it has one. 4xx is the caller's fault, 503 a dependency that may come back, 500 a bug or a
+ * model that broke its contract (a library code that reaches a response means a route let bad input
+ * through, so library codes other than usage/data/lookup ones are 500). `ApiError` may still choose
+ * another status where the route knows better.
+ */
+export const STATUS_BY_CODE: Record<WorkbenchErrorCode, ContentfulStatusCode> = {
   usage: 400,
   bad_data: 400,
-  invalid_request: 400,
+  invalid_argument: 500,
   not_found: 404,
-  model_not_found: 404,
-  conflict: 409,
-  unavailable: 503,
+  locked: 409,
+  disposed: 500,
+  invalid_kind: 500,
+  kind_module: 500,
+  plugin_failed: 500,
+  missing_feature: 500,
+  contract_mismatch: 500,
+  no_normalisation: 500,
+  bad_normalisation: 500,
+  unsupported_store: 500,
+  no_users: 500,
+  bad_scores: 500,
+  ranker_failed: 500,
+  tuning_failed: 500,
+  no_impressions: 500,
+  no_features: 500,
+  no_candidate: 500,
+  pipeline_failed: 500,
+  onnx_unsupported: 500,
+  redis_unavailable: 503,
+  service_unreachable: 500,
+  jupyter_missing: 500,
+  biome_missing: 500,
+  corrupt_model: 500,
+  unsupported_model: 500,
+  unservable: 500,
+  invalid_input: 400,
+  registry_busy: 503,
+  storage_error: 503,
+  unbalanced_report: 500,
+  missing_item_state: 500,
+  kind_exists: 500,
+  unknown_kind: 500,
+  onnx_output: 500,
+  onnx_mismatch: 500,
+  not_generated: 500,
+  no_propensities: 500,
+  not_replayable: 500,
+  feature_mismatch: 500,
+  served_features_differ: 500,
   model_unavailable: 503,
+  invalid_json: 400,
+  invalid_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  admin_disabled: 404,
+  alias_refused: 409,
+  model_not_found: 404,
+  method_not_allowed: 405,
+  body_timeout: 408,
+  body_too_large: 413,
+  body_too_fragmented: 413,
+  unsupported_media_type: 415,
+  not_implemented: 501,
+  events_disabled: 503,
+  event_log_unavailable: 503,
+  port_in_use: 500,
+  timeout: 504,
+  http_error: 500,
+  internal: 500,
 };
 
 // An absolute path of two or more segments (not part of a URL or a relative path).
@@ -118,11 +180,12 @@ export function toErrorResponse(err: unknown): { status: ContentfulStatusCode; b
   }
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;
-    const code = status === 504 ? 'timeout' : status === 413 ? 'body_too_large' : status === 415 ? 'unsupported_media_type' : 'http_error';
+    const code: WorkbenchErrorCode =
+      status === 504 ? 'timeout' : status === 413 ? 'body_too_large' : status === 415 ? 'unsupported_media_type' : 'http_error';
     return { status, body: { error: { code, message: err.message || `HTTP ${status}` } } };
   }
   if (err instanceof WorkbenchError) {
-    const status = (Object.hasOwn(STATUS_BY_CODE, err.code) ? STATUS_BY_CODE[err.code] : undefined) ?? 500;
+    const status = STATUS_BY_CODE[err.code];
     const field = err instanceof DataError ? err.field : undefined;
     return { status, body: { error: { code: err.code, message: err.message, field } } };
   }

@@ -11,7 +11,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { errorMessage, WorkbenchError } from '../errors.js';
+import { errorMessage, InvalidArgumentError } from '../errors.js';
 import { Duck, sqlString } from './duckdb.js';
 import { EVENT_TYPES, type EventType, type InteractionEvent, interactionEventSchema } from './schema.js';
 
@@ -72,8 +72,7 @@ const VALID = `("userId" <> '' and "itemId" <> '' and ts >= 0 and type in (${TYP
 const EXAMPLES = 5;
 
 function quoteIdent(name: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
-    throw new WorkbenchError('invalid_argument', `view name "${name}" is not a plain SQL identifier`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new InvalidArgumentError(`view name "${name}" is not a plain SQL identifier`);
   return `"${name}"`;
 }
 
@@ -170,14 +169,14 @@ function filterSql(filter: EventLogFilter): string {
     ['since', filter.since],
     ['until', filter.until],
   ] as const) {
-    if (v !== undefined && !Number.isFinite(v)) throw new WorkbenchError('invalid_argument', `${k} must be epoch ms, got ${v}`);
+    if (v !== undefined && !Number.isFinite(v)) throw new InvalidArgumentError(`${k} must be epoch ms, got ${v}`);
   }
   // Partition pruning first (whole days), then the exact bounds.
   if (filter.since !== undefined) where.push(`date >= ${day(filter.since)}`, `ts >= ${Math.ceil(filter.since)}`);
   if (filter.until !== undefined) where.push(`date <= ${day(filter.until)}`, `ts < ${Math.ceil(filter.until)}`);
   if (filter.types) {
     for (const t of filter.types) {
-      if (!(EVENT_TYPES as readonly string[]).includes(t)) throw new WorkbenchError('invalid_argument', `unknown event type "${t}"`);
+      if (!(EVENT_TYPES as readonly string[]).includes(t)) throw new InvalidArgumentError(`unknown event type "${t}"`);
     }
     where.push(filter.types.length ? `type in (${filter.types.map((t) => `'${t}'`).join(', ')})` : 'false');
   }

@@ -3,7 +3,7 @@
  * uses fixed time boundaries, so what is in train depends only on events before the first
  * boundary. Every split keeps the input order of events within each part.
  */
-import { WorkbenchError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import type { InteractionEvent } from './schema.js';
 
 /** One day in milliseconds. */
@@ -27,7 +27,7 @@ export interface Split {
 }
 
 function check(ok: boolean, message: string): void {
-  if (!ok) throw new WorkbenchError('invalid_argument', message);
+  if (!ok) throw new InvalidArgumentError(message);
 }
 
 /**

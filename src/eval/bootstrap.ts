@@ -4,7 +4,7 @@
  * users are the independent units). Seeded through Rng: the same seed draws the same resamples,
  * so two models evaluated with one seed are resampled identically and reports repeat exactly.
  */
-import { WorkbenchError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import { Rng } from '../util/random.js';
 
 /** Knobs of the bootstrap. */
@@ -51,18 +51,17 @@ function resolve(opts: BootstrapOptions): Resolved {
   const seed = opts.seed ?? DEFAULT_BOOTSTRAP_SEED;
   const level = opts.level ?? 0.95;
   if (!Number.isInteger(resamples) || resamples < 1) {
-    throw new WorkbenchError('invalid_argument', `bootstrap resamples must be a positive integer, got ${resamples}`);
+    throw new InvalidArgumentError(`bootstrap resamples must be a positive integer, got ${resamples}`);
   }
-  if (!Number.isFinite(seed)) throw new WorkbenchError('invalid_argument', `bootstrap seed must be a finite number, got ${seed}`);
-  if (!(level > 0 && level < 1)) throw new WorkbenchError('invalid_argument', `bootstrap level must be in (0, 1), got ${level}`);
+  if (!Number.isFinite(seed)) throw new InvalidArgumentError(`bootstrap seed must be a finite number, got ${seed}`);
+  if (!(level > 0 && level < 1)) throw new InvalidArgumentError(`bootstrap level must be in (0, 1), got ${level}`);
   return { resamples, seed, level };
 }
 
 function assertValues(values: ArrayLike<number>, what: string): void {
-  if (values.length === 0) throw new WorkbenchError('invalid_argument', `${what}: cannot bootstrap an empty sample`);
+  if (values.length === 0) throw new InvalidArgumentError(`${what}: cannot bootstrap an empty sample`);
   for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i]))
-      throw new WorkbenchError('invalid_argument', `${what}: value ${i} is ${values[i]}, not a finite number`);
+    if (!Number.isFinite(values[i])) throw new InvalidArgumentError(`${what}: value ${i} is ${values[i]}, not a finite number`);
   }
 }
 
@@ -126,10 +125,7 @@ export function bootstrapMeanCI(values: ArrayLike<number>, opts: BootstrapOption
 export function pairedBootstrap(a: ArrayLike<number>, b: ArrayLike<number>, opts: BootstrapOptions = {}): PairedComparison {
   const { resamples, seed, level } = resolve(opts);
   if (a.length !== b.length) {
-    throw new WorkbenchError(
-      'invalid_argument',
-      `pairedBootstrap: samples differ in length (${a.length} vs ${b.length}); pair them by user`,
-    );
+    throw new InvalidArgumentError(`pairedBootstrap: samples differ in length (${a.length} vs ${b.length}); pair them by user`);
   }
   assertValues(a, 'pairedBootstrap (A)');
   assertValues(b, 'pairedBootstrap (B)');
@@ -173,7 +169,7 @@ export function pairedBootstrap(a: ArrayLike<number>, b: ArrayLike<number>, opts
 export function bootstrapRatioCI(num: ArrayLike<number>, den: ArrayLike<number>, opts: BootstrapOptions = {}): Interval {
   const { resamples, seed, level } = resolve(opts);
   if (num.length !== den.length) {
-    throw new WorkbenchError('invalid_argument', `bootstrapRatioCI: samples differ in length (${num.length} vs ${den.length})`);
+    throw new InvalidArgumentError(`bootstrapRatioCI: samples differ in length (${num.length} vs ${den.length})`);
   }
   assertValues(num, 'bootstrapRatioCI (numerator)');
   assertValues(den, 'bootstrapRatioCI (denominator)');
@@ -184,7 +180,7 @@ export function bootstrapRatioCI(num: ArrayLike<number>, den: ArrayLike<number>,
     sn += num[i];
     sd += den[i];
   }
-  if (sd === 0) throw new WorkbenchError('invalid_argument', 'bootstrapRatioCI: the denominator sums to 0');
+  if (sd === 0) throw new InvalidArgumentError('bootstrapRatioCI: the denominator sums to 0');
   const idx = plan(n, resamples, seed);
   const ratios = new Float64Array(resamples);
   for (let r = 0; r < resamples; r++) {

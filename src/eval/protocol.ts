@@ -5,7 +5,7 @@
  * paired comparison of each model against the best baseline.
  */
 import type { EventType, InteractionEvent } from '../data/schema.js';
-import { DataError, WorkbenchError } from '../errors.js';
+import { DataError, InvalidArgumentError, WorkbenchError } from '../errors.js';
 import type { Ranker } from '../models/ranker.js';
 import { bootstrapMeanCI, DEFAULT_BOOTSTRAP_SEED, type Interval, pairedBootstrap } from './bootstrap.js';
 import { relevantRanks, topKIndices } from './ranking.js';
@@ -51,7 +51,7 @@ export function buildEvalCases(
   opts: BuildEvalCasesOptions = {},
 ): EvalCase[] {
   const types = new Set<EventType>(opts.relevantTypes ?? ['purchase']);
-  if (types.size === 0) throw new WorkbenchError('invalid_argument', 'relevantTypes is empty: nothing would count as relevant');
+  if (types.size === 0) throw new InvalidArgumentError('relevantTypes is empty: nothing would count as relevant');
   if ((opts.requireTemporalOrder ?? true) && history.length > 0 && window.length > 0) {
     let first = window[0];
     for (const e of window) if (e.ts < first.ts) first = e;
@@ -172,8 +172,7 @@ export function metricNamesFor(ks: readonly number[]): string[] {
 
 function resolveKs(ks: readonly number[] | undefined): number[] {
   const given = ks ?? DEFAULT_KS;
-  for (const k of given)
-    if (!Number.isInteger(k) || k < 1) throw new WorkbenchError('invalid_argument', `ks: ${k} is not a positive integer`);
+  for (const k of given) if (!Number.isInteger(k) || k < 1) throw new InvalidArgumentError(`ks: ${k} is not a positive integer`);
   return Array.from(new Set([...given, 10])).sort((a, b) => a - b);
 }
 
@@ -198,15 +197,15 @@ const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
  */
 export async function evaluateRankers(opts: EvaluateOptions): Promise<EvalReport> {
   const { rankers, catalogue } = opts;
-  if (rankers.length === 0) throw new WorkbenchError('invalid_argument', 'evaluateRankers: no rankers given');
+  if (rankers.length === 0) throw new InvalidArgumentError('evaluateRankers: no rankers given');
   const names = new Set<string>();
   for (const r of rankers) {
-    if (names.has(r.name)) throw new WorkbenchError('invalid_argument', `two rankers are named "${r.name}"; names key the report`);
+    if (names.has(r.name)) throw new InvalidArgumentError(`two rankers are named "${r.name}"; names key the report`);
     names.add(r.name);
   }
   const baselines = opts.baselineNames ?? [];
   for (const b of baselines) {
-    if (!names.has(b)) throw new WorkbenchError('invalid_argument', `baseline "${b}" is not among the rankers (${[...names].join(', ')})`);
+    if (!names.has(b)) throw new InvalidArgumentError(`baseline "${b}" is not among the rankers (${[...names].join(', ')})`);
   }
   const ks = resolveKs(opts.ks);
   const kMax = ks[ks.length - 1];

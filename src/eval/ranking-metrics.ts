@@ -16,7 +16,7 @@
  * A user with no relevant item has no defined metric: these functions throw, and the protocol
  * excludes (and counts) such users.
  */
-import { WorkbenchError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import { discount } from './ndcg.js';
 
 /** Where one user's relevant items landed in a ranking. */
@@ -30,12 +30,12 @@ export interface RelevantPositions {
 }
 
 function assertK(k: number): void {
-  if (!Number.isInteger(k) || k < 1) throw new WorkbenchError('invalid_argument', `k must be a positive integer, got ${k}`);
+  if (!Number.isInteger(k) || k < 1) throw new InvalidArgumentError(`k must be a positive integer, got ${k}`);
 }
 
 function assertRelevant(p: RelevantPositions): void {
   if (p.relevantCount < 1) {
-    throw new WorkbenchError('invalid_argument', 'the relevant set is empty: the metric is undefined (the protocol excludes such users)');
+    throw new InvalidArgumentError('the relevant set is empty: the metric is undefined (the protocol excludes such users)');
   }
 }
 
@@ -120,7 +120,7 @@ export function aucFromPositions(p: RelevantPositions): number {
   const m = p.ranks.length;
   const negatives = p.listLength - m;
   if (m === 0 || negatives === 0) {
-    throw new WorkbenchError('invalid_argument', `AUC is undefined with ${m} relevant and ${negatives} non-relevant items in the ranking`);
+    throw new InvalidArgumentError(`AUC is undefined with ${m} relevant and ${negatives} non-relevant items in the ranking`);
   }
   let correct = 0;
   // The i-th relevant item (in rank order) has (listLength - 1 - rank) items below it, of which
@@ -166,7 +166,7 @@ export function auc(ranked: readonly string[], relevant: Iterable<string>): numb
 export function catalogueCoverage(rankedLists: Iterable<readonly string[]>, catalogueSize: number, k: number): number {
   assertK(k);
   if (!Number.isInteger(catalogueSize) || catalogueSize < 1) {
-    throw new WorkbenchError('invalid_argument', `catalogueSize must be a positive integer, got ${catalogueSize}`);
+    throw new InvalidArgumentError(`catalogueSize must be a positive integer, got ${catalogueSize}`);
   }
   const seen = new Set<string>();
   for (const list of rankedLists) for (let i = 0; i < Math.min(k, list.length); i++) seen.add(list[i]);

@@ -7,7 +7,7 @@
  * scores every item the same therefore yields exactly the catalogue order, and rankings never
  * depend on sort stability or engine details.
  */
-import { WorkbenchError } from '../errors.js';
+import { InvalidArgumentError, WorkbenchError } from '../errors.js';
 
 /** Scores aligned with a catalogue: `scores[i]` belongs to item `i`. */
 export type Scores = ArrayLike<number>;
@@ -34,7 +34,7 @@ export function assertFiniteScores(scores: Scores, itemIds?: readonly string[], 
 }
 
 function assertK(k: number): void {
-  if (!Number.isInteger(k) || k < 1) throw new WorkbenchError('invalid_argument', `k must be a positive integer, got ${k}`);
+  if (!Number.isInteger(k) || k < 1) throw new InvalidArgumentError(`k must be a positive integer, got ${k}`);
 }
 
 /**
@@ -44,7 +44,7 @@ function assertK(k: number): void {
  */
 export function rankByScore(itemIds: readonly string[], scores: Scores): string[] {
   if (itemIds.length !== scores.length) {
-    throw new WorkbenchError('invalid_argument', `rankByScore: ${scores.length} scores for ${itemIds.length} items`);
+    throw new InvalidArgumentError(`rankByScore: ${scores.length} scores for ${itemIds.length} items`);
   }
   assertFiniteScores(scores, itemIds);
   const idx = Array.from(itemIds.keys());
@@ -100,8 +100,8 @@ export function relevantRanks(scores: Scores, relevantIdx: ArrayLike<number>): n
   const seen = new Set<number>();
   for (let i = 0; i < m; i++) {
     const r = relevantIdx[i];
-    if (!Number.isInteger(r) || r < 0 || r >= n) throw new WorkbenchError('invalid_argument', `relevant index ${r} is outside 0..${n - 1}`);
-    if (seen.has(r)) throw new WorkbenchError('invalid_argument', `relevant index ${r} is repeated`);
+    if (!Number.isInteger(r) || r < 0 || r >= n) throw new InvalidArgumentError(`relevant index ${r} is outside 0..${n - 1}`);
+    if (seen.has(r)) throw new InvalidArgumentError(`relevant index ${r} is repeated`);
     seen.add(r);
   }
   if (m === 0) return [];

@@ -3,7 +3,7 @@
  * (relevant ids -> catalogue indices, with every exclusion counted) and asking a ranker to score the
  * full catalogue for one user, turning any misbehaviour into an error that names the ranker.
  */
-import { errorMessage, WorkbenchError } from '../errors.js';
+import { errorMessage, InvalidArgumentError, WorkbenchError } from '../errors.js';
 import type { Ranker } from '../models/ranker.js';
 import { assertFiniteScores } from './ranking.js';
 
@@ -66,12 +66,11 @@ export function applyMask(scores: ArrayLike<number>, masked: Int32Array): { scor
  * @throws WorkbenchError on an empty catalogue, a repeated catalogue id or a case without a user id.
  */
 export function prepareCases(cases: readonly EvalCase[], catalogue: readonly string[]): PreparedCases {
-  if (catalogue.length === 0) throw new WorkbenchError('invalid_argument', 'the catalogue is empty: nothing to rank');
+  if (catalogue.length === 0) throw new InvalidArgumentError('the catalogue is empty: nothing to rank');
   const index = new Map<string, number>();
   catalogue.forEach((id, i) => {
     const prev = index.get(id);
-    if (prev !== undefined)
-      throw new WorkbenchError('invalid_argument', `catalogue item "${id}" appears twice (positions ${prev} and ${i})`);
+    if (prev !== undefined) throw new InvalidArgumentError(`catalogue item "${id}" appears twice (positions ${prev} and ${i})`);
     index.set(id, i);
   });
   const excluded: Exclusions = { emptyRelevant: 0, relevantNotInCatalogue: 0, noRelevantInCatalogue: 0, wholeCatalogueRelevant: 0 };
@@ -85,7 +84,7 @@ export function prepareCases(cases: readonly EvalCase[], catalogue: readonly str
   }
   cases.forEach((c, i) => {
     if (typeof c.userId !== 'string' || c.userId.length === 0) {
-      throw new WorkbenchError('invalid_argument', `evaluation case ${i} has no userId (got ${JSON.stringify(c.userId)})`);
+      throw new InvalidArgumentError(`evaluation case ${i} has no userId (got ${JSON.stringify(c.userId)})`);
     }
     const distinct = new Set(c.relevant);
     if (distinct.size === 0) {

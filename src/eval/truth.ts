@@ -7,7 +7,7 @@
  * bootstrap intervals, and a paired bootstrap of each non-baseline model against EVERY baseline.
  */
 import type { GroundTruth } from '../data/schema.js';
-import { WorkbenchError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import type { Ranker } from '../models/ranker.js';
 import {
   type BootstrapOptions,
@@ -27,7 +27,7 @@ import { assertFiniteScores, type Scores, topKIndices } from './ranking.js';
  */
 export function gradedNdcgAtK(scores: Scores, gains: ArrayLike<number>, k: number): number {
   if (scores.length !== gains.length) {
-    throw new WorkbenchError('invalid_argument', `gradedNdcgAtK: ${scores.length} scores for ${gains.length} gains`);
+    throw new InvalidArgumentError(`gradedNdcgAtK: ${scores.length} scores for ${gains.length} gains`);
   }
   assertGains(gains, 'gradedNdcgAtK');
   return ndcgOfScores(scores, gains, k);
@@ -36,7 +36,7 @@ export function gradedNdcgAtK(scores: Scores, gains: ArrayLike<number>, k: numbe
 function assertGains(gains: ArrayLike<number>, what: string): void {
   for (let i = 0; i < gains.length; i++) {
     if (!(gains[i] >= 0) || !Number.isFinite(gains[i])) {
-      throw new WorkbenchError('invalid_argument', `${what}: gain at index ${i} is ${gains[i]}; gains must be finite and >= 0`);
+      throw new InvalidArgumentError(`${what}: gain at index ${i} is ${gains[i]}; gains must be finite and >= 0`);
     }
   }
 }
@@ -46,7 +46,7 @@ function assertGains(gains: ArrayLike<number>, what: string): void {
  * for the rest. Ties are kept in so the gain never depends on item order.
  */
 export function topItemGains(values: ArrayLike<number>, top: number): Float64Array {
-  if (!Number.isInteger(top) || top < 1) throw new WorkbenchError('invalid_argument', `top must be a positive integer, got ${top}`);
+  if (!Number.isInteger(top) || top < 1) throw new InvalidArgumentError(`top must be a positive integer, got ${top}`);
   const sorted = Float64Array.from(values).sort();
   const cut = sorted[Math.max(0, sorted.length - top)];
   return Float64Array.from(values, (v) => (v >= cut ? 1 : 0));
@@ -110,12 +110,11 @@ export function evaluateAgainstTruth(opts: TruthEvalOptions): TruthReport {
   const k = opts.k ?? 10;
   const top = opts.top ?? 20;
   const { users, catalogue, rankers } = opts;
-  if (users.length === 0) throw new WorkbenchError('invalid_argument', 'evaluateAgainstTruth: no users to evaluate');
-  if (catalogue.length === 0) throw new WorkbenchError('invalid_argument', 'evaluateAgainstTruth: the catalogue is empty');
+  if (users.length === 0) throw new InvalidArgumentError('evaluateAgainstTruth: no users to evaluate');
+  if (catalogue.length === 0) throw new InvalidArgumentError('evaluateAgainstTruth: the catalogue is empty');
   for (const b of opts.baselineNames) {
     if (!rankers.some((r) => r.name === b)) {
-      throw new WorkbenchError(
-        'invalid_argument',
+      throw new InvalidArgumentError(
         `evaluateAgainstTruth: baseline "${b}" is not among the models (${rankers.map((r) => r.name).join(', ')})`,
       );
     }

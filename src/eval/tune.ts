@@ -3,7 +3,7 @@
  * the validation users (full catalogue, same rules as the evaluation), keep the best and dispose
  * the rest as soon as they lose, so only two models are ever alive at once.
  */
-import { errorMessage, WorkbenchError } from '../errors.js';
+import { errorMessage, InvalidArgumentError, WorkbenchError } from '../errors.js';
 import type { Ranker } from '../models/ranker.js';
 import { relevantRanks } from './ranking.js';
 import { ndcgFromPositions } from './ranking-metrics.js';
@@ -56,7 +56,7 @@ export async function tuneOnValidation<P>(
   cases: readonly EvalCase[],
   catalogue: readonly string[],
 ): Promise<TuneResult<P>> {
-  if (candidates.length === 0) throw new WorkbenchError('invalid_argument', 'tuneOnValidation: no candidates given');
+  if (candidates.length === 0) throw new InvalidArgumentError('tuneOnValidation: no candidates given');
   const prepared = prepareCases(cases, catalogue);
   if (prepared.cases.length === 0) {
     throw new WorkbenchError('no_users', `tuneOnValidation: no evaluable validation users among ${cases.length} cases`);

@@ -10,7 +10,7 @@
  * - Per-user conversion (share of users with a click / cart / purchase): users are independent,
  *   so the two-proportion test with Newcombe's interval is the right one.
  */
-import { errorMessage, WorkbenchError } from '../errors.js';
+import { errorMessage, InvalidArgumentError } from '../errors.js';
 import { deltaCompare, deltaRatio, type SrmResult, sampleRatioMismatch, twoProportionTest, wilsonInterval } from './ab-statistics.js';
 import type { Experiment } from './assignment.js';
 import { checkConfigDrift, defaultStateFile } from './config.js';
@@ -246,7 +246,7 @@ export function reportFromKpis(
   spec: ReportSpec,
   opts: ReportOptions & { source?: ExperimentReport['source']; warnings?: string[] } = {},
 ): ExperimentReport {
-  if (spec.variants.length === 0) throw new WorkbenchError('invalid_argument', `experiment "${spec.id}" has no variants to report`);
+  if (spec.variants.length === 0) throw new InvalidArgumentError(`experiment "${spec.id}" has no variants to report`);
   const confidence = opts.confidence ?? 0.95;
   const byName = new Map(kpis.variants.map((v) => [v.variant, v]));
   const known = spec.variants.every((v) => v.weight !== undefined && v.weight > 0);

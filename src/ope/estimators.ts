@@ -6,7 +6,7 @@
  * intervals that resample requests and the effective sample size of the importance weights
  * (Open Bandit Pipeline's estimators; Li et al. 2011 for replay on randomised logs).
  */
-import { WorkbenchError } from '../errors.js';
+import { InvalidArgumentError, WorkbenchError } from '../errors.js';
 import { type BootstrapOptions, bootstrapRatioCI, type Interval } from '../eval/bootstrap.js';
 
 /** One logged impression with what the estimators need. */
@@ -45,7 +45,7 @@ export interface OffPolicyEstimate {
 }
 
 function check(rows: readonly LoggedImpression[]): void {
-  if (rows.length === 0) throw new WorkbenchError('invalid_argument', 'off-policy estimate: no logged impressions');
+  if (rows.length === 0) throw new InvalidArgumentError('off-policy estimate: no logged impressions');
   rows.forEach((r, i) => {
     if (r.propensity === undefined || r.propensity === null || Number.isNaN(r.propensity)) {
       throw new WorkbenchError(
@@ -54,11 +54,10 @@ function check(rows: readonly LoggedImpression[]): void {
       );
     }
     if (!(r.propensity > 0 && r.propensity <= 1)) {
-      throw new WorkbenchError('invalid_argument', `impression ${i}: propensity ${r.propensity} is not in (0, 1]`);
+      throw new InvalidArgumentError(`impression ${i}: propensity ${r.propensity} is not in (0, 1]`);
     }
-    if (!(r.target >= 0 && r.target <= 1))
-      throw new WorkbenchError('invalid_argument', `impression ${i}: target ${r.target} is not in [0, 1]`);
-    if (!Number.isFinite(r.reward)) throw new WorkbenchError('invalid_argument', `impression ${i}: reward ${r.reward} is not finite`);
+    if (!(r.target >= 0 && r.target <= 1)) throw new InvalidArgumentError(`impression ${i}: target ${r.target} is not in [0, 1]`);
+    if (!Number.isFinite(r.reward)) throw new InvalidArgumentError(`impression ${i}: reward ${r.reward} is not finite`);
   });
 }
 
@@ -90,10 +89,7 @@ export function snipsEstimate(rows: readonly LoggedImpression[]): number {
 
 function drTerm(r: LoggedImpression, w: number): number {
   if (r.predicted === undefined || r.targetExpected === undefined) {
-    throw new WorkbenchError(
-      'invalid_argument',
-      `doubly robust needs predicted and targetExpected on every impression (request "${r.requestId}")`,
-    );
+    throw new InvalidArgumentError(`doubly robust needs predicted and targetExpected on every impression (request "${r.requestId}")`);
   }
   return r.targetExpected + w * (r.reward - r.predicted);
 }

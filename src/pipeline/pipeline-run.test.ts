@@ -55,6 +55,25 @@ describe('runPipeline: nothing new', () => {
   });
 });
 
+describe('runPipeline: progress', () => {
+  it('shows training as one bar over the epoch budget whose last line is the stage time, other stages logged once', async () => {
+    const bar: string[] = [];
+    const lines: string[] = [];
+    const progress = { write: (t: string) => bar.push(t), isTTY: false, intervalMs: 0 };
+    await runPipeline({ ...base, name: 'progress', log: (l) => lines.push(l), progress });
+    const barLines = bar.join('').split('\n');
+    expect(barLines.filter((l) => l.startsWith('train-ranker: done, '))).toHaveLength(1);
+    expect(barLines).toContainEqual(expect.stringMatching(/^train-ranker: 0\/3 epochs 0%/));
+    expect(barLines.find((l) => l.startsWith('train-ranker: done'))).toMatch(/^train-ranker: done, [1-3]\/3 epochs/);
+    // The epoch lines still reach the log; the stage time is not also logged there.
+    expect(lines.filter((l) => /^epoch \d+: loss/.test(l)).length).toBeGreaterThan(0);
+    expect(lines.filter((l) => l.startsWith('train-ranker:'))).toEqual([]);
+    for (const stage of ['features', 'tune-baselines', 'evaluate']) {
+      expect(lines.filter((l) => l.startsWith(`${stage}: `))).toHaveLength(1);
+    }
+  });
+});
+
 describe('runPipeline: gate and alias policy', () => {
   it('warm-starts from the champion weights unless told not to', async () => {
     const first = await runPipeline({ ...base, name: 'w' });

@@ -11,22 +11,22 @@ import path from 'node:path';
 import { scanEventLog } from '../data/eventlog.js';
 import { type DatasetSpec, loadDataset } from '../data/load.js';
 import type { Dataset } from '../data/schema.js';
-import { errorMessage, WorkbenchError } from '../errors.js';
+import { errorMessage, InvalidArgumentError, WorkbenchError } from '../errors.js';
 import { registeredUserStates } from '../features/index.js';
 import { LTR_KIND } from '../models/ltr/index.js';
 import type { Ranker } from '../models/ranker.js';
 import { setAlias } from '../registry/aliases.js';
 import { modelDir } from '../registry/layout.js';
 import { listVersions } from '../registry/load-version.js';
-import { stageTimer } from '../util/stage-timer.js';
+import { stageTimer, type TimedStage } from '../util/stage-timer.js';
 import { alignmentShiftDays, type FreshEvents, mergeEvents, type PositionCtr, readFreshEvents } from './fresh-events.js';
 import { CHAMPION_RANKER, type ChampionStatus, championRanker, championWeights, checkGateMetric, decideGate } from './gate.js';
 import { shuffleLabelWindows } from './label-shuffle.js';
 import { type OpeGateDecision, type OpeGateOptions, offPolicyGate } from './ope-gate.js';
-import { type ProgressSink, silentSink, startProgress } from './progress.js';
+import { type Progress, type ProgressSink, silentSink, startProgress } from './progress.js';
 import { publishRun } from './publish-model.js';
 import { acquireLock, type Lock } from './run-lock.js';
-import { listRunRecords, newRunId, type RunRecord, writeRunRecord } from './run-record.js';
+import { type GateDecision, listRunRecords, newRunId, type RunRecord, writeRunRecord } from './run-record.js';
 import { seedUserState, snapshotCovers } from './seed-state.js';
 import { type ServedFeaturesReport, type ServedGroups, servedFeaturesDiffer, servedGroups, type TrainFrom } from './served-groups.js';
 import { disposeTrainedRun, servingStore, type TrainedRun, type TrainRunOptions, trainAndEvaluate } from './train-model.js';
@@ -182,31 +182,108 @@ function inputsFingerprint(record: PipelineRunRecord, spec: DatasetSpec | undefi
 }
 
 /**
- * Runs the pipeline once for model `opts.name`.
+ * Runs the pipeline once for model `opts.name`: lock, load the base data and the fresh events,
+ * (skip when nothing is new), train and evaluate, gate, publish, move aliases.
  * @returns the succeeded run record and its path.
  * @throws PipelineRunError (record written, status failed) when any stage fails, including when
  *   another run of the same model holds the lock; UsageError for a bad gate metric or policy.
  */
 export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineResult> {
+  const settings = checkedSettings(opts);
+  const started = new Date();
+  const record = newRunRecord(opts, settings, started);
+  const recordPath = writeRunRecord(opts.runsDir, record);
+  const fromServed = opts.trainFrom === 'served' || opts.trainFrom === 'both';
+  const progress = startProgress(opts.progress ?? silentSink, `pipeline ${opts.name}`, STAGES.length - (fromServed ? 0 : 1), 'stages');
+  let done = 0;
+  const run: RunContext = {
+    opts,
+    settings,
+    record,
+    recordPath,
+    log: opts.log ?? (() => {}),
+    timed: stageTimer((timing) => {
+      record.stages.push(timing);
+      progress.update(++done);
+    }),
+  };
+  let lock: Lock | undefined;
+  let trained: TrainedRun | undefined;
+  let createdDir: string | undefined;
+  try {
+    lock = await run.timed('lock', () => {
+      const dir = modelDir(opts.modelsDir, opts.name);
+      if (!existsSync(dir)) createdDir = dir;
+      mkdirSync(dir, { recursive: true });
+      return takeLock(path.join(dir, '.pipeline.lock'), opts.name);
+    });
+    const inputs = await loadInputs(run);
+    const previous = await unchangedSince(run, inputs.fresh);
+    if (previous) {
+      // Retraining on exactly what the last run saw would publish a copy of it (and churn aliases).
+      record.status = 'skipped';
+      record.skipped = `nothing new since run ${previous.runId}: no fresh training events, same base data and parameters; not publishing (force to publish anyway)`;
+      run.log(record.skipped);
+      progress.finish('skipped');
+      return { record: finishRecord(opts.runsDir, record, started), recordPath };
+    }
+    const result = await trainAndGate(run, inputs, fromServed);
+    trained = result.trained;
+    const published = await publishAndAlias(run, inputs, result);
+    progress.finish(`v${published.version}${published.aliases.length ? ` -> ${published.aliases.join(', ')}` : ''}`);
+  } catch (err) {
+    record.status = 'failed';
+    record.error = errorMessage(err);
+    progress.finish('failed');
+    finishRecord(opts.runsDir, record, started);
+    throw new PipelineRunError(record, recordPath, err);
+  } finally {
+    disposeTrainedRun(trained);
+    await lock?.release();
+    if (createdDir && record.status === 'failed') removeIfEmpty(createdDir);
+  }
+  return { record: finishRecord(opts.runsDir, record, started), recordPath };
+}
+
+/** What every stage of one run shares. */
+interface RunContext {
+  opts: RunPipelineOptions;
+  settings: RunSettings;
+  record: PipelineRunRecord;
+  recordPath: string;
+  log: (line: string) => void;
+  timed: TimedStage;
+}
+
+/** The gate and alias settings, checked before any work. */
+interface RunSettings {
+  metric: string;
+  minImprovement: number;
+  policy: AliasPolicy;
+}
+
+function checkedSettings(opts: RunPipelineOptions): RunSettings {
   const metric = checkGateMetric(opts.gateMetric ?? 'ndcg@10');
   const minImprovement = opts.minImprovement ?? 0.01;
   const policy = opts.policy ?? 'challenger';
-  if (!ALIAS_POLICIES.includes(policy)) throw new WorkbenchError('invalid_argument', `policy "${policy}" is not challenger or champion`);
-  if (!Number.isFinite(minImprovement))
-    throw new WorkbenchError('invalid_argument', `minImprovement must be a number, got ${minImprovement}`);
-  const log = opts.log ?? (() => {});
-  const started = new Date();
+  if (!ALIAS_POLICIES.includes(policy)) throw new InvalidArgumentError(`policy "${policy}" is not challenger or champion`);
+  if (!Number.isFinite(minImprovement)) throw new InvalidArgumentError(`minImprovement must be a number, got ${minImprovement}`);
+  return { metric, minImprovement, policy };
+}
+
+/** The record a run starts with (status running), parameters as JSON would keep them. */
+function newRunRecord(opts: RunPipelineOptions, s: RunSettings, started: Date): PipelineRunRecord {
   const until = (opts.now ?? Date.now)();
-  const record: PipelineRunRecord = {
+  return {
     runId: newRunId(started),
     model: opts.name,
     status: 'running',
     startedAt: started.toISOString(),
     params: JSON.parse(
       JSON.stringify({
-        gateMetric: metric,
-        minImprovement,
-        policy,
+        gateMetric: s.metric,
+        minImprovement: s.minImprovement,
+        policy: s.policy,
         eventsDir: opts.eventsDir,
         training: opts.training ?? {},
         shuffleLabels: opts.shuffleLabels ?? false,
@@ -220,223 +297,225 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     stages: [],
     warnings: [],
   };
-  const recordPath = writeRunRecord(opts.runsDir, record);
-  const fromServed = opts.trainFrom === 'served' || opts.trainFrom === 'both';
-  const progress = startProgress(opts.progress ?? silentSink, `pipeline ${opts.name}`, STAGES.length - (fromServed ? 0 : 1), 'stages');
-  let done = 0;
-  const timed = stageTimer((timing) => {
-    record.stages.push(timing);
-    progress.update(++done);
+}
+
+/** What a run trains on: the base data, the fresh events since the last successful run, and the two merged. */
+interface RunInputs {
+  base: Dataset;
+  fresh: FreshEvents;
+  /** Start of the fresh-event range (null: from the beginning). */
+  since: number | null;
+  until: number;
+  dataset: Dataset;
+}
+
+/** Loads the base data and the fresh events, merges them, and records what was read. */
+async function loadInputs(run: RunContext): Promise<RunInputs> {
+  const { opts, record, timed, log } = run;
+  const base = await timed('load-base', async () => opts.dataset ?? (await loadDataset(opts.data ?? { source: 'synthetic' })));
+  const r = base.report;
+  record.data = { source: base.source, path: r.path, sha256: r.sha256, rowsRead: r.rowsRead, rowsKept: r.rowsKept };
+  log(`base data ${base.source}: ${base.events.length} events, ${base.items.length} items`);
+  const since = lastSuccessfulUntil(opts.runsDir, opts.name);
+  const until = Date.parse(record.newEvents.until);
+  const fresh = await timed('load-events', () => readFreshEvents(opts.eventsDir, { since, until }));
+  recordFreshEvents(record, fresh, since);
+  const shiftDays = alignmentShiftDays(base.events, fresh.training);
+  if (shiftDays > 0) {
+    record.warnings.push(
+      `base data ends ${shiftDays} day(s) before the fresh events; moved forward by ${shiftDays} day(s) to continue them`,
+    );
+  }
+  let events = mergeEvents(base.events, fresh.training, shiftDays);
+  if (opts.shuffleLabels) {
+    const shuffled = shuffleLabelWindows(events, opts.training?.windows, opts.training?.seed ?? 42);
+    events = shuffled.events;
+    record.counts.shuffledLabelEvents = shuffled.shuffled;
+    record.warnings.push(`TEST HOOK: item ids of ${shuffled.shuffled} label-window events were shuffled`);
+  }
+  Object.assign(record.counts, {
+    baseEvents: base.events.length,
+    freshEvents: fresh.total,
+    freshTrainingEvents: fresh.training.length,
+    impressions: fresh.impressions,
+    trainingEvents: events.length,
+    baseShiftDays: shiftDays,
+    eventLogMalformed: fresh.log.malformed,
+    eventLogInvalid: fresh.log.invalid,
   });
+  log(
+    `fresh events since ${record.newEvents.since ?? 'the beginning'}: ${fresh.total} (${fresh.training.length} for training, ${fresh.impressions} impressions)`,
+  );
+  record.inputs = inputsFingerprint(record, opts.dataset ? undefined : opts.data);
+  return { base, fresh, since, until, dataset: { ...base, events } };
+}
 
-  let lock: Lock | undefined;
-  let run: TrainedRun | undefined;
-  let createdDir: string | undefined;
+/** The fresh-event range, counts, event-log health and position CTR, into the record. */
+function recordFreshEvents(record: PipelineRunRecord, fresh: FreshEvents, since: number | null): void {
+  record.newEvents = {
+    since: since === null ? null : new Date(since).toISOString(),
+    until: record.newEvents.until,
+    byType: fresh.byType as Record<string, number>,
+    total: fresh.total,
+  };
+  record.eventLog = fresh.log;
+  const clicks = fresh.positionCtr.reduce((n, p) => n + p.clicks, 0);
+  record.positionBias = { impressions: fresh.impressions, clicks, unmatchedClicks: fresh.unmatchedClicks, byPosition: fresh.positionCtr };
+  if (fresh.log.malformed + fresh.log.invalid > 0) {
+    const where = fresh.log.examples.map((x) => `${x.file}:${x.line}`).join(', ');
+    record.warnings.push(`event log: skipped ${fresh.log.malformed} malformed and ${fresh.log.invalid} invalid line(s) (e.g. ${where})`);
+  }
+}
+
+/** The last successful run when this one would see exactly its inputs and nothing new (and not forced). */
+async function unchangedSince(run: RunContext, fresh: FreshEvents): Promise<PipelineRunRecord | undefined> {
+  const { opts, record } = run;
+  if (opts.force || fresh.training.length > 0) return undefined;
+  const previous = lastSuccessfulRun(opts.runsDir, opts.name);
+  if (previous?.inputs !== record.inputs) return undefined;
+  return (await listVersions(opts.modelsDir, opts.name)).length > 0 ? previous : undefined;
+}
+
+/** A trained, evaluated run, the champion it was compared with, and the offline gate's decision. */
+interface GatedRun {
+  trained: TrainedRun;
+  champion: ChampionStatus;
+  gate: GateDecision;
+}
+
+/** Trains and evaluates next to the champion (from served features too when asked), then gates. */
+async function trainAndGate(run: RunContext, inputs: RunInputs, fromServed: boolean): Promise<GatedRun> {
+  const { opts, record, timed, log } = run;
+  let champion: ChampionStatus = { version: null, comparable: false };
+  const extraRankers = async (testStore: Parameters<NonNullable<TrainRunOptions['extraRankers']>>[0]): Promise<Ranker[]> => {
+    const found = await championRanker(opts.modelsDir, opts.name, testStore);
+    champion = found.status;
+    if (found.status.note) log(`champion: ${found.status.note}`);
+    return found.ranker ? [found.ranker] : [];
+  };
+  const served = fromServed ? await timed('served-features', () => servedTrainingGroups(run, inputs)) : undefined;
+  const reporting = opts.progress ? trainingProgress(opts.progress, log) : {};
+  // Continuous training: start from the champion's weights (a shuffled-label test run starts cold).
+  const warmStart = opts.warmStart === false || opts.shuffleLabels ? undefined : () => championWeights(opts.modelsDir, opts.name);
+  const trained = await timed('train-evaluate', () =>
+    trainAndEvaluate(inputs.dataset, { ...opts.training, served, extraRankers, warmStart, log, ...reporting }),
+  );
   try {
-    lock = await timed('lock', () => {
-      const dir = modelDir(opts.modelsDir, opts.name);
-      if (!existsSync(dir)) createdDir = dir;
-      mkdirSync(dir, { recursive: true });
-      return takeLock(path.join(dir, '.pipeline.lock'), opts.name);
-    });
-    const base = await timed('load-base', async () => opts.dataset ?? (await loadDataset(opts.data ?? { source: 'synthetic' })));
-    const r = base.report;
-    record.data = { source: base.source, path: r.path, sha256: r.sha256, rowsRead: r.rowsRead, rowsKept: r.rowsKept };
-    log(`base data ${base.source}: ${base.events.length} events, ${base.items.length} items`);
-
-    const since = lastSuccessfulUntil(opts.runsDir, opts.name);
-    const fresh = await timed('load-events', () => readFreshEvents(opts.eventsDir, { since, until }));
-    record.newEvents = {
-      since: since === null ? null : new Date(since).toISOString(),
-      until: record.newEvents.until,
-      byType: fresh.byType as Record<string, number>,
-      total: fresh.total,
-    };
-    record.eventLog = fresh.log;
-    const clicks = fresh.positionCtr.reduce((n, p) => n + p.clicks, 0);
-    record.positionBias = { impressions: fresh.impressions, clicks, unmatchedClicks: fresh.unmatchedClicks, byPosition: fresh.positionCtr };
-    if (fresh.log.malformed + fresh.log.invalid > 0) {
-      const where = fresh.log.examples.map((x) => `${x.file}:${x.line}`).join(', ');
-      record.warnings.push(`event log: skipped ${fresh.log.malformed} malformed and ${fresh.log.invalid} invalid line(s) (e.g. ${where})`);
-    }
-    const shiftDays = alignmentShiftDays(base.events, fresh.training);
-    if (shiftDays > 0) {
-      record.warnings.push(
-        `base data ends ${shiftDays} day(s) before the fresh events; moved forward by ${shiftDays} day(s) to continue them`,
-      );
-    }
-    let events = mergeEvents(base.events, fresh.training, shiftDays);
-    if (opts.shuffleLabels) {
-      const shuffled = shuffleLabelWindows(events, opts.training?.windows, opts.training?.seed ?? 42);
-      events = shuffled.events;
-      record.counts.shuffledLabelEvents = shuffled.shuffled;
-      record.warnings.push(`TEST HOOK: item ids of ${shuffled.shuffled} label-window events were shuffled`);
-    }
-    Object.assign(record.counts, {
-      baseEvents: base.events.length,
-      freshEvents: fresh.total,
-      freshTrainingEvents: fresh.training.length,
-      impressions: fresh.impressions,
-      trainingEvents: events.length,
-      baseShiftDays: shiftDays,
-      eventLogMalformed: fresh.log.malformed,
-      eventLogInvalid: fresh.log.invalid,
-    });
-    log(
-      `fresh events since ${record.newEvents.since ?? 'the beginning'}: ${fresh.total} (${fresh.training.length} for training, ${fresh.impressions} impressions)`,
-    );
-    record.inputs = inputsFingerprint(record, opts.dataset ? undefined : opts.data);
-    const previous = lastSuccessfulRun(opts.runsDir, opts.name);
-    if (
-      !opts.force &&
-      previous?.inputs === record.inputs &&
-      fresh.training.length === 0 &&
-      (await listVersions(opts.modelsDir, opts.name)).length > 0
-    ) {
-      // Retraining on exactly what the last run saw would publish a copy of it (and churn aliases).
-      record.status = 'skipped';
-      record.skipped = `nothing new since run ${previous.runId}: no fresh training events, same base data and parameters; not publishing (force to publish anyway)`;
-      log(record.skipped);
-      progress.finish('skipped');
-      finishRecord(record, started);
-      writeRunRecord(opts.runsDir, record);
-      return { record, recordPath };
-    }
-    const dataset: Dataset = { ...base, events };
-
-    let champion: ChampionStatus = { version: null, comparable: false };
-    const extraRankers = async (testStore: Parameters<NonNullable<TrainRunOptions['extraRankers']>>[0]): Promise<Ranker[]> => {
-      const found = await championRanker(opts.modelsDir, opts.name, testStore);
-      champion = found.status;
-      if (found.status.note) log(`champion: ${found.status.note}`);
-      return found.ranker ? [found.ranker] : [];
-    };
-    let served: ServedGroups | undefined;
-    if (fromServed) {
-      served = await timed('served-features', async () => {
-        const { events: logged } = await scanEventLog(opts.eventsDir);
-        const where = { modelsDir: opts.modelsDir, name: opts.name, stateDir: opts.stateDir };
-        const found = await servedGroups(where, logged, { since, until });
-        record.servedFeatures = found.report;
-        if (found.report.mismatched > 0) throw servedFeaturesDiffer(opts.name, found.report);
-        log(
-          `served features: ${found.report.vectors} logged vectors of ${found.report.requests} requests equal the recomputed ones; ${found.groups.length} training groups (${found.report.withoutPairs} requests without a pair to learn from)`,
-        );
-        return { names: found.names, groups: found.groups, only: opts.trainFrom === 'served' };
-      });
-    }
-    const trainLog = epochProgress(opts.progress ?? silentSink, opts.training?.epochs ?? 0, log);
-    // Continuous training: start from the champion's weights (a shuffled-label test run starts cold).
-    const warmStart = opts.warmStart === false || opts.shuffleLabels ? undefined : () => championWeights(opts.modelsDir, opts.name);
-    run = await timed('train-evaluate', () =>
-      trainAndEvaluate(dataset, { ...opts.training, served, extraRankers, warmStart, log: trainLog }),
-    );
-    if (record.servedFeatures && run.served) record.servedFeatures.trained = run.served;
-    record.stages.push(...run.timings.map((t) => ({ stage: `train-evaluate/${t.stage}`, ms: t.ms })));
+    if (record.servedFeatures && trained.served) record.servedFeatures.trained = trained.served;
+    record.stages.push(...trained.timings.map((t) => ({ stage: `train-evaluate/${t.stage}`, ms: t.ms })));
     record.champion = champion;
-    const trained = run;
     if (trained.ranker) {
       record.learningCurve = trained.ranker.train.curve.map((p) => ({ epoch: p.epoch, loss: p.loss, valid: p.valid ?? null }));
       record.bestEpoch = trained.ranker.train.bestEpoch;
     }
-
-    const gate = await timed('gate', () => {
-      const mean = (name: string) => trained.report.models.find((m) => m.name === name)?.metrics[metric]?.mean;
-      const candidate = mean(LTR_KIND);
-      if (candidate === undefined) throw new WorkbenchError('no_candidate', `the run produced no ${LTR_KIND} result for ${metric}`);
-      const championMean = champion.comparable ? (mean(CHAMPION_RANKER) ?? null) : null;
-      return decideGate({
-        metric,
-        candidate,
-        champion: championMean,
-        championVersion: champion.version,
-        minImprovement,
-        note: champion.note,
-      });
-    });
-    record.gate = gate;
-    record.metrics = {
-      testUsers: trained.report.users,
-      catalogue: trained.report.catalogueSize,
-      byModel: Object.fromEntries(trained.report.models.map((m) => [m.name, m.metrics[metric]?.mean ?? null])),
-      comparisons: trained.report.comparisons,
-    };
-    log(`gate: ${gate.reason}`);
-
-    const serving = await timed('serving-features', () => servingStore(dataset, trained.windows, opts.training));
-    const published = await timed('publish', () =>
-      publishRun(trained, {
-        modelsDir: opts.modelsDir,
-        name: opts.name,
-        kind: LTR_KIND,
-        dataset,
-        serving,
-        producer: `workbench pipeline run ${record.runId}`,
-        run: { id: record.runId, path: recordPath },
-      }),
-    );
-    const aliases = await timed('aliases', async () => {
-      const moved: string[] = [];
-      // No comparable champion: the new version is the champion. Past the gate: the policy's alias.
-      let promoted = gate.promoted;
-      if (promoted && opts.opeGate && champion.comparable && champion.version !== null) {
-        const ope = await offPolicyGate(
-          { modelsDir: opts.modelsDir, name: opts.name, eventsDir: opts.eventsDir, stateDir: opts.stateDir },
-          { candidate: published.version, champion: champion.version },
-          opts.opeGate,
-        );
-        record.opeGate = ope;
-        promoted = ope.promoted;
-        log(`off-policy gate: ${ope.reason}`);
-      }
-      const alias = champion.comparable ? (promoted ? policy : undefined) : 'champion';
-      if (alias) {
-        await setAlias(opts.modelsDir, opts.name, alias, published.version);
-        moved.push(alias);
-      }
-      return moved;
-    });
-    if (opts.stateDir && !snapshotCovers(opts.stateDir, registeredUserStates())) {
-      const seeded = seedUserState(opts.stateDir, base, Number.POSITIVE_INFINITY, opts.training?.features?.sessionGapMinutes);
-      log(`user state: ${seeded.users} users seeded from the base data into ${seeded.file}`);
-    }
-    record.published = { version: published.version, aliases };
-    log(`published ${opts.name} v${published.version}${aliases.length ? ` as ${aliases.join(', ')}` : ' (no alias: refused by the gate)'}`);
-    record.status = 'succeeded';
-    progress.finish(`v${published.version}${aliases.length ? ` -> ${aliases.join(', ')}` : ''}`);
+    const gate = await timed('gate', () => offlineGate(run, trained, champion));
+    return { trained, champion, gate };
   } catch (err) {
-    record.status = 'failed';
-    record.error = errorMessage(err) ?? String(err);
-    progress.finish('failed');
-    finishRecord(record, started);
-    writeRunRecord(opts.runsDir, record);
-    throw new PipelineRunError(record, recordPath, err);
-  } finally {
-    disposeTrainedRun(run);
-    await lock?.release();
-    if (createdDir && record.status === 'failed') removeIfEmpty(createdDir);
+    disposeTrainedRun(trained);
+    throw err;
   }
-  finishRecord(record, started);
-  writeRunRecord(opts.runsDir, record);
-  return { record, recordPath };
+}
+
+/** The served requests' groups to train on, after checking their logged vectors equal the recomputed ones. */
+async function servedTrainingGroups(run: RunContext, inputs: RunInputs): Promise<ServedGroups> {
+  const { opts, record, log } = run;
+  const { events: logged } = await scanEventLog(opts.eventsDir);
+  const where = { modelsDir: opts.modelsDir, name: opts.name, stateDir: opts.stateDir };
+  const found = await servedGroups(where, logged, { since: inputs.since, until: inputs.until });
+  record.servedFeatures = found.report;
+  if (found.report.mismatched > 0) throw servedFeaturesDiffer(opts.name, found.report);
+  log(
+    `served features: ${found.report.vectors} logged vectors of ${found.report.requests} requests equal the recomputed ones; ${found.groups.length} training groups (${found.report.withoutPairs} requests without a pair to learn from)`,
+  );
+  return { names: found.names, groups: found.groups, only: opts.trainFrom === 'served' };
+}
+
+/** The candidate against the comparable champion on the gate metric; the report's figures go into the record. */
+function offlineGate(run: RunContext, trained: TrainedRun, champion: ChampionStatus): GateDecision {
+  const { metric, minImprovement } = run.settings;
+  const mean = (name: string) => trained.report.models.find((m) => m.name === name)?.metrics[metric]?.mean;
+  const candidate = mean(LTR_KIND);
+  if (candidate === undefined) throw new WorkbenchError('no_candidate', `the run produced no ${LTR_KIND} result for ${metric}`);
+  const championMean = champion.comparable ? (mean(CHAMPION_RANKER) ?? null) : null;
+  const gate = decideGate({
+    metric,
+    candidate,
+    champion: championMean,
+    championVersion: champion.version,
+    minImprovement,
+    note: champion.note,
+  });
+  run.record.gate = gate;
+  run.record.metrics = {
+    testUsers: trained.report.users,
+    catalogue: trained.report.catalogueSize,
+    byModel: Object.fromEntries(trained.report.models.map((m) => [m.name, m.metrics[metric]?.mean ?? null])),
+    comparisons: trained.report.comparisons,
+  };
+  run.log(`gate: ${gate.reason}`);
+  return gate;
+}
+
+/** Publishes the run, moves the policy's alias when the gates allow, and seeds user state if missing. */
+async function publishAndAlias(run: RunContext, inputs: RunInputs, gated: GatedRun): Promise<{ version: number; aliases: string[] }> {
+  const { opts, record, timed, log } = run;
+  const { trained, champion, gate } = gated;
+  const serving = await timed('serving-features', () => servingStore(inputs.dataset, trained.windows, opts.training));
+  const published = await timed('publish', () =>
+    publishRun(trained, {
+      modelsDir: opts.modelsDir,
+      name: opts.name,
+      kind: LTR_KIND,
+      dataset: inputs.dataset,
+      serving,
+      producer: `workbench pipeline run ${record.runId}`,
+      run: { id: record.runId, path: run.recordPath },
+    }),
+  );
+  const aliases = await timed('aliases', async () => {
+    // No comparable champion: the new version is the champion. Past the gate(s): the policy's alias.
+    let promoted = gate.promoted;
+    if (promoted && opts.opeGate && champion.comparable && champion.version !== null) {
+      const ope = await offPolicyGate(
+        { modelsDir: opts.modelsDir, name: opts.name, eventsDir: opts.eventsDir, stateDir: opts.stateDir },
+        { candidate: published.version, champion: champion.version },
+        opts.opeGate,
+      );
+      record.opeGate = ope;
+      promoted = ope.promoted;
+      log(`off-policy gate: ${ope.reason}`);
+    }
+    const alias = champion.comparable ? (promoted ? run.settings.policy : undefined) : 'champion';
+    if (alias) await setAlias(opts.modelsDir, opts.name, alias, published.version);
+    return alias ? [alias] : [];
+  });
+  if (opts.stateDir && !snapshotCovers(opts.stateDir, registeredUserStates())) {
+    const seeded = seedUserState(opts.stateDir, inputs.base, Number.POSITIVE_INFINITY, opts.training?.features?.sessionGapMinutes);
+    log(`user state: ${seeded.users} users seeded from the base data into ${seeded.file}`);
+  }
+  record.published = { version: published.version, aliases };
+  log(`published ${opts.name} v${published.version}${aliases.length ? ` as ${aliases.join(', ')}` : ' (no alias: refused by the gate)'}`);
+  record.status = 'succeeded';
+  return { version: published.version, aliases };
 }
 
 /**
- * Passes training's log lines on, and turns its "epoch N: ..." lines into a progress bar (training
- * is the long stage; trainAndEvaluate reports epochs only through its log).
+ * Training's progress on the sink: a bar over the ranker's epochs (with time left) whose final line
+ * is the train-ranker stage's one timing line; the other inner stages' times go to the log.
  */
-function epochProgress(sink: ProgressSink, epochs: number, log: (line: string) => void): (line: string) => void {
-  let bar: ReturnType<typeof startProgress> | undefined;
-  return (line) => {
-    log(line);
-    const epoch = /^epoch (\d+):/.exec(line);
-    if (epoch) {
-      bar ??= startProgress(sink, 'train', epochs, 'epochs');
-      bar.update(Number(epoch[1]));
-    } else if (bar && line.startsWith('train-ranker:')) {
-      bar.finish();
-      bar = undefined;
-    }
+function trainingProgress(sink: ProgressSink, log: (line: string) => void): Pick<TrainRunOptions, 'onEpoch' | 'onStage'> {
+  let bar: Progress | undefined;
+  return {
+    onEpoch(epoch, total) {
+      bar ??= startProgress(sink, 'train-ranker', total, 'epochs');
+      bar.update(epoch);
+    },
+    onStage(timing) {
+      if (timing.stage === 'train-ranker' && bar) {
+        bar.finish();
+        bar = undefined;
+      } else log(`${timing.stage}: ${(timing.ms / 1000).toFixed(1)} s`);
+    },
   };
 }
 
@@ -449,8 +528,11 @@ function removeIfEmpty(dir: string): void {
   }
 }
 
-function finishRecord(record: PipelineRunRecord, started: Date): void {
+/** Stamps the end time and duration and writes the record; returns it. */
+function finishRecord(runsDir: string, record: PipelineRunRecord, started: Date): PipelineRunRecord {
   const end = new Date();
   record.finishedAt = end.toISOString();
   record.durationMs = end.getTime() - started.getTime();
+  writeRunRecord(runsDir, record);
+  return record;
 }

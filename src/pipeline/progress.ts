@@ -48,10 +48,12 @@ export function startProgress(sink: ProgressSink, label: string, total: number, 
   const interval = sink.intervalMs ?? 2000;
   let lastLine = started;
   let done = 0;
-  const describe = () => {
+  const describe = (final = false) => {
     const ms = now() - started;
     const pct = total > 0 ? ` ${((100 * done) / total).toFixed(0)}%` : '';
-    return `${done}${total > 0 ? `/${total}` : ''} ${unit}${pct}, ${fmtRate(done, ms, unit)}, ${(ms / 1000).toFixed(1)} s`;
+    // Time left at the rate so far (an upper bound where early stopping may end sooner).
+    const left = !final && total > 0 && done > 0 && done < total ? `, ~${(((total - done) * ms) / done / 1000).toFixed(0)} s left` : '';
+    return `${done}${total > 0 ? `/${total}` : ''} ${unit}${pct}, ${fmtRate(done, ms, unit)}, ${(ms / 1000).toFixed(1)} s${left}`;
   };
   return {
     update(n) {
@@ -66,7 +68,7 @@ export function startProgress(sink: ProgressSink, label: string, total: number, 
       }
     },
     finish(note) {
-      sink.write(`${sink.isTTY ? '\r' : ''}${label}: done, ${describe()}${note ? ` (${note})` : ''}${sink.isTTY ? '\u001b[K' : ''}\n`);
+      sink.write(`${sink.isTTY ? '\r' : ''}${label}: done, ${describe(true)}${note ? ` (${note})` : ''}${sink.isTTY ? '\u001b[K' : ''}\n`);
     },
   };
 }

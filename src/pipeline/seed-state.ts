@@ -4,8 +4,6 @@
  * publishing). The snapshot's watermark is empty, so a service restoring it replays its whole
  * event log on top: events the service logged are never counted twice or lost.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Dataset } from '../data/schema.js';
 import { registeredUserStates, replayUntil, type UserStateDefinition } from '../features/index.js';
 import { DEFAULT_SESSION_GAP_MINUTES } from '../features/training-window.js';

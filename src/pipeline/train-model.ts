@@ -8,7 +8,6 @@
 import { assertRelevantEvents, RELEVANT_TYPES } from '../data/relevance.js';
 import type { Dataset } from '../data/schema.js';
 import { type SessionProfile, sessionProfile } from '../data/sessions.js';
-import { DataError } from '../errors.js';
 import {
   buildEvalCases,
   type EvalCase,
@@ -28,13 +27,11 @@ import {
   DEFAULT_SESSION_GAP_MINUTES,
   type FeatureContract,
   featureSetByName,
-  fitNormalisation,
-  normalise,
   type TableFeatureStore,
 } from '../features/index.js';
 import { initBackend, type tf } from '../models/backend.js';
 import {
-  createScorerModel,
+  type HeuristicKind,
   kindParams,
   modelKind,
   modelKinds,
@@ -42,20 +39,14 @@ import {
   type ScorerTrainingOptions,
   scorerRanker,
 } from '../models/kinds.js';
-import {
-  buildTrainingGroups,
-  type GroupsReport,
-  LTR_KIND,
-  type TrainingGroup,
-  type TrainResult,
-  trainRanker,
-} from '../models/ltr/index.js';
+import { type GroupsReport, LTR_KIND, type TrainResult } from '../models/ltr/index.js';
 import type { Ranker } from '../models/ranker.js';
 import { Rng } from '../util/random.js';
 import { type StageTiming, stageTimer } from '../util/stage-timer.js';
 import { settingName } from './baseline-grid.js';
 import { type ProtocolFold, type ProtocolName, type ProtocolPlan, protocolPlan } from './protocol-plan.js';
-import type { ServedGroup, ServedGroups } from './served-groups.js';
+import type { ServedGroups } from './served-groups.js';
+import { trainScorers } from './train-scorers.js';
 import type { TrainingWindows, WindowOptions } from './windows.js';
 
 /** Knobs of a training run (every one has a default). */
@@ -126,6 +117,14 @@ export interface TrainRunOptions {
   extraRankers?: (testStore: TableFeatureStore) => Promise<Ranker[]>;
   /** Progress lines (stderr in the CLI). */
   log?: (line: string) => void;
+  /**
+   * Called after each training epoch of the scorers with the epochs done and the epoch budget
+   * (counted on across scorer kinds; early stopping may finish before `total`). Called with 0 when
+   * the stage starts (before the training groups are built), so a progress bar spans the stage.
+   */
+  onEpoch?: (epoch: number, total: number) => void;
+  /** Called as each stage ends; when given, stage times are reported here instead of as log lines. */
+  onStage?: (timing: StageTiming) => void;
 }
 
 /** A tuned baseline (a heuristic kind and its best grid setting). */
@@ -208,14 +207,12 @@ const DEFAULTS = {
   bootstrapResamples: 1000,
 };
 
+/** The run's knobs with every default filled in. */
+export type ResolvedRunOptions = TrainRunOptions & Required<Pick<TrainRunOptions, keyof typeof DEFAULTS>>;
+
 function sampleCases(cases: EvalCase[], max: number, seed: number): EvalCase[] {
   if (cases.length <= max) return cases;
   return new Rng(seed).shuffle([...cases]).slice(0, max);
-}
-
-/** A copy of `value` without its undefined fields. */
-function definedOnly<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
 /** Frees every trained scorer of a run (the caller owns them). */
@@ -293,16 +290,43 @@ function protocolText(plan: ProtocolPlan, maskSeen: boolean): string {
   return maskSeen ? `${rules}; each user's history items masked (out of the ranking and the relevant set)` : rules;
 }
 
+/** Every heuristic kind with its knobs tuned on the validation window, in `kinds` order. */
+async function tuneBaselines(
+  kinds: readonly HeuristicKind[],
+  validStore: TableFeatureStore,
+  validCases: EvalCase[],
+  log: (line: string) => void,
+): Promise<TunedBaseline[]> {
+  const tuned: TunedBaseline[] = [];
+  for (const kind of kinds) {
+    const grid = kind.grid as readonly Record<string, unknown>[];
+    const result = await tuneOnValidation(
+      grid.map((params) => ({
+        name: settingName(kind.name, params),
+        params,
+        make: () => kind.create(validStore, kindParams(kind, params)),
+      })),
+      validCases,
+      validStore.itemIds,
+    );
+    result.best.ranker.dispose();
+    tuned.push({ kind: kind.name, params: result.best.params, validNdcg10: result.best.ndcg10 });
+    log(`baseline ${result.best.name}: validation NDCG@10 ${result.best.ndcg10.toFixed(4)}`);
+  }
+  return tuned;
+}
+
 /** Runs the whole offline protocol on a dataset. */
 export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOptions = {}): Promise<TrainedRun> {
-  const o = { ...DEFAULTS, ...options };
+  const o: ResolvedRunOptions = { ...DEFAULTS, ...options };
   const log = options.log ?? (() => {});
   const scorerKinds = scorerKindsOf(options); // unknown kinds fail before any work
   let heuristicKinds = modelKinds('heuristic');
   const timings: StageTiming[] = [];
   const timed = stageTimer((timing) => {
     timings.push(timing);
-    log(`${timing.stage}: ${(timing.ms / 1000).toFixed(1)} s`);
+    if (options.onStage) options.onStage(timing);
+    else log(`${timing.stage}: ${(timing.ms / 1000).toFixed(1)} s`);
   });
   const backend = await initBackend();
   const events = dataset.events;
@@ -336,196 +360,25 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
   heuristicKinds = heuristicKinds.filter((k) => !skipped.some((s) => s.kind === k.name));
 
   // Baselines: every heuristic kind, its knobs tuned on the validation window.
-  const baselines = await timed('tune-baselines', async () => {
-    const tuned: TunedBaseline[] = [];
-    for (const kind of heuristicKinds) {
-      const grid = kind.grid as readonly Record<string, unknown>[];
-      const result = await tuneOnValidation(
-        grid.map((params) => ({
-          name: settingName(kind.name, params),
-          params,
-          make: () => kind.create(validStore, kindParams(kind, params)),
-        })),
-        validCases,
-        validStore.itemIds,
-      );
-      result.best.ranker.dispose();
-      tuned.push({ kind: kind.name, params: result.best.params, validNdcg10: result.best.ndcg10 });
-      log(`baseline ${result.best.name}: validation NDCG@10 ${result.best.ndcg10.toFixed(4)}`);
-    }
-    return tuned;
-  });
+  const baselines = await timed('tune-baselines', () => tuneBaselines(heuristicKinds, validStore, validCases, log));
 
-  const scorers: TrainedScorer[] = [];
-  let servedUsed: TrainedRun['served'];
-  if (scorerKinds.length > 0) {
-    await timed('train-ranker', async () => {
-      const groups: TrainingGroup[] = [];
-      const reports: GroupsReport[] = [];
-      let warm = options.warmStart ? await options.warmStart() : undefined;
-      const warmKind = warm?.kind ?? LTR_KIND;
-      if (
-        warm &&
-        (warm.contract.names.join() !== validStore.contract.names.join() || warm.contract.featureSet !== validStore.contract.featureSet)
-      ) {
-        log(`warm start from v${warm.version} skipped: its features differ from this code's`);
-        warm.model.dispose();
-        warm = undefined;
-      }
-      if (warm && !scorerKinds.some((k) => k.name === warmKind)) {
-        log(`warm start from v${warm.version} skipped: this run does not train its kind, ${warmKind}`);
-        warm.model.dispose();
-        warm = undefined;
-      }
-      let contract: FeatureContract | undefined = warm?.contract;
-      const served = options.served && servedBefore(options.served, validStore.contract.names, plan.temporal, windows.validStart);
-      if (served && options.served?.only) contract ??= fitServedContract(validStore.contract, served.groups);
-      for (const [i, fold] of served && options.served?.only ? [] : plan.train.entries()) {
-        const store = await build(fold);
-        const built = buildTrainingGroups(store, fold.labels, {
-          labelsAnyTime: !plan.temporal,
-          maskSeen,
-          negativesHard: o.negativesHard,
-          negativesRandom: o.negativesRandom,
-          negativesOwn: o.negativesOwn,
-          importanceWeights: o.importanceWeights,
-          candidatesLimit: o.candidatesLimit,
-          contextShare: o.contextShare,
-          seed: o.seed + i,
-          maxUsers: o.maxTrainUsers,
-          contract,
-        });
-        contract ??= built.contract;
-        groups.push(...built.groups);
-        reports.push(built.report);
-      }
-      if (served && contract) {
-        const norm = contract;
-        groups.push(...served.groups.map((g) => ({ features: normalise(g.rows, norm), labels: g.labels, ts: g.ts, userId: g.userId })));
-        servedUsed = { groups: served.groups.length, inValidationOrTest: served.late };
-        log(`served groups: ${served.groups.length} (${served.late} later ones in the validation or test window left out)`);
-      }
-      if (!contract || groups.length === 0) throw new Error('no training groups: the label windows hold no interactions');
-      const fitted = contract;
-      const parts = [...reports.map((r) => String(r.groups)), ...(servedUsed ? [`${servedUsed.groups} served`] : [])];
-      log(`training groups: ${groups.length} (${parts.join(' + ')}), features: ${fitted.names.length}`);
-      let current: tf.LayersModel | undefined;
-      let warmUsed = false;
-      try {
-        // Every kind trains on the same groups, from the same seed, one after the other.
-        for (const kind of scorerKinds) {
-          if (scorerKinds.length > 1) log(`scorer ${kind.name}:`);
-          const params = kindParams(kind, {
-            ...(kind.name === LTR_KIND ? { hidden: o.hidden } : {}),
-            ...options.kindParams?.[kind.name],
-          }) as Record<string, unknown>;
-          const fromKind = kind.training ?? {};
-          // An explicit run option wins, then the kind's preference, then the run's default.
-          const training = definedOnly({
-            learningRate: options.learningRate ?? fromKind.learningRate ?? o.learningRate,
-            l1: options.l1 ?? fromKind.l1 ?? o.l1,
-            l2: options.l2 ?? fromKind.l2 ?? o.l2,
-            lambdaWeights: options.lambdaWeights ?? fromKind.lambdaWeights ?? o.lambdaWeights,
-            epochs: options.epochs ?? fromKind.epochs ?? o.epochs,
-            patience: options.patience ?? fromKind.patience ?? o.patience,
-            optimizer: fromKind.optimizer,
-            batchPairs: fromKind.batchPairs,
-          });
-          const useWarm = warm !== undefined && kind.name === warmKind;
-          const model = useWarm && warm ? warm.model : createScorerModel(kind, { inputDim: fitted.names.length, seed: o.seed, params });
-          current = model;
-          if (useWarm && warm) {
-            warmUsed = true;
-            log(`warm start from version ${warm.version}'s weights and normalisation`);
-          }
-          // Validation scores the full catalogue with this window's features; the wrapper is not disposed
-          // (it would dispose the model we keep).
-          const validRanker = scorerRanker(kind, { store: validStore, contract: fitted, model });
-          const ndcgOf = async () =>
-            (await tuneOnValidation([{ name: 'ltr', params: {}, make: () => validRanker }], validCases, validStore.itemIds)).best.ndcg10;
-          const train = await trainRanker(model, groups, {
-            mode: o.mode,
-            ...training,
-            seed: o.seed,
-            validate: o.mode === 'epochs' ? ndcgOf : undefined,
-            onEpoch: (s) =>
-              log(
-                `epoch ${s.epoch}: loss ${s.loss.toFixed(4)}${s.valid !== undefined ? `, validation NDCG@10 ${s.valid.toFixed(4)}` : ''}, ${Math.round(s.pairsPerSec)} pairs/s`,
-              ),
-          });
-          scorers.push({ kind: kind.name, model, contract: fitted, train, groups: reports, params, training });
-          current = undefined;
-        }
-      } catch (err) {
-        // A failed kind must not leak its model, the models trained before it, or an unused warm start.
-        current?.dispose();
-        for (const s of scorers.splice(0)) s.model.dispose();
-        if (warm && !warmUsed) warm.model.dispose();
-        throw err;
-      }
-    });
-  }
+  const trained =
+    scorerKinds.length > 0
+      ? await timed('train-ranker', () =>
+          trainScorers({ kinds: scorerKinds, plan, validStore, validCases, build, options, resolved: o, log }),
+        )
+      : { scorers: [] };
+  const scorers = trained.scorers;
+  const servedUsed = trained.served;
   const ranker = scorers[0];
 
-  let truth: TruthReport | undefined;
   const sessions = sessionProfile(
     plan.test.history.filter((e) => e.ts < plan.test.cutoff),
     options.features?.sessionGapMinutes ?? DEFAULT_SESSION_GAP_MINUTES,
   );
-  const evaluated = await timed('evaluate', async () => {
-    // `baselines` holds one tuned setting per heuristic kind, in the same order.
-    const rankers: Ranker[] = baselines.map((b, i) => {
-      const r = heuristicKinds[i].create(testStore, kindParams(heuristicKinds[i], b.params));
-      return { name: b.kind, score: (req) => r.score(req), dispose: () => r.dispose() };
-    });
-    const baselineNames = rankers.map((r) => r.name);
-    scorers.forEach((s, i) => {
-      rankers.push(scorerRanker(scorerKinds[i], { store: testStore, contract: s.contract, model: s.model }));
-    });
-    const extra = options.extraRankers ? await options.extraRankers(testStore) : [];
-    try {
-      const all = [...rankers, ...extra];
-      if (dataset.truth) {
-        const cutoff = new Date(windows.testStart).toISOString().slice(0, 10);
-        truth = evaluateAgainstTruth({
-          truth: dataset.truth,
-          rankers: all,
-          baselineNames,
-          users: [...testStore.userIds].sort(),
-          catalogue: testStore.itemIds,
-          bootstrap: { resamples: o.bootstrapResamples, seed: o.seed },
-          usersDescription: `every user with history before ${cutoff}`,
-        });
-      }
-      return await evaluateRankers({
-        rankers: all,
-        cases: testCases,
-        catalogue: testStore.itemIds,
-        baselineNames,
-        bootstrap: { resamples: o.bootstrapResamples, seed: o.seed },
-        protocol: protocolText(plan, maskSeen),
-      });
-    } finally {
-      // Baselines hold no tensors; the LTR wrapper's dispose would free the model we return.
-      for (const r of rankers.slice(0, baselineNames.length)) r.dispose();
-      for (const r of extra) r.dispose();
-    }
-  });
-
-  const {
-    extraRankers: _e,
-    served: _sv,
-    warmStart: _ws,
-    log: _l,
-    features,
-    windows: _w,
-    featureSet: _fs,
-    kinds: _k,
-    kindParams: _kp,
-    protocol: _p,
-    maskSeen: _m,
-    ...knobs
-  } = o as TrainRunOptions & typeof DEFAULTS;
+  const { report: evaluated, truth } = await timed('evaluate', () =>
+    evaluateOnTest({ dataset, plan, testStore, testCases, baselines, heuristicKinds, scorerKinds, scorers, options, resolved: o }),
+  );
   return {
     windows,
     ranker,
@@ -539,48 +392,93 @@ export async function trainAndEvaluate(dataset: Dataset, options: TrainRunOption
     sessions,
     truth,
     testStore,
-    params: { ...knobs, ...(features as Record<string, number>), featureSet: featureSet.name, protocol: plan.name, maskSeen },
+    params: runParams(o, { featureSet: featureSet.name, protocol: plan.name, maskSeen }),
     timings,
     tfjsBackend: backend.active,
     ...(servedUsed ? { served: servedUsed } : {}),
   };
 }
 
-/**
- * The served groups a run may train on: logged before the validation window (a later one's labels
- * belong to early stopping or the test), with the feature names this run's store computes.
- */
-function servedBefore(served: ServedGroups, names: readonly string[], temporal: boolean, validStart: number) {
-  if (!temporal) throw new DataError('training from served features needs the temporal protocol: served requests are placed in time');
-  if (served.names.join() !== names.join()) {
-    const missing = names.filter((n) => !served.names.includes(n));
-    const extra = served.names.filter((n) => !names.includes(n));
-    throw new DataError(
-      `the served feature vectors have ${served.names.length} features, this run's feature set ${names.length}` +
-        `${missing.length ? `; not served: ${missing.join(', ')}` : ''}${extra.length ? `; served only: ${extra.join(', ')}` : ''}` +
-        `${!missing.length && !extra.length ? '; in another order' : ''}: train with the feature set of the version that served them`,
-    );
-  }
-  const groups = served.groups.filter((g) => g.ts < validStart);
-  if (served.only && groups.length === 0) {
-    throw new DataError(
-      `none of the ${served.groups.length} served training groups was logged before the validation window (${new Date(validStart).toISOString().slice(0, 10)}): ` +
-        'their labels belong to early stopping and the test; train with --train-from both, or once older served logs exist',
-    );
-  }
-  return { groups, late: served.groups.length - groups.length };
+/** What `evaluateOnTest` needs: the test window, the tuned baselines and trained scorers, the run's knobs. */
+interface TestEvaluationInput {
+  dataset: Dataset;
+  plan: ProtocolPlan;
+  testStore: TableFeatureStore;
+  testCases: EvalCase[];
+  baselines: readonly TunedBaseline[];
+  /** The heuristic kinds of `baselines`, in the same order. */
+  heuristicKinds: readonly HeuristicKind[];
+  scorerKinds: readonly ScorerKind[];
+  scorers: readonly TrainedScorer[];
+  options: TrainRunOptions;
+  resolved: ResolvedRunOptions;
 }
 
-/** The served rows' normalisation (z-score per column), on the store's contract. */
-function fitServedContract(contract: FeatureContract, groups: readonly ServedGroup[]): FeatureContract {
-  const dim = contract.names.length;
-  const all = new Float32Array(groups.reduce((n, g) => n + g.rows.length, 0));
-  let off = 0;
-  for (const g of groups) {
-    all.set(g.rows, off);
-    off += g.rows.length;
+/**
+ * Every model on the test window (and against the true affinities when the dataset has them): the
+ * tuned baselines rebuilt on the test store, each trained scorer, and the caller's extra rankers.
+ */
+async function evaluateOnTest(x: TestEvaluationInput): Promise<{ report: EvalReport; truth?: TruthReport }> {
+  const { testStore, resolved: o } = x;
+  const rankers: Ranker[] = x.baselines.map((b, i) => {
+    const r = x.heuristicKinds[i].create(testStore, kindParams(x.heuristicKinds[i], b.params));
+    return { name: b.kind, score: (req) => r.score(req), dispose: () => r.dispose() };
+  });
+  const baselineNames = rankers.map((r) => r.name);
+  x.scorers.forEach((s, i) => {
+    rankers.push(scorerRanker(x.scorerKinds[i], { store: testStore, contract: s.contract, model: s.model }));
+  });
+  const extra = x.options.extraRankers ? await x.options.extraRankers(testStore) : [];
+  const bootstrap = { resamples: o.bootstrapResamples, seed: o.seed };
+  try {
+    const all = [...rankers, ...extra];
+    const cutoff = new Date(x.plan.windows.testStart).toISOString().slice(0, 10);
+    const truth = x.dataset.truth
+      ? evaluateAgainstTruth({
+          truth: x.dataset.truth,
+          rankers: all,
+          baselineNames,
+          users: [...testStore.userIds].sort(),
+          catalogue: testStore.itemIds,
+          bootstrap,
+          usersDescription: `every user with history before ${cutoff}`,
+        })
+      : undefined;
+    const report = await evaluateRankers({
+      rankers: all,
+      cases: x.testCases,
+      catalogue: testStore.itemIds,
+      baselineNames,
+      bootstrap,
+      protocol: protocolText(x.plan, x.options.maskSeen ?? false),
+    });
+    return { report, truth };
+  } finally {
+    // Baselines hold no tensors; the scorer wrapper's dispose would free the model the run returns.
+    for (const r of rankers.slice(0, baselineNames.length)) r.dispose();
+    for (const r of extra) r.dispose();
   }
-  return { ...contract, normalisation: fitNormalisation(all, dim) };
+}
+
+/** The run's plain knobs (defaults filled in) for lineage: no callbacks, no nested option objects. */
+function runParams(o: ResolvedRunOptions, extra: { featureSet: string; protocol: string; maskSeen: boolean }): TrainedRun['params'] {
+  const {
+    extraRankers: _e,
+    served: _sv,
+    warmStart: _ws,
+    log: _l,
+    onEpoch: _oe,
+    onStage: _os,
+    features,
+    windows: _w,
+    featureSet: _fs,
+    kinds: _k,
+    kindParams: _kp,
+    protocol: _p,
+    maskSeen: _m,
+    ...knobs
+  } = o;
+  return { ...knobs, ...(features as Record<string, number>), ...extra };
 }
 
 /** The feature store a published version serves with: every event, the run's feature set. */
