@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { PublishKind } from '../../src/pipeline/publish-model.js';
 import { type PublishedVersion, trainAndPublish } from '../../src/pipeline/train-publish.js';
 import { type RedisServerHandle, startRedis } from '../../src/redis/testing/redis-server.js';
-import { startTestS3, type TestS3Server } from '../../src/registry/s3-testing.js';
+import { startTestS3, type TestS3Server } from '../../src/registry/testing/s3-server.js';
 import { type ServeProcess, startServeProcess } from './serve-process.js';
 
 /** What a recommendation response carries that these tests read. */

@@ -12,7 +12,10 @@ describe('startProgress', () => {
     p.update(50);
     t = 2000;
     p.finish();
-    expect(out).toEqual(['train: 50/100 pairs 50%, 50.0 pairs/s, 1.0 s, ~1 s left\n', 'train: done, 50/100 pairs 50%, 25.0 pairs/s, 2.0 s\n']);
+    expect(out).toEqual([
+      'train: 50/100 pairs 50%, 50.0 pairs/s, 1.0 s, ~1 s left\n',
+      'train: done, 50/100 pairs 50%, 25.0 pairs/s, 2.0 s\n',
+    ]);
     expect(out.join('')).not.toContain('\r');
   });
 

@@ -11,8 +11,8 @@ import { prune } from './prune.js';
 import { publishVersion } from './publish.js';
 import { RegistryError } from './registry-error.js';
 import { s3Registry } from './s3-registry.js';
-import { startTestS3, type TestS3Server } from './s3-testing.js';
 import { sampleInput } from './testing/models-dir.js';
+import { startTestS3, type TestS3Server } from './testing/s3-server.js';
 
 const ENV_KEYS = ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'WORKBENCH_MODELS_CACHE'] as const;
 

@@ -22,7 +22,7 @@ const staleLock = (file: string) =>
 
 function contender(args: string[]): Promise<number | null> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx/esm', path.join('src', 'util', 'lockfile-child.ts'), ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx/esm', path.join('src', 'util', 'testing', 'lockfile-child.ts'), ...args], {
       cwd: PROJECT_ROOT,
       stdio: ['ignore', 'ignore', 'inherit'],
     });

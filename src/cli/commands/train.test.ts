@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeLinearKindModule } from '../../models/kinds-testing.js';
+import { writeLinearKindModule } from '../../models/testing/example-kind.js';
 import { readManifest } from '../../registry/load-version.js';
 import { main } from '../main.js';
 import { recordingIO } from '../testing/recording-io.js';

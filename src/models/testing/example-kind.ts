@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PROJECT_ROOT } from '../paths.js';
+import { PROJECT_ROOT } from '../../paths.js';
 
 const src = (rel: string) => pathToFileURL(path.join(PROJECT_ROOT, 'src', rel)).href;
 
