@@ -19,8 +19,8 @@ import type { Dataset, InteractionEvent, Item } from '../src/data/schema.js';
 import { buildEvalCases, evaluateRankers, reportToMarkdown } from '../src/eval/index.js';
 import { DAY_MS, MF_FEATURE_SET } from '../src/features/index.js';
 import { LtrRanker } from '../src/models/ltr/ltr-ranker.js';
-import { disposeTrainedRun, type TrainedRun, trainAndEvaluate } from '../src/pipeline/train-model.js';
-import { eventsBetween } from '../src/pipeline/windows.js';
+import { eventsBetween } from '../src/offline/protocol-windows.js';
+import { disposeTrainedRun, type TrainedRun, trainAndEvaluate } from '../src/offline/train-evaluate.js';
 import { Rng } from '../src/util/random.js';
 
 const arg = (name: string) => {

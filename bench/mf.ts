@@ -24,7 +24,7 @@ import { buildFeatureStore } from '../src/features/store.js';
 import { initBackend, tf } from '../src/models/backend.js';
 import { itemCosineNeighbours } from '../src/models/baselines/item-knn.js';
 import { installScatterAddKernels } from '../src/models/kernels/scatter-add.js';
-import { trainingWindows } from '../src/pipeline/windows.js';
+import { protocolWindows } from '../src/offline/protocol-windows.js';
 import { Rng } from '../src/util/random.js';
 
 /** LightFM's published BPR training speed, one thread (updates/s), as quoted by issue 14. */
@@ -123,7 +123,7 @@ function foldInMicros(model: BprModel, m: InteractionMatrix): number {
 }
 
 const dataset = await loadDataset({ source });
-const windows = trainingWindows(dataset.events);
+const windows = protocolWindows(dataset.events);
 const store = await buildFeatureStore(dataset.events, dataset.items, { cutoff: windows.testStart, threads: 1 });
 const matrix = interactionMatrix(store.users, new Map(store.itemIds.map((id, i) => [id, i])));
 print(`${source}: ${fmt(matrix.users)} users x ${fmt(matrix.items)} items, ${fmt(matrix.cols.length)} interactions before the test window`);

@@ -17,8 +17,8 @@ import { type FeatureTables, featureStoreFromTables, type TableFeatureStore } fr
 import type { LtrRanker } from '../src/models/ltr/ltr-ranker.js';
 import { topK } from '../src/models/ranker.js';
 import type { LoadedVersion } from '../src/registry/load-version.js';
-import { SERVING_CANDIDATES } from '../src/registry/ranker-servable.js';
-import { FEATURES_FILE, rankerFromVersion, versionContract } from '../src/registry/servable-factory.js';
+import { SERVING_CANDIDATES } from '../src/serving/ranker-servable.js';
+import { FEATURES_FILE, rankerFromVersion, versionContract } from '../src/serving/servable-factory.js';
 
 /** One stage's median cost per request. */
 export interface StageFigure {

@@ -30,8 +30,8 @@ import { restoreUserState } from '../src/features/user-state-snapshot.js';
 import { onlineRetailPath } from '../src/paths.js';
 import { trainAndPublish } from '../src/pipeline/train-publish.js';
 import { loadVersion } from '../src/registry/load-version.js';
-import type { ServableModel } from '../src/registry/servable.js';
-import { openServable } from '../src/registry/servable-factory.js';
+import type { ServableModel } from '../src/serving/servable.js';
+import { openServable } from '../src/serving/servable-factory.js';
 import { Rng } from '../src/util/random.js';
 import { printStages, profileStages } from './serve-profile.js';
 

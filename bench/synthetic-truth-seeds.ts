@@ -1,5 +1,5 @@
 /**
- * The known-answer check of src/pipeline/synthetic-truth.test.ts (the trained ranker against every
+ * The known-answer check of src/offline/synthetic-truth.test.ts (the trained ranker against every
  * baseline on the TRUE affinities, paired bootstrap) at several seeds, on the store of the current
  * generator or of the frozen legacy one (bench/synthetic-legacy.ts), with the test's options. One
  * line per seed and baseline: the top-20 and graded truth-NDCG@10 differences with 95% intervals.
@@ -8,7 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { generateSyntheticStore, type SyntheticDataset } from '../src/data/synthetic-store.js';
-import { trainAndEvaluate } from '../src/pipeline/train-model.js';
+import { trainAndEvaluate } from '../src/offline/train-evaluate.js';
 import { generateSyntheticStore as legacyGenerateSyntheticStore } from './synthetic-legacy.js';
 
 const { values } = parseArgs({

@@ -13,7 +13,7 @@
 import type { InteractionEvent } from '../src/data/schema.js';
 import type { Variant } from '../src/experiments/assignment.js';
 import { describeExploration, exploreRanking, poolSize, requestRng } from '../src/experiments/exploration.js';
-import type { RecommendQuery, ScoredItem, ServableModel } from '../src/registry/servable.js';
+import type { RecommendQuery, ScoredItem, ServableModel } from '../src/serving/servable.js';
 import { hashString } from '../src/util/random.js';
 
 /** The served list and what its impressions carry. */

@@ -189,7 +189,7 @@ export async function liveRegistry(
   opts: { stateDir?: string; eventsDir?: string; logger?: Logger; kinds?: readonly string[] } = {},
 ): Promise<{ userState: LiveUserState; source: ModelSource }> {
   const { registeredUserStates } = await import('../src/features/index.js');
-  const { openServable } = await import('../src/registry/servable-factory.js');
+  const { openServable } = await import('../src/serving/servable-factory.js');
   const { createRegistrySource } = await import('./registry-source.js');
   const userState = new LiveUserState({
     definitions: registeredUserStates(),

@@ -3,7 +3,7 @@
  * versions it decided to serve, off the request path. The registry implementation lives in
  * serve/registry-source.ts; tests use serve/testing/memory-source.ts.
  */
-import type { ServableModel } from '../src/registry/servable.js';
+import type { ServableModel } from '../src/serving/servable.js';
 
 /** What a model has published: its versions and where its aliases point. */
 export interface ModelDescription {

@@ -11,8 +11,8 @@
  * a freshly published model serves before anyone promotes it. Registry aliases win over implicit ones.
  */
 import { errorMessage, NotFoundError, WorkbenchError } from '../src/errors.js';
-import type { ServableModel } from '../src/registry/servable.js';
-import { warmUp } from '../src/registry/warmup.js';
+import type { ServableModel } from '../src/serving/servable.js';
+import { warmUp } from '../src/serving/warmup.js';
 import { redactPaths } from './http-errors.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { ModelDescription, ModelSource } from './model-source.js';

@@ -7,9 +7,9 @@ import { NotFoundError } from '../src/errors.js';
 import { setAlias } from '../src/registry/aliases.js';
 import { readAliases } from '../src/registry/aliases-store.js';
 import { type LoadedVersion, listVersions, loadVersion } from '../src/registry/load-version.js';
-import type { ServableModel } from '../src/registry/servable.js';
-import { checkServable } from '../src/registry/servable-check.js';
-import { openServable } from '../src/registry/servable-factory.js';
+import type { ServableModel } from '../src/serving/servable.js';
+import { checkServable } from '../src/serving/servable-check.js';
+import { openServable } from '../src/serving/servable-factory.js';
 import type { ModelDescription, ModelSource } from './model-source.js';
 import type { SetAlias } from './routes/shared.js';
 
@@ -18,7 +18,7 @@ export type OpenServable = (loaded: LoadedVersion) => Promise<ServableModel>;
 
 /** Options of the registry source. */
 export interface RegistrySourceOptions {
-  /** Builds the ServableModel (default: src/registry/servable-factory.ts's openServable). */
+  /** Builds the ServableModel (default: src/serving/servable-factory.ts's openServable). */
   openServable?: OpenServable;
   /** Model kinds this service can serve; other kinds are refused before loading. */
   kinds?: readonly string[];

@@ -14,11 +14,11 @@ import type { InteractionEvent } from '../src/data/schema.js';
 import { generateSyntheticStore } from '../src/data/synthetic-store.js';
 import { registeredUserStates } from '../src/features/index.js';
 import { restoreUserState } from '../src/features/user-state-snapshot.js';
+import { protocolWindows } from '../src/offline/protocol-windows.js';
 import { PipelineRunError, type RunPipelineOptions, runPipeline } from '../src/pipeline/pipeline-run.js';
 import { seedUserState } from '../src/pipeline/seed-state.js';
-import { trainingWindows } from '../src/pipeline/windows.js';
 import { listVersions, loadVersion } from '../src/registry/load-version.js';
-import { openServable } from '../src/registry/servable-factory.js';
+import { openServable } from '../src/serving/servable-factory.js';
 import { Rng } from '../src/util/random.js';
 import { impressionEvents, serveRanking } from './exploration.js';
 
@@ -26,7 +26,7 @@ const root = mkdtempSync(path.join(tmpdir(), 'served-training-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const dataset = generateSyntheticStore({ users: 600, items: 150, weeks: 6 });
-const windows = trainingWindows(dataset.events);
+const windows = protocolWindows(dataset.events);
 /** Served requests start three days before the next run's validation window: inside its label windows. */
 const servedFrom = windows.validStart - 3 * 86_400_000;
 const K = 8;

@@ -184,7 +184,7 @@ export async function sharedRegistry(
   opts: Omit<SharedUserStateOptions, 'definitions'> & { kinds?: readonly string[] },
 ): Promise<{ sharedState: SharedUserState; source: ModelSource }> {
   const { registeredUserStates } = await import('../src/features/index.js');
-  const { openServable } = await import('../src/registry/servable-factory.js');
+  const { openServable } = await import('../src/serving/servable-factory.js');
   const { createRegistrySource } = await import('./registry-source.js');
   const sharedState = await SharedUserState.connect({ ...opts, definitions: registeredUserStates() });
   const source = createRegistrySource(modelsDir, {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ServableModel } from '../src/registry/servable.js';
-import { warmUp } from '../src/registry/warmup.js';
+import type { ServableModel } from '../src/serving/servable.js';
+import { warmUp } from '../src/serving/warmup.js';
 import { createFixtureModel, fixtureTables } from './testing/fixture-model.js';
 
 const good = () => createFixtureModel({ name: 'demo', version: 1, tables: fixtureTables({ items: 50, users: 5 }) });

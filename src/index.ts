@@ -58,7 +58,7 @@ export { type Ranker, type RankRequest, topK } from './models/ranker.js';
 export { barChart, histogram, lineChart, show, showChart, showMarkdown, showTable } from './notebook/display.js';
 export { reimport } from './notebook/reimport.js';
 export { runNotebook } from './notebook/run.js';
-export { publishRun } from './pipeline/publish-model.js';
+export { type ProtocolWindows, protocolWindows } from './offline/protocol-windows.js';
 // Training runs and the pipeline.
 export {
   disposeTrainedRun,
@@ -67,9 +67,9 @@ export {
   type TrainedScorer,
   type TrainRunOptions,
   trainAndEvaluate,
-} from './pipeline/train-model.js';
+} from './offline/train-evaluate.js';
+export { publishRun } from './pipeline/publish-model.js';
 export { trainAndPublish } from './pipeline/train-publish.js';
-export { type TrainingWindows, trainingWindows } from './pipeline/windows.js';
 export { rollbackAlias, setAlias } from './registry/aliases.js';
 export { readAliases } from './registry/aliases-store.js';
 export { fileLoadHandler, fileSaveHandler, layersModelFiles } from './registry/io-handlers.js';
@@ -78,5 +78,5 @@ export type { Manifest } from './registry/manifest.js';
 export { prune } from './registry/prune.js';
 // Model directory.
 export { gitCommit, publishVersion } from './registry/publish.js';
-export type { PredictInstance, RecommendQuery, ScoredItem, ServableModel } from './registry/servable.js';
-export { openServable, servableKinds } from './registry/servable-factory.js';
+export type { PredictInstance, RecommendQuery, ScoredItem, ServableModel } from './serving/servable.js';
+export { openServable, servableKinds } from './serving/servable-factory.js';

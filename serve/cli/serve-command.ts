@@ -38,9 +38,9 @@ import {
 } from '../../src/cli/context.js';
 import { UsageError, WorkbenchError } from '../../src/errors.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
-import { parseDuration } from '../../src/pipeline/schedule.js';
 import { isRedisUrl, parseRedisUrl } from '../../src/redis/connection.js';
 import { listModels, listVersions } from '../../src/registry/load-version.js';
+import { parseDuration } from '../../src/util/duration.js';
 import { DEFAULT_EVENT_TIME_WINDOW, type EventTimeWindow } from '../event-time.js';
 
 const OPTIONS = {

@@ -12,7 +12,7 @@
  */
 import { createRoute, type z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { PredictInstance } from '../../src/registry/servable.js';
+import type { PredictInstance } from '../../src/serving/servable.js';
 import { parseOr400, readBody } from '../body.js';
 import { ApiError } from '../http-errors.js';
 import { CHAMPION, type VersionRef } from '../model-store.js';

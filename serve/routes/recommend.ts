@@ -8,7 +8,7 @@
  */
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { ScoredItem } from '../../src/registry/servable.js';
+import type { ScoredItem } from '../../src/serving/servable.js';
 import { readBody } from '../body.js';
 import { impressionEvents, type ServedList, serveRanking } from '../exploration.js';
 import { ApiError } from '../http-errors.js';

@@ -4,7 +4,7 @@
  * work without TensorFlow.js. Score = normalised log popularity + 2 x co-visitation with the item on
  * the page + co-visitation with the user's history. Unknown users get popularity (+ context).
  */
-import type { PredictInstance, RecommendQuery, ScoredItem, ServableModel } from '../../src/registry/servable.js';
+import type { PredictInstance, RecommendQuery, ScoredItem, ServableModel } from '../../src/serving/servable.js';
 import { Rng } from '../../src/util/random.js';
 
 /** The tables a fixture model scores with. */

@@ -3,7 +3,7 @@
  * change while the service runs, with knobs for slow and broken loads.
  */
 import { NotFoundError } from '../../src/errors.js';
-import type { ServableModel } from '../../src/registry/servable.js';
+import type { ServableModel } from '../../src/serving/servable.js';
 import type { ModelDescription, ModelSource } from '../model-source.js';
 import { createFixtureModel, type FixtureModel, type FixtureTables, fixtureTables } from './fixture-model.js';
 

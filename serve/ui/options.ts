@@ -5,7 +5,7 @@
 
 import type { Experiment } from '../../src/experiments/assignment.js';
 import { rollbackAlias, setAlias } from '../../src/registry/aliases.js';
-import { checkServable } from '../../src/registry/servable-check.js';
+import { checkServable } from '../../src/serving/servable-check.js';
 
 /** Moves aliases in the registry. */
 export interface AliasWriter {

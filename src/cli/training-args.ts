@@ -2,8 +2,8 @@
 
 import { parseSessionGap } from '../data/sessions.js';
 import { UsageError } from '../errors.js';
-import { isProtocol, PROTOCOLS } from '../pipeline/protocol-plan.js';
-import type { TrainRunOptions } from '../pipeline/train-model.js';
+import { isProtocol, PROTOCOLS } from '../offline/protocol-plan.js';
+import type { TrainRunOptions } from '../offline/train-evaluate.js';
 
 /** The parseArgs options behind the training flags. */
 export const TRAINING_OPTIONS = {

@@ -11,8 +11,8 @@ import type { InteractionEvent } from '../data/schema.js';
 import { registeredUserStates } from '../features/index.js';
 import { restoreUserState } from '../features/user-state-snapshot.js';
 import { loadVersion, type VersionRef } from '../registry/load-version.js';
-import type { ServableModel } from '../registry/servable.js';
-import { openServable } from '../registry/servable-factory.js';
+import type { ServableModel } from '../serving/servable.js';
+import { openServable } from '../serving/servable-factory.js';
 import type { LoggedRequest } from './logged-requests.js';
 
 /** Where the candidate and the user state come from. */

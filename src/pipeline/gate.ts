@@ -12,7 +12,7 @@ import { LTR_KIND } from '../models/ltr/index.js';
 import type { Ranker } from '../models/ranker.js';
 import { readAliases } from '../registry/aliases-store.js';
 import { listVersions, loadVersion } from '../registry/load-version.js';
-import { rankerFromVersion } from '../registry/servable-factory.js';
+import { rankerFromVersion } from '../serving/servable-factory.js';
 import type { GateDecision } from './run-record.js';
 
 /** The name the champion carries in the run's evaluation report. */

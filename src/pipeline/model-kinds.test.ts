@@ -1,6 +1,6 @@
 /**
  * A model kind registered outside the registry code goes the whole way: the test writes a kind
- * module (`ltr-linear`: one Dense layer over the features, see kinds-testing.ts), registers it, trains it next to
+ * module (`ltr-linear`: one Dense layer over the features, see testing/example-kind.ts), registers it, trains it next to
  * ltr-mlp in one run, publishes both into a temp models dir, loads the new kind through the path
  * the service uses (loadVersion + openServable), and serves both as A/B arms from a real
  * `workbench serve` process that learns the kind from WORKBENCH_MODEL_KINDS. A version whose kind
@@ -17,14 +17,14 @@ import { initBackend, tf } from '../models/backend.js';
 import { hasModelKind, importModelKinds, modelKind, scorerRanker } from '../models/kinds.js';
 import { LtrRanker } from '../models/ltr/index.js';
 import { writeLinearKindModule } from '../models/testing/example-kind.js';
+import { disposeTrainedRun, servingStore, type TrainedRun, trainAndEvaluate } from '../offline/train-evaluate.js';
 import { PROJECT_ROOT } from '../paths.js';
 import { setAlias } from '../registry/aliases.js';
 import { layersModelFiles } from '../registry/io-handlers.js';
 import { loadVersion } from '../registry/load-version.js';
 import { publishVersion } from '../registry/publish.js';
-import { FEATURES_FILE, openServable, rankerFromVersion } from '../registry/servable-factory.js';
+import { FEATURES_FILE, openServable, rankerFromVersion } from '../serving/servable-factory.js';
 import { publishRun } from './publish-model.js';
-import { disposeTrainedRun, servingStore, type TrainedRun, trainAndEvaluate } from './train-model.js';
 
 const dataset = generateSyntheticStore({ users: 300, items: 100, weeks: 6 });
 const TRAINING = { epochs: 2, maxValidUsers: 100, bootstrapResamples: 50 };

@@ -15,21 +15,27 @@ import { errorMessage, InvalidArgumentError, WorkbenchError } from '../errors.js
 import { registeredUserStates } from '../features/index.js';
 import { LTR_KIND } from '../models/ltr/index.js';
 import type { Ranker } from '../models/ranker.js';
+import { shuffleLabelWindows } from '../offline/label-shuffle.js';
+import {
+  type ServedFeaturesReport,
+  type ServedGroups,
+  servedFeaturesDiffer,
+  servedGroups,
+  type TrainFrom,
+} from '../offline/served-groups.js';
+import { disposeTrainedRun, servingStore, type TrainedRun, type TrainRunOptions, trainAndEvaluate } from '../offline/train-evaluate.js';
 import { setAlias } from '../registry/aliases.js';
 import { modelDir } from '../registry/layout.js';
 import { listVersions } from '../registry/load-version.js';
+import { type Progress, type ProgressSink, silentSink, startProgress } from '../util/progress.js';
 import { stageTimer, type TimedStage } from '../util/stage-timer.js';
 import { alignmentShiftDays, type FreshEvents, mergeEvents, type PositionCtr, readFreshEvents } from './fresh-events.js';
 import { CHAMPION_RANKER, type ChampionStatus, championRanker, championWeights, checkGateMetric, decideGate } from './gate.js';
-import { shuffleLabelWindows } from './label-shuffle.js';
 import { type OpeGateDecision, type OpeGateOptions, offPolicyGate } from './ope-gate.js';
-import { type Progress, type ProgressSink, silentSink, startProgress } from './progress.js';
 import { publishRun } from './publish-model.js';
 import { acquireLock, type Lock } from './run-lock.js';
 import { type GateDecision, listRunRecords, newRunId, type RunRecord, writeRunRecord } from './run-record.js';
 import { seedUserState, snapshotCovers } from './seed-state.js';
-import { type ServedFeaturesReport, type ServedGroups, servedFeaturesDiffer, servedGroups, type TrainFrom } from './served-groups.js';
-import { disposeTrainedRun, servingStore, type TrainedRun, type TrainRunOptions, trainAndEvaluate } from './train-model.js';
 
 /** Where new versions' aliases go: `challenger` (default) or straight to `champion`; both only past the gate. */
 export type AliasPolicy = 'challenger' | 'champion';

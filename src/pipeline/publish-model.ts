@@ -12,12 +12,12 @@ import { kindParams, modelKind } from '../models/kinds.js';
 import { ONNX_FILE } from '../models/scoring/onnx-export.js';
 import { type OnnxScoringRecord, onnxScoring } from '../models/scoring/publish-check.js';
 import { warmupRows } from '../models/scoring/warmup-rows.js';
+import { describeWindows } from '../offline/protocol-windows.js';
+import type { TrainedRun } from '../offline/train-evaluate.js';
 import { layersModelFiles } from '../registry/io-handlers.js';
 import { type PublishResult, publishVersion } from '../registry/publish.js';
-import type { RecommendQuery } from '../registry/servable.js';
-import { FEATURES_FILE } from '../registry/servable-factory.js';
-import type { TrainedRun } from './train-model.js';
-import { describeWindows } from './windows.js';
+import type { RecommendQuery } from '../serving/servable.js';
+import { FEATURES_FILE } from '../serving/servable-factory.js';
 
 /**
  * What to publish from a run: the name of a registered kind, i.e. one of its trained scorers

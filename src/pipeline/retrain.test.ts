@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateSyntheticStore } from '../data/synthetic-store.js';
 import type { PipelineResult } from './pipeline-run.js';
-import { startRetraining, startRetrainingFromEnv } from './retrain.js';
+import { schedule, startRetraining, startRetrainingFromEnv } from './retrain.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'retrain-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -57,5 +57,30 @@ describe('startRetrainingFromEnv', () => {
     expect(() => startRetrainingFromEnv({ WORKBENCH_RETRAIN_EVERY: 'hourly' }, opts)).toThrow(
       /^WORKBENCH_RETRAIN_EVERY: "hourly" is not a duration/,
     );
+  });
+});
+
+describe('schedule', () => {
+  it('never overlaps runs and keeps going after a failure', async () => {
+    let running = 0;
+    let maxRunning = 0;
+    const lines: string[] = [];
+    const s = schedule(
+      20,
+      async (n) => {
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        await new Promise((r) => setTimeout(r, 35)); // longer than the interval
+        running--;
+        if (n === 2) throw new Error('boom');
+      },
+      (l) => lines.push(l),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    await s.stop();
+    expect(maxRunning).toBe(1);
+    expect(s.runs).toBeGreaterThanOrEqual(3);
+    expect(lines.some((l) => /run 2 failed .*boom/.test(l))).toBe(true);
+    expect(lines.some((l) => /skipped/.test(l))).toBe(true);
   });
 });

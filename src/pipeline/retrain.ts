@@ -1,12 +1,13 @@
 /**
- * Retraining on a timer: `runPipeline` every interval, never overlapping (schedule.ts), each run
+ * Retraining on a timer: `runPipeline` every interval, never overlapping (the next run is planned
+ * only after the previous one ended; ticks missed meanwhile are skipped), each run
  * logged in one line. Used by `workbench pipeline schedule` and, when WORKBENCH_RETRAIN_EVERY is
  * set, by the service process of `npm start`. A failed run is logged and the schedule goes on.
  */
 import path from 'node:path';
 import { errorMessage, UsageError } from '../errors.js';
+import { parseDuration } from '../util/duration.js';
 import { type PipelineResult, type PipelineRunRecord, type RunPipelineOptions, runPipeline } from './pipeline-run.js';
-import { parseDuration, schedule } from './schedule.js';
 
 /** Options of {@link startRetraining}: a pipeline run's, plus the interval. */
 export interface RetrainingOptions extends RunPipelineOptions {
@@ -16,13 +17,8 @@ export interface RetrainingOptions extends RunPipelineOptions {
   onRun?: (result: PipelineResult) => void;
 }
 
-/** A running retraining schedule. */
-export interface Retraining {
-  /** Stops planning runs; resolves once a run in progress has finished. */
-  stop(): Promise<void>;
-  /** Runs started so far. */
-  readonly runs: number;
-}
+/** A running retraining schedule (stop() waits for a run in progress). */
+export type Retraining = Schedule;
 
 /** One line summarising a run record (logs, `pipeline history`). */
 export function summariseRun(r: PipelineRunRecord): string {
@@ -53,12 +49,7 @@ export function startRetraining(opts: RetrainingOptions): Retraining {
     },
     (line) => log(`retrain ${opts.name}: ${line}`),
   );
-  return {
-    stop: () => s.stop(),
-    get runs() {
-      return s.runs;
-    },
-  };
+  return s;
 }
 
 /**
@@ -80,4 +71,52 @@ export function startRetrainingFromEnv(
     throw new UsageError(`WORKBENCH_RETRAIN_EVERY: ${errorMessage(err)}`);
   }
   return startRetraining({ ...opts, every: ms, runsDir: opts.runsDir ?? path.resolve(env.WORKBENCH_RUNS_DIR ?? 'runs') });
+}
+
+/** A running schedule. */
+export interface Schedule {
+  /** Stops planning new runs; resolves when a run in progress has finished. */
+  stop(): Promise<void>;
+  /** Number of runs started so far. */
+  readonly runs: number;
+}
+
+/**
+ * Runs `task` now and then every `everyMs` after each start, skipping ticks missed while a run was
+ * still going (runs never overlap).
+ */
+export function schedule(everyMs: number, task: (n: number) => Promise<void>, log: (line: string) => void = () => {}): Schedule {
+  let stopped = false;
+  let runs = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let current: Promise<void> = Promise.resolve();
+  const tick = () => {
+    if (stopped) return;
+    const n = ++runs;
+    const started = Date.now();
+    log(`run ${n} started at ${new Date(started).toISOString()}`);
+    current = task(n)
+      .then(
+        () => log(`run ${n} finished in ${((Date.now() - started) / 1000).toFixed(1)} s`),
+        (err: unknown) => log(`run ${n} failed after ${((Date.now() - started) / 1000).toFixed(1)} s: ${errorMessage(err) ?? err}`),
+      )
+      .finally(() => {
+        if (stopped) return;
+        const elapsed = Date.now() - started;
+        const wait = everyMs - (elapsed % everyMs);
+        if (elapsed > everyMs) log(`run ${n} took longer than the interval; skipped ${Math.floor(elapsed / everyMs)} tick(s)`);
+        timer = setTimeout(tick, wait);
+      });
+  };
+  tick();
+  return {
+    get runs() {
+      return runs;
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await current;
+    },
+  };
 }

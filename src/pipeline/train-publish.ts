@@ -7,11 +7,11 @@ import { type DatasetSpec, loadDataset } from '../data/load.js';
 import type { EvalReport } from '../eval/protocol.js';
 import { modelKind } from '../models/kinds.js';
 import { LTR_KIND } from '../models/ltr/index.js';
+import { disposeTrainedRun, servingStore, type TrainRunOptions, trainAndEvaluate } from '../offline/train-evaluate.js';
 import { setAlias } from '../registry/aliases.js';
 import { readAliases } from '../registry/aliases-store.js';
 import { type PublishKind, publishRun } from './publish-model.js';
 import { seedUserState } from './seed-state.js';
-import { disposeTrainedRun, servingStore, type TrainRunOptions, trainAndEvaluate } from './train-model.js';
 
 /** Options of `trainAndPublish`. */
 export interface TrainPublishOptions {

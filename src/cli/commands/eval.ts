@@ -17,7 +17,7 @@ export const evalCommand: Command = {
     const spec = await datasetSpecFrom(values, io);
     const options = trainRunOptionsFrom(values);
     const { loadDataset } = await import('../../data/load.js');
-    const { disposeTrainedRun, trainAndEvaluate } = await import('../../pipeline/train-model.js');
+    const { disposeTrainedRun, trainAndEvaluate } = await import('../../offline/train-evaluate.js');
     const { reportToMarkdown, truthReportToMarkdown } = await import('../../eval/index.js');
     io.err(`loading ${spec.source}${spec.path ? ` from ${spec.path}` : ''} ...`);
     const dataset = await loadDataset(spec);

@@ -16,7 +16,7 @@ function captureIO(modelsDir: string): RecordingIO {
 describe('workbench models', () => {
   let tmp: Awaited<ReturnType<typeof tempModelsDir>>;
   // The sample versions are tables without a ranker: promote and rollback skip the open-and-warm
-  // check here (src/registry/servable-check.test.ts runs it on a real version).
+  // check here (src/serving/servable-check.test.ts runs it on a real version).
   const run = async (...argv: string[]) => {
     const io = captureIO(tmp.dir);
     const moves = argv[0] === 'promote' || argv[0] === 'rollback';

@@ -188,7 +188,7 @@ async function moveAlias(sub: 'promote' | 'rollback', argv: string[], io: CliIO)
   // Open and warm the target as the service would (hash verification alone passes truncated weights).
   const check = values['no-check']
     ? undefined
-    : async (n: string, v: number) => (await import('../../registry/servable-check.js')).checkServable(dir, n, v);
+    : async (n: string, v: number) => (await import('../../serving/servable-check.js')).checkServable(dir, n, v);
   const change =
     sub === 'promote'
       ? await setAlias(dir, name, alias, parseVersion(positionals[1], 'VERSION'), { check })

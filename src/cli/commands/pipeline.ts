@@ -77,7 +77,7 @@ async function pipelineOptions(values: RunValues, io: CliIO): Promise<RunPipelin
     }
     opeGate = { margin, variant: values['ope-variant'] };
   } else if (values['ope-variant'] !== undefined) throw new UsageError('--ope-variant needs --ope-margin');
-  const { TRAIN_FROM } = await import('../../pipeline/served-groups.js');
+  const { TRAIN_FROM } = await import('../../offline/served-groups.js');
   const trainFrom = TRAIN_FROM.find((t) => t === (values['train-from'] ?? 'recomputed'));
   if (!trainFrom) throw new UsageError(`--train-from "${values['train-from']}" is not one of ${TRAIN_FROM.join(', ')}`);
   const policy = values.policy ?? 'challenger';
@@ -138,7 +138,7 @@ async function runOnce(argv: string[], io: CliIO): Promise<number> {
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"; usage: ${USAGE}`);
   const opts = await pipelineOptions(values, io);
   const { runPipeline, PipelineRunError } = await import('../../pipeline/pipeline-run.js');
-  const { stderrSink } = await import('../../pipeline/progress.js');
+  const { stderrSink } = await import('../../util/progress.js');
   try {
     const { record, recordPath } = await runPipeline({ ...opts, progress: stderrSink() });
     if (values.json) printJson(io, { recordPath, record });
@@ -156,7 +156,7 @@ async function runSchedule(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { ...RUN_OPTIONS, every: { type: 'string' } }, true);
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"; usage: ${USAGE}`);
   if (!values.every) throw new UsageError('--every is required, e.g. --every 3h');
-  const { parseDuration } = await import('../../pipeline/schedule.js');
+  const { parseDuration } = await import('../../util/duration.js');
   const every = parseDuration(values.every);
   const opts = await pipelineOptions(values, io);
   const { startRetraining } = await import('../../pipeline/retrain.js');

@@ -20,9 +20,9 @@ import type { Ranker } from '../models/ranker.js';
 import { ONNX_FILE } from '../models/scoring/onnx-export.js';
 import { chooseScorer } from '../models/scoring/select.js';
 import { warmupRows } from '../models/scoring/warmup-rows.js';
-import type { LoadedVersion } from './load-version.js';
+import type { LoadedVersion } from '../registry/load-version.js';
+import { RegistryError } from '../registry/registry-error.js';
 import { RankerServable } from './ranker-servable.js';
-import { RegistryError } from './registry-error.js';
 import type { RecommendQuery, ServableModel } from './servable.js';
 
 /** Model kinds this process can serve: every registered kind (built in, or added with registerModelKind). */

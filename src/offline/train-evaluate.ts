@@ -45,9 +45,9 @@ import { Rng } from '../util/random.js';
 import { type StageTiming, stageTimer } from '../util/stage-timer.js';
 import { settingName } from './baseline-grid.js';
 import { type ProtocolFold, type ProtocolName, type ProtocolPlan, protocolPlan } from './protocol-plan.js';
+import type { ProtocolWindows, WindowOptions } from './protocol-windows.js';
 import type { ServedGroups } from './served-groups.js';
 import { trainScorers } from './train-scorers.js';
-import type { TrainingWindows, WindowOptions } from './windows.js';
 
 /** Knobs of a training run (every one has a default). */
 export interface TrainRunOptions {
@@ -157,7 +157,7 @@ export interface TrainedScorer {
 
 /** Everything a run produced. The caller owns the scorers' models (`disposeTrainedRun`). */
 export interface TrainedRun {
-  windows: TrainingWindows;
+  windows: ProtocolWindows;
   /** The first trained scorer (`ltr-mlp` by default), i.e. `scorers[0]`. */
   ranker?: TrainedScorer;
   /** Every trained scorer, in `kinds` order. */
@@ -484,7 +484,7 @@ function runParams(o: ResolvedRunOptions, extra: { featureSet: string; protocol:
 /** The feature store a published version serves with: every event, the run's feature set. */
 export async function servingStore(
   dataset: Dataset,
-  windows: TrainingWindows,
+  windows: ProtocolWindows,
   options: Pick<TrainRunOptions, 'features' | 'featureSet'> = {},
 ) {
   const featureSet = featureSetByName(featureSetNameFor(dataset, options.featureSet));

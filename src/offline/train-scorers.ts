@@ -11,7 +11,7 @@ import { createScorerModel, kindParams, type ScorerKind, type ScorerTrainingOpti
 import { buildTrainingGroups, type GroupsReport, LTR_KIND, type TrainingGroup, trainRanker } from '../models/ltr/index.js';
 import type { ProtocolFold, ProtocolPlan } from './protocol-plan.js';
 import type { ServedGroup, ServedGroups } from './served-groups.js';
-import type { ResolvedRunOptions, TrainedRun, TrainedScorer, TrainRunOptions } from './train-model.js';
+import type { ResolvedRunOptions, TrainedRun, TrainedScorer, TrainRunOptions } from './train-evaluate.js';
 
 /** What scorer training needs from the run. */
 export interface ScorerTrainingInput {

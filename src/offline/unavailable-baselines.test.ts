@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { generateSyntheticStore } from '../data/synthetic-store.js';
 import { reportToMarkdown } from '../eval/report-markdown.js';
-import { publishRun } from './publish-model.js';
-import { servingStore, trainAndEvaluate } from './train-model.js';
+import { publishRun } from '../pipeline/publish-model.js';
+import { servingStore, trainAndEvaluate } from './train-evaluate.js';
 
 const shop = generateSyntheticStore({ users: 300, items: 100, weeks: 6 });
 const bare = { ...shop, items: shop.items.map(({ itemId, title }) => ({ itemId, title })), truth: undefined };

@@ -17,7 +17,7 @@ import { parseColumnMapping } from '../data/mapping.js';
 import { SESSION_GAP_USER_MINUTES } from '../data/sessions.js';
 import { writePlantedLog } from '../data/testing/planted-log.js';
 import { tf } from '../models/backend.js';
-import { disposeTrainedRun, type TrainRunOptions, trainAndEvaluate } from './train-model.js';
+import { disposeTrainedRun, type TrainRunOptions, trainAndEvaluate } from './train-evaluate.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'planted-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -6,8 +6,8 @@
  */
 
 import { errorMessage } from '../errors.js';
-import { type LoadOptions, loadVersion } from './load-version.js';
-import { RegistryError } from './registry-error.js';
+import { type LoadOptions, loadVersion } from '../registry/load-version.js';
+import { RegistryError } from '../registry/registry-error.js';
 import { openServable } from './servable-factory.js';
 import { warmUp } from './warmup.js';
 

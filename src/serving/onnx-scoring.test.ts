@@ -8,10 +8,10 @@ import { tf } from '../models/backend.js';
 import { ONNX_FILE } from '../models/scoring/onnx-export.js';
 import { PARITY_TOLERANCE } from '../models/scoring/select.js';
 import { trainAndPublish } from '../pipeline/train-publish.js';
-import { loadVersion } from './load-version.js';
+import { loadVersion } from '../registry/load-version.js';
+import { tempModelsDir } from '../registry/testing/models-dir.js';
 import type { ServableModel } from './servable.js';
 import { openServable } from './servable-factory.js';
-import { tempModelsDir } from './testing/models-dir.js';
 
 let modelsDir: string;
 let stateDir: string;

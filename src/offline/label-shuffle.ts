@@ -6,7 +6,7 @@
  */
 import type { InteractionEvent } from '../data/schema.js';
 import { Rng } from '../util/random.js';
-import { trainingWindows, type WindowOptions } from './windows.js';
+import { protocolWindows, type WindowOptions } from './protocol-windows.js';
 
 /**
  * A copy of `events` where the item ids of events in the label windows `[labelStart, validStart)`
@@ -17,7 +17,7 @@ export function shuffleLabelWindows(
   windows: WindowOptions | undefined,
   seed: number,
 ): { events: InteractionEvent[]; shuffled: number } {
-  const w = trainingWindows(events, windows);
+  const w = protocolWindows(events, windows);
   const idx: number[] = [];
   events.forEach((e, i) => {
     if (e.ts >= w.labelStarts[0] && e.ts < w.validStart) idx.push(i);

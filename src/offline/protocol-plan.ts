@@ -20,7 +20,7 @@ import { RELEVANT_TYPES } from '../data/relevance.js';
 import type { InteractionEvent } from '../data/schema.js';
 import { UsageError } from '../errors.js';
 import { Rng } from '../util/random.js';
-import { eventsBetween, type TrainingWindows, trainingWindows, type WindowOptions } from './windows.js';
+import { eventsBetween, type ProtocolWindows, protocolWindows, type WindowOptions } from './protocol-windows.js';
 
 /** The protocols `--protocol` accepts. */
 export const PROTOCOLS = ['temporal', 'leave-one-out', 'random'] as const;
@@ -38,7 +38,7 @@ export interface ProtocolFold {
 export interface ProtocolPlan {
   name: ProtocolName;
   /** Time windows: the temporal plan's boundaries; for the others only `end` is meaningful. */
-  windows: TrainingWindows;
+  windows: ProtocolWindows;
   /** The ranker's training folds, oldest (temporal) or deepest (leave-one-out) first. */
   train: ProtocolFold[];
   valid: ProtocolFold;
@@ -75,7 +75,7 @@ function endOf(events: readonly InteractionEvent[]): number {
 }
 
 /** Windows of a non-temporal plan: every boundary at the end, no label windows. */
-function endWindows(end: number): TrainingWindows {
+function endWindows(end: number): ProtocolWindows {
   return { labelStarts: [end], labelDays: 0, validStart: end, testStart: end, end };
 }
 
@@ -92,7 +92,7 @@ function byUserInTime(events: readonly InteractionEvent[]): Map<string, number[]
 }
 
 function temporalPlan(events: readonly InteractionEvent[], opts: ProtocolOptions): ProtocolPlan {
-  const w = trainingWindows(events, opts.windows);
+  const w = protocolWindows(events, opts.windows);
   const fold = (start: number, end: number): ProtocolFold => ({
     history: events,
     labels: eventsBetween(events, start, end),

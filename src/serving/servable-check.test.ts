@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../cli/main.js';
 import { recordingIO } from '../cli/testing/recording-io.js';
 import { trainAndPublish } from '../pipeline/train-publish.js';
-import { setAlias } from './aliases.js';
-import { readAliases } from './aliases-store.js';
-import { RegistryError } from './registry-error.js';
+import { setAlias } from '../registry/aliases.js';
+import { readAliases } from '../registry/aliases-store.js';
+import { RegistryError } from '../registry/registry-error.js';
 import { checkServable } from './servable-check.js';
 
 let root: string;

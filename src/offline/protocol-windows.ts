@@ -16,7 +16,7 @@ import { DataError } from '../errors.js';
 import { DAY_MS } from '../features/popularity.js';
 
 /** Boundaries in epoch ms (UTC midnights). */
-export interface TrainingWindows {
+export interface ProtocolWindows {
   /** Start of each label window, oldest first; the last one ends at validStart. */
   labelStarts: number[];
   labelDays: number;
@@ -35,7 +35,7 @@ export interface WindowOptions {
 }
 
 /** Computes the windows from the data's time range. */
-export function trainingWindows(events: readonly InteractionEvent[], opts: WindowOptions = {}): TrainingWindows {
+export function protocolWindows(events: readonly InteractionEvent[], opts: WindowOptions = {}): ProtocolWindows {
   if (events.length === 0) throw new DataError('no events to train on');
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
@@ -65,7 +65,7 @@ export function trainingWindows(events: readonly InteractionEvent[], opts: Windo
 }
 
 /** ISO dates of the boundaries, for manifests and reports. */
-export function describeWindows(w: TrainingWindows): Record<string, string> {
+export function describeWindows(w: ProtocolWindows): Record<string, string> {
   const d = (ms: number) => new Date(ms).toISOString().slice(0, 10);
   return {
     labelStart: d(w.labelStarts[0]),

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSyntheticStore } from '../data/synthetic-store.js';
 import { tf } from '../models/backend.js';
 import { BASELINE_KINDS } from '../models/baselines/index.js';
-import { type TrainedRun, trainAndEvaluate } from './train-model.js';
+import { type TrainedRun, trainAndEvaluate } from './train-evaluate.js';
 
 let run: TrainedRun;
 let tensorsBefore: number;
