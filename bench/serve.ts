@@ -11,6 +11,7 @@
  * (up to 500) and with 500 given, POST /v1/rank with 500 ids, at 1 and 32 connections. Figures
  * are medians over the runs; ratios compare with /healthz measured in the same run.
  * BENCH_EXPOSURES=0 turns impression logging off and BENCH_LOGS=0 request logs, to see their cost.
+ * BENCH_MODELS_DIR and BENCH_STATE_DIR (printed by a run) serve an earlier run's model instead of training.
  * The model is REAL: the TF.js ranker trained and published on Online Retail (3,659 items; the
  * synthetic store when the shared file is absent), served through the registry as `workbench
  * serve` does.
@@ -173,13 +174,29 @@ const REC_500 = 'recommendations k=10, 500 given';
 const RANK_500 = 'rank 500 ids';
 const HEALTHZ = 'GET /healthz';
 
-async function main(): Promise<void> {
-  const rng = new Rng(5);
+/**
+ * The model and user state the bench serves: trained and published now, or (BENCH_MODELS_DIR and
+ * BENCH_STATE_DIR both set, as printed by an earlier run) that earlier run's, to compare code changes
+ * on the same model without training again.
+ */
+async function publishedModel(): Promise<{ modelsDir: string; stateDir: string }> {
+  const given = { modelsDir: process.env.BENCH_MODELS_DIR, stateDir: process.env.BENCH_STATE_DIR };
+  if (given.modelsDir && given.stateDir) {
+    console.log(`serving the model published earlier in ${given.modelsDir} (user state ${given.stateDir})`);
+    return { modelsDir: given.modelsDir, stateDir: given.stateDir };
+  }
   const modelsDir = mkdtempSync(path.join(os.tmpdir(), 'bench-serve-models-'));
   const source = existsSync(onlineRetailPath()) ? 'online-retail' : 'synthetic';
   console.log(`training and publishing the TF.js ranker on ${source} ...`);
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'bench-serve-state-'));
   await trainAndPublish({ data: { source }, modelsDir, stateDir, name: 'bench', training: { epochs: 3, bootstrapResamples: 100 } });
+  console.log(`published: rerun on this model with BENCH_MODELS_DIR=${modelsDir} BENCH_STATE_DIR=${stateDir}`);
+  return { modelsDir, stateDir };
+}
+
+async function main(): Promise<void> {
+  const rng = new Rng(5);
+  const { modelsDir, stateDir } = await publishedModel();
   // Model scoring alone, in this process: the floor under the HTTP figures.
   const users = restoreUserState({ stateDir, definitions: registeredUserStates() }).store;
   const loaded = await loadVersion(modelsDir, 'bench', 1);
