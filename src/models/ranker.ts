@@ -37,7 +37,7 @@ export interface Ranker {
   dispose(): void;
 }
 
-/** Scores raw (un-normalised) feature rows of `candidates`, row-major. */
+/** Scores raw (un-normalised) feature rows of `candidates`, row-major; it may overwrite `raw` (the caller hands it over). */
 export type RawFeatureScorer = (raw: Float32Array, candidates: readonly string[]) => Float32Array;
 
 /**
