@@ -18,6 +18,7 @@ import type { LtrRanker } from '../src/models/ltr/ltr-ranker.js';
 import { topK } from '../src/models/ranker.js';
 import type { LoadedVersion } from '../src/registry/load-version.js';
 import { SERVING_CANDIDATES } from '../src/serving/ranker-servable.js';
+import type { ScoredItem } from '../src/serving/servable.js';
 import { FEATURES_FILE, rankerFromVersion, versionContract } from '../src/serving/servable-factory.js';
 
 /** One stage's median cost per request. */
@@ -41,6 +42,24 @@ function time<T>(items: readonly T[], reps: number, fn: (item: T, i: number) => 
   return median(per);
 }
 
+/** What every stage is timed over: the requests, the store and ranker built as the service builds them. */
+interface ProfileContext {
+  service: Service;
+  loaded: LoadedVersion;
+  bodies: readonly string[];
+  reps: number;
+  store: TableFeatureStore;
+  ranker: LtrRanker;
+  contract: ReturnType<typeof versionContract>;
+  queries: { userId: string; k: number }[];
+  add: (stage: string, us: number) => void;
+}
+
+/** The intermediate results of the model stages, the inputs of the stages after them. */
+interface ModelOutputs {
+  items: ScoredItem[][];
+}
+
 /**
  * Times every stage of the recommendation path (candidates from the store, up to 500) for
  * `bodies` (JSON request bodies without candidates).
@@ -56,7 +75,18 @@ export async function profileStages(service: Service, loaded: LoadedVersion, bod
   const queries = bodies.map((b) => JSON.parse(b) as { userId: string; k: number });
   const figures: StageFigure[] = [];
   const add = (stage: string, us: number) => figures.push({ stage, us });
+  const ctx: ProfileContext = { service, loaded, bodies, reps, store, ranker, contract, queries, add };
+  timeRequestStages(ctx);
+  const outputs = timeModelStages(ctx);
+  await timeResponseStages(ctx, outputs);
+  timeRequestLog(ctx);
+  ranker.dispose();
+  add('WHOLE app in-process (app.request)', await timeWholeApp(service, bodies, reps));
+  return figures;
+}
 
+/** Body parsing and validation, assignment, the user's view and candidate generation. */
+function timeRequestStages({ service, store, bodies, queries, reps, add }: ProfileContext): void {
   add(
     'parse + validate body',
     time(bodies, reps, (b) => recommendRequestSchema.safeParse(JSON.parse(b)).success),
@@ -73,11 +103,15 @@ export async function profileStages(service: Service, loaded: LoadedVersion, bod
     'user state (view of the user)',
     time(queries, reps, (q) => store.view(q.userId)),
   );
-  const pools = queries.map((q) => store.candidates(q.userId, { limit: SERVING_CANDIDATES }));
   add(
     `candidates (store, up to ${SERVING_CANDIDATES})`,
     time(queries, reps, (q) => store.candidates(q.userId, { limit: SERVING_CANDIDATES })),
   );
+}
+
+/** Features (with normalisation), scoring and top-k; returns the ranked items of every request. */
+function timeModelStages({ store, ranker, contract, queries, reps, add }: ProfileContext): ModelOutputs {
+  const pools = queries.map((q) => store.candidates(q.userId, { limit: SERVING_CANDIDATES }));
   add(
     'features (incl. user state, normalise)',
     time(queries, reps, (q, i) => normalise(store.features(q.userId, pools[i]), contract)),
@@ -93,6 +127,11 @@ export async function profileStages(service: Service, loaded: LoadedVersion, bod
     'top-k',
     time(pools, reps, (p, i) => topK(p, scores[i], queries[i].k)),
   );
+  return { items };
+}
+
+/** The response JSON, impression logging (queued) and metrics. */
+async function timeResponseStages({ service, loaded, queries, reps, add }: ProfileContext, { items }: ModelOutputs): Promise<void> {
   const response = (i: number) => ({
     requestId: '2b1f0f5e-0c1d-4a8e-9a55-6f1e2d3c4b5a',
     userId: queries[i].userId,
@@ -129,8 +168,13 @@ export async function profileStages(service: Service, loaded: LoadedVersion, bod
       service.metrics.recommendations.inc({ model: loaded.name, variant: 'control', version: String(loaded.version) });
     }),
   );
-  // The request log line as `workbench serve` writes it to stdout (synchronous for files and pipes):
-  // a write per line, as before, and batched (serve/logger.ts batchedLines), as now.
+}
+
+/**
+ * The request log line as `workbench serve` writes it to stdout (synchronous for files and pipes):
+ * a write per line, as before, and batched (serve/logger.ts batchedLines), as now.
+ */
+function timeRequestLog({ loaded, queries, reps, add }: ProfileContext): void {
   const devNull = openSync('/dev/null', 'w');
   const line = (q: { userId: string }) => ({
     requestId: '2b1f0f5e-0c1d-4a8e-9a55-6f1e2d3c4b5a',
@@ -158,8 +202,10 @@ export async function profileStages(service: Service, loaded: LoadedVersion, bod
   );
   batched.flush();
   closeSync(devNull);
-  ranker.dispose();
+}
 
+/** The whole app answering in-process (`app.request`, no socket): median µs per request. */
+async function timeWholeApp(service: Service, bodies: readonly string[], reps: number): Promise<number> {
   const whole: number[] = [];
   for (let r = 0; r < reps; r++) {
     const t0 = performance.now();
@@ -173,8 +219,7 @@ export async function profileStages(service: Service, loaded: LoadedVersion, bod
     }
     whole.push(((performance.now() - t0) * 1000) / bodies.length);
   }
-  add('WHOLE app in-process (app.request)', median(whole));
-  return figures;
+  return median(whole);
 }
 
 /** Prints the figures as a table, each stage's share of the in-process whole. */

@@ -9,8 +9,11 @@
  * one process, exposure logging on, JSON request logs written to /dev/null). Rows: GET /healthz
  * (the trivial route, the baseline), POST /v1/recommendations k=10 with candidates from the store
  * (up to 500) and with 500 given, POST /v1/rank with 500 ids, at 1 and 32 connections. Figures
- * are medians over the runs; ratios compare with /healthz measured in the same run.
+ * are medians over the runs; ratios compare with /healthz measured in the same run. `cpu us` is the
+ * service process's CPU time per request (process.cpuUsage around each run): on a machine shared
+ * with other work, its ratios move far less than the throughput ones.
  * BENCH_EXPOSURES=0 turns impression logging off and BENCH_LOGS=0 request logs, to see their cost.
+ * BENCH_MODELS_DIR and BENCH_STATE_DIR (printed by a run) serve an earlier run's model instead of training.
  * The model is REAL: the TF.js ranker trained and published on Online Retail (3,659 items; the
  * synthetic store when the shared file is absent), served through the registry as `workbench
  * serve` does.
@@ -41,6 +44,13 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 interface Urls {
   service: string;
 }
+/** The service process's CPU time so far (user + system, µs). */
+interface CpuReport {
+  cpuUs: number;
+}
+
+/** Asks the service child for its CPU time (µs); set in main once the child runs. */
+let serverCpu: () => Promise<number> = async () => Number.NaN;
 
 /** Child mode: start the service, report its URL, stop on request. */
 async function serveChild(): Promise<void> {
@@ -58,7 +68,12 @@ async function serveChild(): Promise<void> {
     logger: process.env.BENCH_LOGS === '0' ? silentLogger : jsonLogger(batchedLines((chunk) => writeSync(devNull, `${chunk}\n`))),
   });
   process.send?.({ service: srv.url } satisfies Urls);
-  process.on('message', async () => {
+  process.on('message', async (m) => {
+    if (m === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send?.({ cpuUs: user + system } satisfies CpuReport);
+      return;
+    }
     await srv.close();
     process.exit(0);
   });
@@ -137,18 +152,23 @@ interface Row {
   name: string;
   connections: number;
   rps: number;
+  /** The service process's CPU time per answered request (µs): what other processes on the machine barely change. */
+  cpuUs: number;
   p50: number;
   p99: number;
   failures: number;
 }
 
 async function measure(name: string, url: string, connections: number, requests: AutocannonRequest[]): Promise<Row> {
-  const runs: { rps: number; p50: number; p99: number; failures: number }[] = [];
+  const runs: { rps: number; cpuUs: number; p50: number; p99: number; failures: number }[] = [];
   for (let i = 0; i < RUNS; i++) {
+    const cpu0 = await serverCpu();
     const { result, latencies } = await load(url, connections, SECONDS, requests);
+    const cpuUs = ((await serverCpu()) - cpu0) / Math.max(1, result.requests.total);
     const sorted = Float64Array.from(latencies).sort();
     runs.push({
       rps: result.requests.total / result.duration,
+      cpuUs,
       p50: percentile(sorted, 0.5),
       p99: percentile(sorted, 0.99),
       failures: result.errors + result.non2xx,
@@ -158,12 +178,13 @@ async function measure(name: string, url: string, connections: number, requests:
     name,
     connections,
     rps: median(runs.map((r) => r.rps)),
+    cpuUs: median(runs.map((r) => r.cpuUs)),
     p50: median(runs.map((r) => r.p50)),
     p99: median(runs.map((r) => r.p99)),
     failures: runs.reduce((n, r) => n + r.failures, 0),
   };
   console.log(
-    `${name.padEnd(44)} ${String(connections).padStart(5)} ${row.rps.toFixed(0).padStart(8)} ${row.p50.toFixed(2).padStart(8)} ${row.p99.toFixed(2).padStart(8)} ${String(row.failures).padStart(8)}`,
+    `${name.padEnd(44)} ${String(connections).padStart(5)} ${row.rps.toFixed(0).padStart(8)} ${row.cpuUs.toFixed(0).padStart(8)} ${row.p50.toFixed(2).padStart(8)} ${row.p99.toFixed(2).padStart(8)} ${String(row.failures).padStart(8)}`,
   );
   return row;
 }
@@ -173,13 +194,29 @@ const REC_500 = 'recommendations k=10, 500 given';
 const RANK_500 = 'rank 500 ids';
 const HEALTHZ = 'GET /healthz';
 
-async function main(): Promise<void> {
-  const rng = new Rng(5);
+/**
+ * The model and user state the bench serves: trained and published now, or (BENCH_MODELS_DIR and
+ * BENCH_STATE_DIR both set, as printed by an earlier run) that earlier run's, to compare code changes
+ * on the same model without training again.
+ */
+async function publishedModel(): Promise<{ modelsDir: string; stateDir: string }> {
+  const given = { modelsDir: process.env.BENCH_MODELS_DIR, stateDir: process.env.BENCH_STATE_DIR };
+  if (given.modelsDir && given.stateDir) {
+    console.log(`serving the model published earlier in ${given.modelsDir} (user state ${given.stateDir})`);
+    return { modelsDir: given.modelsDir, stateDir: given.stateDir };
+  }
   const modelsDir = mkdtempSync(path.join(os.tmpdir(), 'bench-serve-models-'));
   const source = existsSync(onlineRetailPath()) ? 'online-retail' : 'synthetic';
   console.log(`training and publishing the TF.js ranker on ${source} ...`);
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'bench-serve-state-'));
   await trainAndPublish({ data: { source }, modelsDir, stateDir, name: 'bench', training: { epochs: 3, bootstrapResamples: 100 } });
+  console.log(`published: rerun on this model with BENCH_MODELS_DIR=${modelsDir} BENCH_STATE_DIR=${stateDir}`);
+  return { modelsDir, stateDir };
+}
+
+async function main(): Promise<void> {
+  const rng = new Rng(5);
+  const { modelsDir, stateDir } = await publishedModel();
   // Model scoring alone, in this process: the floor under the HTTP figures.
   const users = restoreUserState({ stateDir, definitions: registeredUserStates() }).store;
   const loaded = await loadVersion(modelsDir, 'bench', 1);
@@ -215,6 +252,11 @@ async function main(): Promise<void> {
   // Never leave the server child behind, whatever happens here.
   process.on('exit', () => child.kill());
   const urls = await new Promise<Urls>((resolve) => child.once('message', (m) => resolve(m as Urls)));
+  serverCpu = () =>
+    new Promise((resolve) => {
+      child.once('message', (m) => resolve((m as CpuReport).cpuUs));
+      child.send('cpu');
+    });
   const json = { 'content-type': 'application/json' };
   const rec = (n: number) => bodies(n, rng).map((body) => ({ method: 'POST', path: '/v1/recommendations', headers: json, body }));
   const rank = rankBodies(500, rng).map((body) => ({ method: 'POST', path: '/v1/rank', headers: json, body }));
@@ -222,7 +264,7 @@ async function main(): Promise<void> {
   const knobs = `exposures ${process.env.BENCH_EXPOSURES === '0' ? 'off' : 'on'}, request logs ${process.env.BENCH_LOGS === '0' ? 'off' : 'on'}`;
   console.log(`\n${os.cpus().length} cores, one service process, ${SECONDS} s per run, median of ${RUNS} runs, ${knobs}; latency in ms\n`);
   console.log(
-    `${'target'.padEnd(44)} ${'conns'.padStart(5)} ${'req/s'.padStart(8)} ${'p50'.padStart(8)} ${'p99'.padStart(8)} ${'failures'.padStart(8)}`,
+    `${'target'.padEnd(44)} ${'conns'.padStart(5)} ${'req/s'.padStart(8)} ${'cpu us'.padStart(8)} ${'p50'.padStart(8)} ${'p99'.padStart(8)} ${'failures'.padStart(8)}`,
   );
   // Warm up (JIT) before measuring.
   await load(urls.service, 8, 2, rec(0));
@@ -243,6 +285,14 @@ async function main(): Promise<void> {
     const h = find(HEALTHZ, c).rps;
     console.log(
       `  ${String(c).padStart(2)} conn: store candidates ${(find(REC_STORE, c).rps / h).toFixed(3)}x, 500 given ${(find(REC_500, c).rps / h).toFixed(3)}x, rank 500 ${(find(RANK_500, c).rps / h).toFixed(3)}x`,
+    );
+  }
+  // Throughput if the service alone had the cores: /healthz's CPU per request over the route's.
+  console.log("Service CPU per request against GET /healthz's, this run (the throughput ratio were the service CPU-bound alone):");
+  for (const c of [1, 32]) {
+    const h = find(HEALTHZ, c).cpuUs;
+    console.log(
+      `  ${String(c).padStart(2)} conn: store candidates ${(h / find(REC_STORE, c).cpuUs).toFixed(3)}x, 500 given ${(h / find(REC_500, c).cpuUs).toFixed(3)}x, rank 500 ${(h / find(RANK_500, c).cpuUs).toFixed(3)}x`,
     );
   }
   const ratio = find(REC_STORE, 32).rps / find(HEALTHZ, 32).rps;

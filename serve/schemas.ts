@@ -13,13 +13,21 @@ export const MAX_EVENTS = 500;
 /** Latest accepted event time (2100-01-01): keeps partition dates sane. */
 export const MAX_TS = Date.UTC(2100, 0, 1);
 
+/** Longest id (UTF-16 code units, as zod counts). */
+export const MAX_ID_LENGTH = 256;
+
 /** A lone UTF-16 surrogate: JSON.parse accepts `"\ud800"`, but it is not Unicode and DuckDB refuses the log line. */
 const LONE_SURROGATE = /\p{Cs}/u;
 
-/** A string that is well-formed Unicode (no lone surrogates), so it survives the event log. */
-const text = () => z.string().refine((s) => !LONE_SURROGATE.test(s), 'contains a lone UTF-16 surrogate (not valid Unicode)');
+/** True when `s` is well-formed Unicode (no lone surrogates), so it survives the event log. */
+export function isWellFormedText(s: string): boolean {
+  return !LONE_SURROGATE.test(s);
+}
 
-const id = (what: string) => text().min(1).max(256).openapi({ description: what });
+/** A string that is well-formed Unicode (no lone surrogates), so it survives the event log. */
+const text = () => z.string().refine(isWellFormedText, 'contains a lone UTF-16 surrogate (not valid Unicode)');
+
+const id = (what: string) => text().min(1).max(MAX_ID_LENGTH).openapi({ description: what });
 
 /** POST /v1/recommendations. */
 export const recommendRequestSchema = z
@@ -65,6 +73,8 @@ export const rankRequestSchema = z
     itemIds: z.array(id('item id')).max(MAX_IDS).openapi({ description: 'items to re-rank (duplicates removed)' }),
   })
   .openapi('RankRequest');
+/** A validated /v1/rank request body. */
+export type RankRequestBody = z.infer<typeof rankRequestSchema>;
 
 const instanceSchema = z
   .strictObject({ userId: id('user'), itemId: id('item to score'), contextItemId: id('item on the page').optional() })

@@ -12,6 +12,7 @@ import type { ScoredItem } from '../../src/serving/servable.js';
 import { readBody } from '../body.js';
 import { impressionEvents, type ServedList, serveRanking } from '../exploration.js';
 import { ApiError } from '../http-errors.js';
+import { acceptRankRequest, acceptRecommendRequest } from '../request-check.js';
 import { rankRequestSchema, recommendRequestSchema, recommendResponseSchema } from '../schemas.js';
 import { prefetchUsers } from '../user-state-access.js';
 import type { Routed } from '../variants.js';
@@ -83,7 +84,7 @@ function respond(c: Context<AppEnv>, d: Resolved, userId: string, routed: Routed
 /** Mounts the recommendation routes. */
 export function mountRecommendRoutes(app: App, d: Resolved): void {
   mount(app, recommendRoute, async (c) => {
-    const body = await readBody(c, recommendRequestSchema, d.body);
+    const body = await readBody(c, recommendRequestSchema, d.body, acceptRecommendRequest);
     const degraded = await prefetchUsers(c, d.userState, [body.userId]);
     const routed = route(c, d, body.userId);
     const requestId = c.get('requestId');
@@ -108,7 +109,7 @@ export function mountRecommendRoutes(app: App, d: Resolved): void {
   });
 
   mount(app, rankRoute, async (c) => {
-    const body = await readBody(c, rankRequestSchema, d.body);
+    const body = await readBody(c, rankRequestSchema, d.body, acceptRankRequest);
     const degraded = await prefetchUsers(c, d.userState, [body.userId]);
     const routed = route(c, d, body.userId);
     let items: ScoredItem[];

@@ -90,7 +90,8 @@ function eventArb(now: number) {
   );
 }
 
-function bodyFor(route: string, now: number): fc.Arbitrary<unknown> {
+/** Request bodies for `route` (one of FUZZ_ROUTES' paths): schema-shaped mostly, hostile sometimes. */
+export function bodyFor(route: string, now: number): fc.Arbitrary<unknown> {
   switch (route) {
     case '/v1/recommendations':
       return withExtras(

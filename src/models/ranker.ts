@@ -37,8 +37,34 @@ export interface Ranker {
   dispose(): void;
 }
 
-/** Scores raw (un-normalised) feature rows of `candidates`, row-major. */
+/** Scores raw (un-normalised) feature rows of `candidates`, row-major; it may overwrite `raw` (the caller hands it over). */
 export type RawFeatureScorer = (raw: Float32Array, candidates: readonly string[]) => Float32Array;
+
+/** Candidates a packed sort key has room for (2^21: 32 bits of score + 21 of index fit a double exactly). */
+const INDEX_SLOTS = 2 ** 21;
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/**
+ * Every index in the order `scores[b] - scores[a] || a - b` sorts them, by one native sort of
+ * packed keys (a float32 score's bits made order-preserving, inverted, times 2^21, plus the index)
+ * instead of a comparator sort: several times cheaper for /v1/rank's 500. Undefined when a score
+ * is NaN, which that comparator orders by the sort algorithm's whim: the caller sorts as before.
+ */
+function packedOrder(scores: Float32Array, n: number): Float64Array | undefined {
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = scores[i];
+    if (Number.isNaN(s)) return undefined;
+    f32[0] = s === 0 ? 0 : s; // -0 ties with 0, as the comparator's subtraction says
+    const b = u32[0];
+    const ascending = b >= 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
+    keys[i] = (0xffffffff - ascending) * INDEX_SLOTS + i;
+  }
+  keys.sort();
+  for (let j = 0; j < n; j++) keys[j] %= INDEX_SLOTS;
+  return keys;
+}
 
 /**
  * Sorts candidates by score (desc), ties broken by candidate order, and keeps the top k. A small
@@ -51,9 +77,11 @@ export function topK(candidates: readonly string[], scores: Float32Array, k: num
   const out = (idx: ArrayLike<number>, m: number) =>
     Array.from({ length: m }, (_, j) => ({ itemId: candidates[idx[j]], score: scores[idx[j]] }));
   if (keep * 8 >= n) {
-    const idx = Array.from(candidates.keys());
-    idx.sort((a, b) => scores[b] - scores[a] || a - b);
-    return out(idx, keep);
+    const idx = n <= INDEX_SLOTS ? packedOrder(scores, n) : undefined;
+    if (idx) return out(idx, keep);
+    const all = Array.from(candidates.keys());
+    all.sort((a, b) => scores[b] - scores[a] || a - b);
+    return out(all, keep);
   }
   // before(a, b): a ranks above b, exactly as the sort's comparator says (equal scores: candidate order).
   const before = (a: number, b: number) => {

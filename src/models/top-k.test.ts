@@ -21,6 +21,21 @@ describe('topK', () => {
     );
   });
 
+  it('the same order for any float32 scores: spread values, -0 and 0, infinities, NaN', () => {
+    const score = fc.oneof(
+      { weight: 8, arbitrary: fc.float() },
+      { weight: 1, arbitrary: fc.constantFrom(0, -0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e-45, -1e-45) },
+    );
+    fc.assert(
+      fc.property(fc.array(score, { maxLength: 600 }), fc.integer({ min: 0, max: 700 }), (raw, k) => {
+        const scores = Float32Array.from(raw);
+        const candidates = raw.map((_, i) => `i${i}`);
+        expect(topK(candidates, scores, k)).toEqual(reference(candidates, scores, k));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
   it('returns 10 of 500 best first, and nothing for k <= 0', () => {
     const scores = Float32Array.from({ length: 500 }, (_, i) => Math.sin(i));
     const ids = Array.from({ length: 500 }, (_, i) => `i${i}`);

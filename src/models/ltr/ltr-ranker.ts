@@ -4,7 +4,7 @@
  * call of its `Scorer` (TF.js, or onnxruntime-node over the ONNX export). Unknown users and items
  * get whatever finite features the store gives them.
  */
-import { WorkbenchError } from '../../errors.js';
+import { DataError, WorkbenchError } from '../../errors.js';
 import { assertSameFeatures, type FeatureContract, normalise } from '../../features/contract.js';
 import type { tf } from '../backend.js';
 import type { Ranker, RankRequest, RawFeatureScorer } from '../ranker.js';
@@ -30,14 +30,41 @@ export interface LtrRankerOptions {
   name?: string;
 }
 
+/** A contract's normalisation as typed arrays (mean and 1 / std per column), checked once. */
+interface ColumnScale {
+  dim: number;
+  mean: Float64Array;
+  inv: Float64Array;
+}
+
+function columnScale(contract: FeatureContract): ColumnScale {
+  // normalise() checks the statistics against the names (and throws as it always has).
+  normalise(new Float32Array(0), contract);
+  const norm = contract.normalisation as { mean: number[]; std: number[] };
+  return { dim: contract.names.length, mean: Float64Array.from(norm.mean), inv: Float64Array.from(norm.std, (s) => 1 / s) };
+}
+
+/**
+ * `raw` normalised into `out` (which may be `raw` itself) in one pass: the values `normalise`
+ * gives, each rounded to float32 as it stores them, and a non-finite one set to 0.
+ */
+function scaleInto(raw: Float32Array, { dim, mean, inv }: ColumnScale, out: Float32Array): Float32Array {
+  if (raw.length % dim !== 0) throw new DataError(`rows.length ${raw.length} is not a multiple of ${dim} features`, { field: 'rows' });
+  for (let i = 0; i < raw.length; i += dim) {
+    for (let c = 0; c < dim; c++) {
+      const v = Math.fround((raw[i + c] - mean[c]) * inv[c]);
+      out[i + c] = Number.isFinite(v) ? v : 0;
+    }
+  }
+  return out;
+}
+
 /**
  * Raw feature rows as a scorer takes them: normalised with the contract, and a non-finite feature
  * (a store bug, a division by zero) set to the training mean (0), not left to make a NaN score.
  */
 export function scorerInput(raw: Float32Array, contract: FeatureContract): Float32Array {
-  const x = normalise(raw, contract);
-  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) x[i] = 0;
-  return x;
+  return scaleInto(raw, columnScale(contract), new Float32Array(raw.length));
 }
 
 /** Same feature names and versions in the same order. */
@@ -59,6 +86,7 @@ export class LtrRanker implements Ranker {
   private readonly vocab: Map<string, number> | undefined;
   private rowScorer: Scorer;
   private report: ScorerReport = TFJS_DEFAULT;
+  private readonly scale: ColumnScale;
 
   /**
    * @throws WorkbenchError when the contract has no normalisation, its features differ from the
@@ -78,6 +106,7 @@ export class LtrRanker implements Ranker {
     this.model = model;
     this.vocab = usesItemIndex(model) ? new Map(store.itemIds.map((id, i) => [id, i + 1])) : undefined;
     this.rowScorer = tfjsScorer(model);
+    this.scale = columnScale(contract);
   }
 
   /** Scores the candidates in request order: features -> normalise -> one batched scorer call. */
@@ -85,14 +114,16 @@ export class LtrRanker implements Ranker {
     if (!this.model) throw new WorkbenchError('disposed', `ranker ${this.name} was disposed`);
     const n = req.candidates.length;
     if (n === 0) return new Float32Array(0);
-    return this.scoreInput(this.featureRows(req), req.candidates);
+    // The store's rows are this call's own: normalised where they are, no second matrix.
+    const raw = this.store.features(req.userId, req.candidates, req.contextItemId);
+    return this.scoreInput(scaleInto(raw, this.scale, raw), req.candidates);
   }
 
   rawFeatureScorer(contract: FeatureContract): RawFeatureScorer | undefined {
     if (!sameFeatures(contract, this.contract)) return undefined;
     return (raw, candidates) => {
       if (!this.model) throw new WorkbenchError('disposed', `ranker ${this.name} was disposed`);
-      return candidates.length === 0 ? new Float32Array(0) : this.scoreInput(scorerInput(raw, this.contract), candidates);
+      return candidates.length === 0 ? new Float32Array(0) : this.scoreInput(scaleInto(raw, this.scale, raw), candidates);
     };
   }
 
@@ -105,7 +136,8 @@ export class LtrRanker implements Ranker {
 
   /** The normalised feature rows of a request (n x D, row-major), as the scorer receives them. */
   featureRows(req: RankRequest): Float32Array {
-    return scorerInput(this.store.features(req.userId, req.candidates, req.contextItemId), this.contract);
+    const raw = this.store.features(req.userId, req.candidates, req.contextItemId);
+    return scaleInto(raw, this.scale, raw);
   }
 
   /** Scores prepared rows (featureRows) with the chosen scorer: what a profile times on its own. */
