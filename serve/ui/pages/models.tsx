@@ -223,51 +223,36 @@ export function ModelPage(props: { m: ModelSummary; csrf: string; adminEnabled: 
       {m.aliases.length === 0 ? (
         <p class="muted">No aliases yet.</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">alias</th>
-              <th scope="col">version</th>
-              <th scope="col">since</th>
-              <th scope="col">earlier versions (oldest first)</th>
+        <DataTable columns={['alias', 'version', 'since', 'earlier versions (oldest first)']}>
+          {m.aliases.map((a) => (
+            <tr data-alias={a.alias}>
+              <td>{a.alias}</td>
+              <td data-version={String(a.version)}>v{a.version}</td>
+              <td>{a.since}</td>
+              <td>{a.history.map((h) => `v${h.version}`).join(', ') || '—'}</td>
             </tr>
-          </thead>
-          <tbody>
-            {m.aliases.map((a) => (
-              <tr data-alias={a.alias}>
-                <td>{a.alias}</td>
-                <td data-version={String(a.version)}>v{a.version}</td>
-                <td>{a.since}</td>
-                <td>{a.history.map((h) => `v${h.version}`).join(', ') || '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
       )}
       <AliasForms m={m} csrf={props.csrf} adminEnabled={props.adminEnabled} />
       <h2>Versions</h2>
       {m.versions.some((v) => v.ndcg10) ? <Chart spec={ndcgChart(m)} label="NDCG@10 by version" /> : null}
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">version</th>
-            <th scope="col">kind</th>
-            <th scope="col">published</th>
-            <th scope="col">NDCG@10 [95% interval]</th>
-            <th scope="col">feature set</th>
-            <th scope="col">lineage</th>
-            <th scope="col" class="num">
-              size
-            </th>
-            <th scope="col">compare</th>
-          </tr>
-        </thead>
-        <tbody>
-          {m.versions.map((v, i) => (
-            <VersionRow name={m.name} v={v} previous={m.versions[i + 1]?.version} />
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        columns={[
+          'version',
+          'kind',
+          'published',
+          'NDCG@10 [95% interval]',
+          'feature set',
+          'lineage',
+          { label: 'size', class: 'num' },
+          'compare',
+        ]}
+      >
+        {m.versions.map((v, i) => (
+          <VersionRow name={m.name} v={v} previous={m.versions[i + 1]?.version} />
+        ))}
+      </DataTable>
       {m.versions.length >= 2 ? (
         <form method="get" action={`${modelHref(m.name)}/compare`}>
           <fieldset>
