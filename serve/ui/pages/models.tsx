@@ -208,6 +208,23 @@ function AliasForms(props: { m: ModelSummary; csrf: string; adminEnabled: boolea
   );
 }
 
+/** One side of the compare form: a version picker, `selectedIndex` (0 = newest) chosen. */
+function VersionSelect(props: { m: ModelSummary; letter: 'A' | 'B'; selectedIndex: number }) {
+  const name = props.letter.toLowerCase();
+  return (
+    <label>
+      version {props.letter}{' '}
+      <select name={name} id={`compare-${name}`}>
+        {props.m.versions.map((v, i) => (
+          <option value={String(v.version)} selected={i === props.selectedIndex}>
+            v{v.version}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 /** `/ui/models/{name}`: aliases, versions, the NDCG chart and the alias forms. */
 export function ModelPage(props: { m: ModelSummary; csrf: string; adminEnabled: boolean; flash?: Flash }) {
   const { m } = props;
@@ -257,26 +274,8 @@ export function ModelPage(props: { m: ModelSummary; csrf: string; adminEnabled: 
         <form method="get" action={`${modelHref(m.name)}/compare`}>
           <fieldset>
             <legend>Compare two versions</legend>
-            <label>
-              version A{' '}
-              <select name="a" id="compare-a">
-                {m.versions.map((v, i) => (
-                  <option value={String(v.version)} selected={i === 1}>
-                    v{v.version}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label>
-              version B{' '}
-              <select name="b" id="compare-b">
-                {m.versions.map((v, i) => (
-                  <option value={String(v.version)} selected={i === 0}>
-                    v{v.version}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <VersionSelect m={m} letter="A" selectedIndex={1} />
+            <VersionSelect m={m} letter="B" selectedIndex={0} />
             <button type="submit">Compare</button>
           </fieldset>
         </form>
