@@ -142,9 +142,15 @@ export interface Column {
 
 /**
  * The one table markup of the UI: a header row of `scope="col"` cells and one row per entry of
- * `rows` (cells in column order).
+ * `rows` (cells in column order), then `children`: `<tr>` rows that need their own attributes
+ * (data-*, colspan, a class per cell).
  */
-export function DataTable(props: { columns: readonly (string | Column)[]; rows: readonly (readonly Child[])[]; caption?: string }) {
+export function DataTable(props: {
+  columns: readonly (string | Column)[];
+  rows?: readonly (readonly Child[])[];
+  caption?: string;
+  children?: Child;
+}) {
   const columns = props.columns.map((c) => (typeof c === 'string' ? { label: c } : c));
   return (
     <table>
@@ -159,13 +165,14 @@ export function DataTable(props: { columns: readonly (string | Column)[]; rows: 
         </tr>
       </thead>
       <tbody>
-        {props.rows.map((row) => (
+        {(props.rows ?? []).map((row) => (
           <tr>
             {row.map((cell, i) => (
               <td class={columns[i]?.class}>{cell}</td>
             ))}
           </tr>
         ))}
+        {props.children}
       </tbody>
     </table>
   );

@@ -56,18 +56,19 @@ function modelParam(c: Context): string | undefined {
 
 const notebookDir = (o: UiOptions) => path.join(o.runsDir, 'notebooks');
 
-/** Mounts every UI route on `app`. */
-export function mountUi<E extends Env>(app: Hono<E>, options: UiOptions): void {
-  const sampler = new LiveSampler();
-
-  const page = (handler: (c: Context<E>) => Promise<Response>) => async (c: Context<E>) => {
+/** Wraps a page handler: an exception becomes a 500 HTML page instead of the API's JSON. */
+function page<E extends Env>(handler: (c: Context<E>) => Promise<Response>) {
+  return async (c: Context<E>) => {
     try {
       return await handler(c);
     } catch (err) {
       return errorPage(c, 500, 'Something went wrong', errorMessage(err));
     }
   };
+}
 
+/** Mounts every UI route on `app`. */
+export function mountUi<E extends Env>(app: Hono<E>, options: UiOptions): void {
   app.post(
     '/ui/*',
     bodyLimit({
@@ -78,13 +79,21 @@ export function mountUi<E extends Env>(app: Hono<E>, options: UiOptions): void {
   app.get('/', (c) => c.redirect('/ui/models'));
   app.get('/ui', (c) => c.redirect('/ui/models'));
   app.get('/ui/', (c) => c.redirect('/ui/models'));
+  mountModelRoutes(app, options);
+  mountExperimentRoutes(app, options);
+  mountRunRoutes(app, options);
+  mountLiveRoutes(app, options);
+  mountNotebookRoutes(app, options);
+}
 
+/** `/ui/models`, one model, the compare page and the alias form. */
+function mountModelRoutes<E extends Env>(app: Hono<E>, options: UiOptions): void {
   app.get(
     '/ui/models',
     page(async (c) => c.html(<ModelsPage models={await readModels(options.modelsDir)} modelsDir={options.modelsDir} />)),
   );
 
-  const modelPage = async (c: Context<E>, name: string, flash?: Flash, status: 200 | Status = 200) => {
+  const modelPage = async (c: Context, name: string, flash?: Flash, status: 200 | Status = 200) => {
     if (!(await listModels(options.modelsDir)).includes(name))
       return errorPage(c, 404, 'No such model', `no model "${name}" in ${options.modelsDir}`);
     const m = await readModel(options.modelsDir, name);
@@ -150,7 +159,10 @@ export function mountUi<E extends Env>(app: Hono<E>, options: UiOptions): void {
       return c.redirect(`/ui/models/${encodeURIComponent(name)}?moved=${encodeURIComponent(alias)}`, 303);
     }),
   );
+}
 
+/** `/ui/experiments` and one experiment's report. */
+function mountExperimentRoutes<E extends Env>(app: Hono<E>, options: UiOptions): void {
   app.get(
     '/ui/experiments',
     page(async (c) =>
@@ -174,7 +186,10 @@ export function mountUi<E extends Env>(app: Hono<E>, options: UiOptions): void {
       return c.html(<ExperimentPage view={view} />);
     }),
   );
+}
 
+/** `/ui/runs` and one pipeline run. */
+function mountRunRoutes<E extends Env>(app: Hono<E>, options: UiOptions): void {
   const runs = () => {
     const { records, unreadable } = listRunRecords(options.runsDir);
     return { runs: (records as PipelineRunRecord[]).reverse(), unreadable };
@@ -191,7 +206,11 @@ export function mountUi<E extends Env>(app: Hono<E>, options: UiOptions): void {
       return c.html(<RunPage r={r} />);
     }),
   );
+}
 
+/** `/ui/live`: the service's metrics, sampled on each visit. */
+function mountLiveRoutes<E extends Env>(app: Hono<E>, options: UiOptions): void {
+  const sampler = new LiveSampler();
   app.get(
     '/ui/live',
     page(async (c) => {
@@ -207,7 +226,10 @@ export function mountUi<E extends Env>(app: Hono<E>, options: UiOptions): void {
       return c.html(<LivePage f={f} perSecond={perSecond} rates={sampler.rates()} source="this service's /metrics" />);
     }),
   );
+}
 
+/** `/ui/notebooks`, one notebook run and its executed copy as HTML. */
+function mountNotebookRoutes<E extends Env>(app: Hono<E>, options: UiOptions): void {
   app.get(
     '/ui/notebooks',
     page(async (c) => c.html(<NotebookRunsPage runs={await listNotebookRuns(notebookDir(options))} dir={notebookDir(options)} />)),

@@ -9,7 +9,7 @@
  */
 import type { MetricComparison, RateEstimate } from '../../../src/experiments/experiment-report.js';
 import type { ArmOffline, ExperimentView, FoundExperiment } from '../experiments-data.js';
-import { Chart, fmt, Page, pct, withInterval } from '../layout.js';
+import { Chart, DataTable, fmt, Page, pct, withInterval } from '../layout.js';
 
 const expHref = (id: string) => `/ui/experiments/${encodeURIComponent(id)}`;
 const rate = (r: RateEstimate) => withInterval(r.value, r.lower, r.upper, (v) => pct(v, 2));
@@ -20,41 +20,31 @@ export function ExperimentsPage(props: { found: FoundExperiment[]; dir?: string 
     <Page title="Experiments" section="/ui/experiments">
       <p class="muted">Configs: the service's experiment and {props.dir ? `*.json in ${props.dir}` : 'no folder'}</p>
       {props.found.length === 0 ? <p>No experiment configs found.</p> : null}
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">experiment</th>
-            <th scope="col">model</th>
-            <th scope="col">variants</th>
-            <th scope="col">file</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.found.map((f) =>
-            'experiment' in f ? (
-              <tr>
-                <td>
-                  <a href={expHref(f.experiment.id)}>{f.experiment.id}</a>
-                </td>
-                <td>{f.experiment.model ?? '—'}</td>
-                <td>
-                  {f.experiment.variants
-                    .map((v) => `${v.name} (${v.alias ? `alias ${v.alias}` : `v${v.version}`}, weight ${v.weight})`)
-                    .join('; ')}
-                </td>
-                <td class="muted">{f.file}</td>
-              </tr>
-            ) : (
-              <tr>
-                <td colspan={3} class="bad">
-                  unreadable: {f.problem}
-                </td>
-                <td class="muted">{f.file}</td>
-              </tr>
-            ),
-          )}
-        </tbody>
-      </table>
+      <DataTable columns={['experiment', 'model', 'variants', 'file']}>
+        {props.found.map((f) =>
+          'experiment' in f ? (
+            <tr>
+              <td>
+                <a href={expHref(f.experiment.id)}>{f.experiment.id}</a>
+              </td>
+              <td>{f.experiment.model ?? '—'}</td>
+              <td>
+                {f.experiment.variants
+                  .map((v) => `${v.name} (${v.alias ? `alias ${v.alias}` : `v${v.version}`}, weight ${v.weight})`)
+                  .join('; ')}
+              </td>
+              <td class="muted">{f.file}</td>
+            </tr>
+          ) : (
+            <tr>
+              <td colspan={3} class="bad">
+                unreadable: {f.problem}
+              </td>
+              <td class="muted">{f.file}</td>
+            </tr>
+          ),
+        )}
+      </DataTable>
     </Page>
   );
 }
@@ -148,10 +138,95 @@ function OpeCell(props: { off?: ArmOffline; online: number | null; startedAt?: n
   );
 }
 
+/** One row per variant: counts, rates, and the arm's offline and off-policy estimates. */
+function VariantsTable(props: { view: ExperimentView }) {
+  const { report, offline } = props.view;
+  return (
+    <DataTable
+      columns={[
+        'variant',
+        'serves',
+        { label: 'users', class: 'num' },
+        { label: 'impressions', class: 'num' },
+        { label: 'clicks', class: 'num' },
+        { label: 'CTR [95%, users as clusters]', class: 'num' },
+        { label: 'purchase rate per impression [95%]', class: 'num' },
+        { label: 'users who purchased [95%]', class: 'num' },
+        'offline NDCG@10 of the version served [95%]',
+        'off-policy CTR estimated before the test [95%]',
+      ]}
+    >
+      {report.variants.map((v) => {
+        const off = offline.find((o) => o.variant === v.name);
+        return (
+          <tr data-variant={v.name}>
+            <td>
+              {v.name}
+              {v.name === report.control ? <span class="muted"> (control)</span> : null}
+            </td>
+            <td>{v.target ?? '—'}</td>
+            <td class="num">{v.users}</td>
+            <td class="num">{v.impressions}</td>
+            <td class="num">{v.clicks}</td>
+            <td class="num">{rate(v.ctrClustered)}</td>
+            <td class="num">{rate(v.purchasePerImpression)}</td>
+            <td class="num">{rate(v.purchaseConversion)}</td>
+            <td>
+              {off?.ndcg10
+                ? `v${off.version}: ${withInterval(off.ndcg10.mean, off.ndcg10.lo, off.ndcg10.hi)}`
+                : off?.version
+                  ? `v${off.version}: —`
+                  : (off?.problem ?? '—')}
+            </td>
+            <OpeCell off={off} online={v.ctr.value} startedAt={props.view.startedAt} />
+          </tr>
+        );
+      })}
+    </DataTable>
+  );
+}
+
+/** Each treatment's metrics against the control. */
+function ComparisonsTable(props: { report: ExperimentView['report'] }) {
+  const { report } = props;
+  return (
+    <DataTable
+      columns={[
+        'variant',
+        'metric',
+        { label: 'control', class: 'num' },
+        { label: 'variant', class: 'num' },
+        { label: 'delta [95%]', class: 'num' },
+        { label: 'lift', class: 'num' },
+        { label: 'p', class: 'num' },
+        'verdict',
+      ]}
+    >
+      {report.comparisons.flatMap((c) => c.metrics.map((m) => <DeltaRow variant={c.variant} m={m} />))}
+    </DataTable>
+  );
+}
+
+/** The sample ratio mismatch check, or why there is none. */
+function SrmCheck(props: { srm: ExperimentView['report']['srm'] }) {
+  const { srm } = props;
+  return srm ? (
+    <p class={srm.mismatch ? 'bad' : 'good'} data-srm={srm.mismatch ? 'mismatch' : 'ok'}>
+      {srm.mismatch ? 'Sample ratio mismatch' : 'No sample ratio mismatch'}: users{' '}
+      {Object.entries(srm.observed)
+        .map(([n, o]) => `${n} ${o} (expected ${fmt(srm.expected[n], 0)})`)
+        .join(', ')}
+      ; chi-square {fmt(srm.chiSquare, 2)}, p = {srm.pValue < 1e-4 ? srm.pValue.toExponential(2) : fmt(srm.pValue, 4)} (threshold{' '}
+      {srm.threshold})
+    </p>
+  ) : (
+    <p class="muted">No SRM check (weights unknown or a single variant).</p>
+  );
+}
+
 /** `/ui/experiments/{id}`: the whole report. */
 export function ExperimentPage(props: { view: ExperimentView }) {
-  const { report, offline, experiment } = props.view;
-  const srm = report.srm;
+  const { report, experiment } = props.view;
   return (
     <Page title={`Experiment ${experiment.id}`} section="/ui/experiments">
       <p class="muted">
@@ -164,105 +239,15 @@ export function ExperimentPage(props: { view: ExperimentView }) {
         </p>
       ))}
       <h2>Variants</h2>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">variant</th>
-            <th scope="col">serves</th>
-            <th scope="col" class="num">
-              users
-            </th>
-            <th scope="col" class="num">
-              impressions
-            </th>
-            <th scope="col" class="num">
-              clicks
-            </th>
-            <th scope="col" class="num">
-              CTR [95%, users as clusters]
-            </th>
-            <th scope="col" class="num">
-              purchase rate per impression [95%]
-            </th>
-            <th scope="col" class="num">
-              users who purchased [95%]
-            </th>
-            <th scope="col">offline NDCG@10 of the version served [95%]</th>
-            <th scope="col">off-policy CTR estimated before the test [95%]</th>
-          </tr>
-        </thead>
-        <tbody>
-          {report.variants.map((v) => {
-            const off = offline.find((o) => o.variant === v.name);
-            return (
-              <tr data-variant={v.name}>
-                <td>
-                  {v.name}
-                  {v.name === report.control ? <span class="muted"> (control)</span> : null}
-                </td>
-                <td>{v.target ?? '—'}</td>
-                <td class="num">{v.users}</td>
-                <td class="num">{v.impressions}</td>
-                <td class="num">{v.clicks}</td>
-                <td class="num">{rate(v.ctrClustered)}</td>
-                <td class="num">{rate(v.purchasePerImpression)}</td>
-                <td class="num">{rate(v.purchaseConversion)}</td>
-                <td>
-                  {off?.ndcg10
-                    ? `v${off.version}: ${withInterval(off.ndcg10.mean, off.ndcg10.lo, off.ndcg10.hi)}`
-                    : off?.version
-                      ? `v${off.version}: —`
-                      : (off?.problem ?? '—')}
-                </td>
-                <OpeCell off={off} online={v.ctr.value} startedAt={props.view.startedAt} />
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <VariantsTable view={props.view} />
       <h2>Against the control</h2>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">variant</th>
-            <th scope="col">metric</th>
-            <th scope="col" class="num">
-              control
-            </th>
-            <th scope="col" class="num">
-              variant
-            </th>
-            <th scope="col" class="num">
-              delta [95%]
-            </th>
-            <th scope="col" class="num">
-              lift
-            </th>
-            <th scope="col" class="num">
-              p
-            </th>
-            <th scope="col">verdict</th>
-          </tr>
-        </thead>
-        <tbody>{report.comparisons.flatMap((c) => c.metrics.map((m) => <DeltaRow variant={c.variant} m={m} />))}</tbody>
-      </table>
+      <ComparisonsTable report={report} />
       <p class="muted">
         Fixed-horizon tests: decide at the planned sample size. This report has no sequential test, so looking at it repeatedly and stopping
         at the first significant result inflates false positives.
       </p>
       <h2>Sample ratio</h2>
-      {srm ? (
-        <p class={srm.mismatch ? 'bad' : 'good'} data-srm={srm.mismatch ? 'mismatch' : 'ok'}>
-          {srm.mismatch ? 'Sample ratio mismatch' : 'No sample ratio mismatch'}: users{' '}
-          {Object.entries(srm.observed)
-            .map(([n, o]) => `${n} ${o} (expected ${fmt(srm.expected[n], 0)})`)
-            .join(', ')}
-          ; chi-square {fmt(srm.chiSquare, 2)}, p = {srm.pValue < 1e-4 ? srm.pValue.toExponential(2) : fmt(srm.pValue, 4)} (threshold{' '}
-          {srm.threshold})
-        </p>
-      ) : (
-        <p class="muted">No SRM check (weights unknown or a single variant).</p>
-      )}
+      <SrmCheck srm={report.srm} />
       <h2>CTR by position and over time</h2>
       {report.variants.some((v) => v.byPosition.length > 0) ? (
         <Chart spec={positionSpec(props.view)} label="CTR by position" />

@@ -208,6 +208,23 @@ function AliasForms(props: { m: ModelSummary; csrf: string; adminEnabled: boolea
   );
 }
 
+/** One side of the compare form: a version picker, `selectedIndex` (0 = newest) chosen. */
+function VersionSelect(props: { m: ModelSummary; letter: 'A' | 'B'; selectedIndex: number }) {
+  const name = props.letter.toLowerCase();
+  return (
+    <label>
+      version {props.letter}{' '}
+      <select name={name} id={`compare-${name}`}>
+        {props.m.versions.map((v, i) => (
+          <option value={String(v.version)} selected={i === props.selectedIndex}>
+            v{v.version}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 /** `/ui/models/{name}`: aliases, versions, the NDCG chart and the alias forms. */
 export function ModelPage(props: { m: ModelSummary; csrf: string; adminEnabled: boolean; flash?: Flash }) {
   const { m } = props;
@@ -223,75 +240,42 @@ export function ModelPage(props: { m: ModelSummary; csrf: string; adminEnabled: 
       {m.aliases.length === 0 ? (
         <p class="muted">No aliases yet.</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">alias</th>
-              <th scope="col">version</th>
-              <th scope="col">since</th>
-              <th scope="col">earlier versions (oldest first)</th>
+        <DataTable columns={['alias', 'version', 'since', 'earlier versions (oldest first)']}>
+          {m.aliases.map((a) => (
+            <tr data-alias={a.alias}>
+              <td>{a.alias}</td>
+              <td data-version={String(a.version)}>v{a.version}</td>
+              <td>{a.since}</td>
+              <td>{a.history.map((h) => `v${h.version}`).join(', ') || '—'}</td>
             </tr>
-          </thead>
-          <tbody>
-            {m.aliases.map((a) => (
-              <tr data-alias={a.alias}>
-                <td>{a.alias}</td>
-                <td data-version={String(a.version)}>v{a.version}</td>
-                <td>{a.since}</td>
-                <td>{a.history.map((h) => `v${h.version}`).join(', ') || '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
       )}
       <AliasForms m={m} csrf={props.csrf} adminEnabled={props.adminEnabled} />
       <h2>Versions</h2>
       {m.versions.some((v) => v.ndcg10) ? <Chart spec={ndcgChart(m)} label="NDCG@10 by version" /> : null}
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">version</th>
-            <th scope="col">kind</th>
-            <th scope="col">published</th>
-            <th scope="col">NDCG@10 [95% interval]</th>
-            <th scope="col">feature set</th>
-            <th scope="col">lineage</th>
-            <th scope="col" class="num">
-              size
-            </th>
-            <th scope="col">compare</th>
-          </tr>
-        </thead>
-        <tbody>
-          {m.versions.map((v, i) => (
-            <VersionRow name={m.name} v={v} previous={m.versions[i + 1]?.version} />
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        columns={[
+          'version',
+          'kind',
+          'published',
+          'NDCG@10 [95% interval]',
+          'feature set',
+          'lineage',
+          { label: 'size', class: 'num' },
+          'compare',
+        ]}
+      >
+        {m.versions.map((v, i) => (
+          <VersionRow name={m.name} v={v} previous={m.versions[i + 1]?.version} />
+        ))}
+      </DataTable>
       {m.versions.length >= 2 ? (
         <form method="get" action={`${modelHref(m.name)}/compare`}>
           <fieldset>
             <legend>Compare two versions</legend>
-            <label>
-              version A{' '}
-              <select name="a" id="compare-a">
-                {m.versions.map((v, i) => (
-                  <option value={String(v.version)} selected={i === 1}>
-                    v{v.version}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label>
-              version B{' '}
-              <select name="b" id="compare-b">
-                {m.versions.map((v, i) => (
-                  <option value={String(v.version)} selected={i === 0}>
-                    v{v.version}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <VersionSelect m={m} letter="A" selectedIndex={1} />
+            <VersionSelect m={m} letter="B" selectedIndex={0} />
             <button type="submit">Compare</button>
           </fieldset>
         </form>

@@ -2,7 +2,7 @@
 /** @jsxImportSource hono/jsx */
 /** The Notebook runs pages: parameters, duration, status, and the executed notebook as HTML. */
 
-import { duration, Page } from '../layout.js';
+import { DataTable, duration, Page } from '../layout.js';
 import type { NotebookRun } from '../notebook-runs.js';
 
 const runHref = (id: string) => `/ui/notebooks/${encodeURIComponent(id)}`;
@@ -15,45 +15,31 @@ export function NotebookRunsPage(props: { runs: NotebookRun[]; dir: string }) {
         Runs of <code>workbench notebook run</code> in {props.dir}
       </p>
       {props.runs.length === 0 ? <p>No notebook runs yet.</p> : null}
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">run</th>
-            <th scope="col">notebook</th>
-            <th scope="col">status</th>
-            <th scope="col">started</th>
-            <th scope="col" class="num">
-              duration
-            </th>
-            <th scope="col">parameters</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.runs.map((r) =>
-            'record' in r ? (
-              <tr>
-                <td>
-                  <a href={runHref(r.id)}>{r.id}</a>
-                </td>
-                <td>{r.record.notebook}</td>
-                <td class={r.record.status === 'ok' ? 'good' : 'bad'}>{r.record.status}</td>
-                <td>{r.record.startedAt}</td>
-                <td class="num">{duration(r.record.durationMs)}</td>
-                <td>
-                  <code>{JSON.stringify(r.record.parameters)}</code>
-                </td>
-              </tr>
-            ) : (
-              <tr>
-                <td>{r.id}</td>
-                <td colspan={5} class="bad">
-                  {r.problem}
-                </td>
-              </tr>
-            ),
-          )}
-        </tbody>
-      </table>
+      <DataTable columns={['run', 'notebook', 'status', 'started', { label: 'duration', class: 'num' }, 'parameters']}>
+        {props.runs.map((r) =>
+          'record' in r ? (
+            <tr>
+              <td>
+                <a href={runHref(r.id)}>{r.id}</a>
+              </td>
+              <td>{r.record.notebook}</td>
+              <td class={r.record.status === 'ok' ? 'good' : 'bad'}>{r.record.status}</td>
+              <td>{r.record.startedAt}</td>
+              <td class="num">{duration(r.record.durationMs)}</td>
+              <td>
+                <code>{JSON.stringify(r.record.parameters)}</code>
+              </td>
+            </tr>
+          ) : (
+            <tr>
+              <td>{r.id}</td>
+              <td colspan={5} class="bad">
+                {r.problem}
+              </td>
+            </tr>
+          ),
+        )}
+      </DataTable>
     </Page>
   );
 }

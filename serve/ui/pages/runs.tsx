@@ -24,38 +24,23 @@ export function RunsPage(props: { runs: PipelineRunRecord[]; unreadable: string[
           No pipeline runs yet: <code>workbench pipeline run</code>.
         </p>
       ) : null}
-      <table>
-        <thead>
+      <DataTable columns={['run', 'model', 'status', 'started', { label: 'duration', class: 'num' }, 'published', 'gate']}>
+        {props.runs.map((r) => (
           <tr>
-            <th scope="col">run</th>
-            <th scope="col">model</th>
-            <th scope="col">status</th>
-            <th scope="col">started</th>
-            <th scope="col" class="num">
-              duration
-            </th>
-            <th scope="col">published</th>
-            <th scope="col">gate</th>
+            <td>
+              <a href={runHref(r.runId)}>{r.runId}</a>
+            </td>
+            <td>{r.model}</td>
+            <td class={statusClass(r.status)}>{r.status}</td>
+            <td>{r.startedAt}</td>
+            <td class="num">{duration(r.durationMs)}</td>
+            <td>
+              {r.published ? `v${r.published.version}${r.published.aliases.length ? ` as ${r.published.aliases.join(', ')}` : ''}` : '—'}
+            </td>
+            <td>{r.gate ? (r.gate.promoted ? 'passed' : 'refused') : (r.skipped ?? r.error ?? '—')}</td>
           </tr>
-        </thead>
-        <tbody>
-          {props.runs.map((r) => (
-            <tr>
-              <td>
-                <a href={runHref(r.runId)}>{r.runId}</a>
-              </td>
-              <td>{r.model}</td>
-              <td class={statusClass(r.status)}>{r.status}</td>
-              <td>{r.startedAt}</td>
-              <td class="num">{duration(r.durationMs)}</td>
-              <td>
-                {r.published ? `v${r.published.version}${r.published.aliases.length ? ` as ${r.published.aliases.join(', ')}` : ''}` : '—'}
-              </td>
-              <td>{r.gate ? (r.gate.promoted ? 'passed' : 'refused') : (r.skipped ?? r.error ?? '—')}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </DataTable>
     </Page>
   );
 }
