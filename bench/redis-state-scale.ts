@@ -236,45 +236,55 @@ async function main(): Promise<void> {
         `encoded row ${int(rowBytes / sample)} bytes/user; AOF growth ${int(load.aofBytes / N)} bytes/user (after Redis's own AOF rewrites, RDB preamble)`,
     );
 
-    // Lookups: random users (fixed seed), baselines and lookups interleaved per run.
-    const rng = new Rng(17);
-    const pick = Array.from({ length: LOOKUPS * 4 }, () => rng.int(N));
-    await latencies(Math.min(2000, LOOKUPS), 16, (i) => lookup(shared, pick[i])); // warm-up
-    print(`\nlookup of one request's user state (median over ${RUNS} runs of ${int(LOOKUPS)} requests each):`);
-    for (const conc of [1, 16]) {
-      const fig: Record<'ping' | 'hget' | 'lookup', { p50: number[]; p99: number[] }> = {
-        ping: { p50: [], p99: [] },
-        hget: { p50: [], p99: [] },
-        lookup: { p50: [], p99: [] },
-      };
-      const keys = shared.store.keys;
-      for (let r = 0; r < RUNS; r++) {
-        const off = (r % 4) * LOOKUPS;
-        const runs: [keyof typeof fig, (i: number) => Promise<void>][] = [
-          ['ping', async () => void (await client.ping())],
-          ['hget', async (i) => void (await client.hget(keys.user(`u${pick[off + i]}`), 's'))],
-          ['lookup', (i) => lookup(shared, pick[off + i])],
-        ];
-        for (const [name, fn] of runs) {
-          const lat = await latencies(LOOKUPS, conc, fn);
-          fig[name].p50.push(quantile(lat, 0.5));
-          fig[name].p99.push(quantile(lat, 0.99));
-        }
-      }
-      const m = (name: keyof typeof fig) => ({ p50: median(fig[name].p50), p99: median(fig[name].p99) });
-      const [ping, hget, look] = [m('ping'), m('hget'), m('lookup')];
-      print(`  concurrency ${conc}: lookup p50 ${ms(look.p50)}, p99 ${ms(look.p99)}`);
-      print(
-        `    baseline PING      p50 ${ms(ping.p50)}, p99 ${ms(ping.p99)}; lookup / PING p50 ${(look.p50 / ping.p50).toFixed(2)}x, p99 ${(look.p99 / ping.p99).toFixed(2)}x`,
-      );
-      print(
-        `    baseline raw HGET  p50 ${ms(hget.p50)}, p99 ${ms(hget.p99)}; lookup / HGET p50 ${(look.p50 / hget.p50).toFixed(2)}x, p99 ${(look.p99 / hget.p99).toFixed(2)}x`,
-      );
-    }
+    await printLookups(shared, client, { users: N, runs: RUNS, lookups: LOOKUPS }, print);
   } finally {
     await close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+}
+
+/** p50/p99 of one request's user state lookup at concurrency 1 and 16, against PING and a raw HGET in the same runs. */
+async function printLookups(
+  shared: Parameters<typeof lookup>[0],
+  client: RedisClient,
+  o: { users: number; runs: number; lookups: number },
+  print: (line: string) => void,
+): Promise<void> {
+  // Lookups: random users (fixed seed), baselines and lookups interleaved per run.
+  const rng = new Rng(17);
+  const pick = Array.from({ length: o.lookups * 4 }, () => rng.int(o.users));
+  await latencies(Math.min(2000, o.lookups), 16, (i) => lookup(shared, pick[i])); // warm-up
+  print(`\nlookup of one request's user state (median over ${o.runs} runs of ${int(o.lookups)} requests each):`);
+  for (const conc of [1, 16]) {
+    const fig: Record<'ping' | 'hget' | 'lookup', { p50: number[]; p99: number[] }> = {
+      ping: { p50: [], p99: [] },
+      hget: { p50: [], p99: [] },
+      lookup: { p50: [], p99: [] },
+    };
+    const keys = shared.store.keys;
+    for (let r = 0; r < o.runs; r++) {
+      const off = (r % 4) * o.lookups;
+      const runs: [keyof typeof fig, (i: number) => Promise<void>][] = [
+        ['ping', async () => void (await client.ping())],
+        ['hget', async (i) => void (await client.hget(keys.user(`u${pick[off + i]}`), 's'))],
+        ['lookup', (i) => lookup(shared, pick[off + i])],
+      ];
+      for (const [name, fn] of runs) {
+        const lat = await latencies(o.lookups, conc, fn);
+        fig[name].p50.push(quantile(lat, 0.5));
+        fig[name].p99.push(quantile(lat, 0.99));
+      }
+    }
+    const m = (name: keyof typeof fig) => ({ p50: median(fig[name].p50), p99: median(fig[name].p99) });
+    const [ping, hget, look] = [m('ping'), m('hget'), m('lookup')];
+    print(`  concurrency ${conc}: lookup p50 ${ms(look.p50)}, p99 ${ms(look.p99)}`);
+    print(
+      `    baseline PING      p50 ${ms(ping.p50)}, p99 ${ms(ping.p99)}; lookup / PING p50 ${(look.p50 / ping.p50).toFixed(2)}x, p99 ${(look.p99 / ping.p99).toFixed(2)}x`,
+    );
+    print(
+      `    baseline raw HGET  p50 ${ms(hget.p50)}, p99 ${ms(hget.p99)}; lookup / HGET p50 ${(look.p50 / hget.p50).toFixed(2)}x, p99 ${(look.p99 / hget.p99).toFixed(2)}x`,
+    );
   }
 }
 
