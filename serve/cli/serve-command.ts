@@ -25,17 +25,7 @@
  */
 
 import path from 'node:path';
-import {
-  type CliIO,
-  type Command,
-  EVENTS_OPTION,
-  eventsDir,
-  MODELS_OPTION,
-  modelsDir,
-  parseCommandArgs,
-  STATE_OPTION,
-  stateDir,
-} from '../../src/cli/context.js';
+import { type CliIO, type Command, LOCATION_OPTIONS, locations, parseCommandArgs } from '../../src/cli/context.js';
 import { UsageError, WorkbenchError } from '../../src/errors.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { isRedisUrl, parseRedisUrl } from '../../src/redis/connection.js';
@@ -44,9 +34,7 @@ import { parseDuration } from '../../src/util/duration.js';
 import { DEFAULT_EVENT_TIME_WINDOW, type EventTimeWindow } from '../event-time.js';
 
 const OPTIONS = {
-  ...MODELS_OPTION,
-  ...EVENTS_OPTION,
-  ...STATE_OPTION,
+  ...LOCATION_OPTIONS,
   name: { type: 'string' },
   port: { type: 'string' },
   host: { type: 'string' },
@@ -112,7 +100,8 @@ function integer(value: string | undefined, what: string, min: number, max: numb
 export async function serveConfig(argv: string[], io: CliIO): Promise<ServeConfig> {
   const { values } = parseCommandArgs(argv, OPTIONS);
   const env = io.env;
-  const models = modelsDir(values.models, io);
+  const where = locations(values, io);
+  const models = where.modelsDir;
   let modelName = values.name ?? env.WORKBENCH_MODEL_NAME;
   if (!modelName) {
     const names = await listModels(models);
@@ -149,9 +138,7 @@ export async function serveConfig(argv: string[], io: CliIO): Promise<ServeConfi
   }
   return {
     redis,
-    modelsDir: models,
-    eventsDir: eventsDir(values.events, io),
-    stateDir: stateDir(values.state, io),
+    ...where,
     modelName,
     port: integer(values.port ?? env.WORKBENCH_PORT, values.port !== undefined ? '--port' : 'WORKBENCH_PORT', 0, 65_535) ?? 8080,
     host: values.host ?? env.WORKBENCH_HOST ?? '127.0.0.1',

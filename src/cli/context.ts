@@ -76,6 +76,21 @@ export function stateDir(flag: string | undefined, io: CliIO): string {
   return path.resolve(io.cwd, flag ?? io.env.WORKBENCH_STATE ?? path.join('data', 'state'));
 }
 
+/** The `--models`, `--events` and `--state` flags of the commands that read or serve a deployment. */
+export const LOCATION_OPTIONS = { ...MODELS_OPTION, ...EVENTS_OPTION, ...STATE_OPTION } as const;
+
+/** A deployment's folders (the models location may be `s3://`). */
+export interface Locations {
+  modelsDir: string;
+  eventsDir: string;
+  stateDir: string;
+}
+
+/** The three locations from their flags, else the WORKBENCH_* variables, else the defaults. */
+export function locations(values: { models?: string; events?: string; state?: string }, io: CliIO): Locations {
+  return { modelsDir: modelsDir(values.models, io), eventsDir: eventsDir(values.events, io), stateDir: stateDir(values.state, io) };
+}
+
 /** Prints a value as JSON on stdout. */
 export function printJson(io: CliIO, value: unknown): void {
   io.out(JSON.stringify(value, null, 2));

@@ -23,12 +23,12 @@ import {
   type Command,
   EVENTS_OPTION,
   eventsDir,
+  LOCATION_OPTIONS,
+  locations,
   MODELS_OPTION,
   modelsDir,
   parseCommandArgs,
   printJson,
-  STATE_OPTION,
-  stateDir,
 } from '../context.js';
 import { dispatchSubcommands } from '../dispatch.js';
 
@@ -115,9 +115,7 @@ export function parseModelRef(value: string | undefined): { name: string; versio
 
 async function ope(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {
-    ...EVENTS_OPTION,
-    ...MODELS_OPTION,
-    ...STATE_OPTION,
+    ...LOCATION_OPTIONS,
     model: { type: 'string' },
     variant: { type: 'string' },
     since: { type: 'string' },
@@ -128,15 +126,14 @@ async function ope(argv: string[], io: CliIO): Promise<number> {
   const ref = parseModelRef(values.model);
   const resamples = values.resamples === undefined ? 1000 : Number(values.resamples);
   if (!Number.isInteger(resamples) || resamples < 1) throw new UsageError(`--resamples "${values.resamples}" must be a positive integer`);
-  const dir = eventsDir(values.events, io);
+  const where = locations(values, io);
+  const dir = where.eventsDir;
   if (!values.json) io.err(`off-policy estimate of ${values.model} from ${dir} ...`);
   const { offPolicyReport, offPolicyReportToText } = await import('../../ope/ope-report.js');
   const r = await offPolicyReport({
-    modelsDir: modelsDir(values.models, io),
+    ...where,
     name: ref.name,
     version: ref.version,
-    stateDir: stateDir(values.state, io),
-    eventsDir: dir,
     variant: values.variant,
     since: parseTime('since', values.since),
     resamples,
@@ -154,20 +151,18 @@ async function ope(argv: string[], io: CliIO): Promise<number> {
 
 async function servedFeatures(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {
-    ...EVENTS_OPTION,
-    ...MODELS_OPTION,
-    ...STATE_OPTION,
+    ...LOCATION_OPTIONS,
     model: { type: 'string' },
   });
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const ref = parseModelRef(values.model);
   if (typeof ref.version !== 'number') throw new UsageError(`--model "${values.model}": name the version that served (NAME@VERSION)`);
-  const dir = eventsDir(values.events, io);
+  const where = locations(values, io);
   const { scanEventLog } = await import('../../data/eventlog.js');
   const { checkServedFeatures } = await import('../../ope/served-features.js');
   const r = await checkServedFeatures(
-    { modelsDir: modelsDir(values.models, io), name: ref.name, version: ref.version, stateDir: stateDir(values.state, io) },
-    (await scanEventLog(dir)).events,
+    { modelsDir: where.modelsDir, name: ref.name, version: ref.version, stateDir: where.stateDir },
+    (await scanEventLog(where.eventsDir)).events,
   );
   if (values.json) printJson(io, r);
   else {

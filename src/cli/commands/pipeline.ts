@@ -6,18 +6,7 @@
 import path from 'node:path';
 import { UsageError } from '../../errors.js';
 import type { PipelineRunRecord, RunPipelineOptions } from '../../pipeline/pipeline-run.js';
-import {
-  type CliIO,
-  type Command,
-  EVENTS_OPTION,
-  eventsDir,
-  MODELS_OPTION,
-  modelsDir,
-  parseCommandArgs,
-  printJson,
-  STATE_OPTION,
-  stateDir,
-} from '../context.js';
+import { type CliIO, type Command, LOCATION_OPTIONS, locations, parseCommandArgs, printJson } from '../context.js';
 import { DATASET_OPTIONS, DATASET_USAGE, datasetSpecFrom } from '../dataset-args.js';
 import { dispatchSubcommands } from '../dispatch.js';
 import { TRAINING_OPTIONS, TRAINING_USAGE, trainRunOptionsFrom } from '../training-args.js';
@@ -25,9 +14,7 @@ import { TRAINING_OPTIONS, TRAINING_USAGE, trainRunOptionsFrom } from '../traini
 const RUN_OPTIONS = {
   ...DATASET_OPTIONS,
   ...TRAINING_OPTIONS,
-  ...MODELS_OPTION,
-  ...EVENTS_OPTION,
-  ...STATE_OPTION,
+  ...LOCATION_OPTIONS,
   runs: { type: 'string' },
   name: { type: 'string' },
   'gate-metric': { type: 'string' },
@@ -82,7 +69,8 @@ async function pipelineOptions(values: RunValues, io: CliIO): Promise<RunPipelin
   if (!trainFrom) throw new UsageError(`--train-from "${values['train-from']}" is not one of ${TRAIN_FROM.join(', ')}`);
   const policy = values.policy ?? 'challenger';
   if (policy !== 'challenger' && policy !== 'champion') throw new UsageError(`--policy "${policy}" is not challenger or champion`);
-  const models = modelsDir(values.models, io);
+  const where = locations(values, io);
+  const models = where.modelsDir;
   // The pipeline locks and publishes through a local folder; on S3 it would create a folder "s3:".
   if (models.startsWith('s3://'))
     throw new UsageError(
@@ -91,9 +79,7 @@ async function pipelineOptions(values: RunValues, io: CliIO): Promise<RunPipelin
   return {
     name: values.name,
     data: await datasetSpecFrom(values, io),
-    modelsDir: models,
-    eventsDir: eventsDir(values.events, io),
-    stateDir: stateDir(values.state, io),
+    ...where,
     runsDir: runsDir(values.runs, io),
     gateMetric: metric,
     minImprovement,
