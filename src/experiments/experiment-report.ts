@@ -136,6 +136,33 @@ const rate = (i: { estimate: number; lower: number; upper: number }): RateEstima
   upper: fin(i.upper),
 });
 
+/** The fields a test result shares, whichever test made it. */
+type TestResult = Record<'control' | 'treatment' | 'difference' | 'lower' | 'upper' | 'relativeLift' | 'z' | 'pValue', number>;
+
+/** One metric's comparison from a test's result (non-finite figures become null). */
+function comparisonOf(
+  metric: MetricName,
+  method: MetricComparison['method'],
+  unit: MetricComparison['unit'],
+  r: TestResult,
+  alpha: number,
+): MetricComparison {
+  return {
+    metric,
+    method,
+    unit,
+    control: fin(r.control),
+    treatment: fin(r.treatment),
+    difference: fin(r.difference),
+    lower: fin(r.lower),
+    upper: fin(r.upper),
+    relativeLift: fin(r.relativeLift),
+    z: fin(r.z),
+    pValue: fin(r.pValue),
+    significant: r.pValue < alpha,
+  };
+}
+
 function variantReport(k: VariantKpis, share: number | null, target: string | null, confidence: number): VariantReport {
   const delta = (t: FeedbackType) => rate(deltaRatio(k.moments[t], confidence));
   return {
@@ -164,38 +191,10 @@ function compare(c: VariantKpis, t: VariantKpis, confidence: number): MetricComp
   const alpha = 1 - confidence;
   const out: MetricComparison[] = [];
   const byDelta = (metric: MetricName, type: FeedbackType) => {
-    const r = deltaCompare(c.moments[type], t.moments[type], confidence);
-    out.push({
-      metric,
-      method: 'delta',
-      unit: 'user',
-      control: fin(r.control),
-      treatment: fin(r.treatment),
-      difference: fin(r.difference),
-      lower: fin(r.lower),
-      upper: fin(r.upper),
-      relativeLift: fin(r.relativeLift),
-      z: fin(r.z),
-      pValue: fin(r.pValue),
-      significant: r.pValue < alpha,
-    });
+    out.push(comparisonOf(metric, 'delta', 'user', deltaCompare(c.moments[type], t.moments[type], confidence), alpha));
   };
   const byProportion = (metric: MetricName, unit: 'user' | 'impression', xc: number, nc: number, xt: number, nt: number) => {
-    const r = twoProportionTest(xc, nc, xt, nt, confidence);
-    out.push({
-      metric,
-      method: 'two-proportion',
-      unit,
-      control: fin(r.control),
-      treatment: fin(r.treatment),
-      difference: fin(r.difference),
-      lower: fin(r.lower),
-      upper: fin(r.upper),
-      relativeLift: fin(r.relativeLift),
-      z: fin(r.z),
-      pValue: fin(r.pValue),
-      significant: r.pValue < alpha,
-    });
+    out.push(comparisonOf(metric, 'two-proportion', unit, twoProportionTest(xc, nc, xt, nt, confidence), alpha));
   };
   byDelta('ctr', 'click');
   byProportion('ctr', 'impression', c.clicks, c.impressions, t.clicks, t.impressions);
