@@ -15,6 +15,7 @@
  */
 
 import { loadDataset } from '../src/data/load.js';
+import { generatedReport } from '../src/data/load-report.js';
 import type { Dataset, InteractionEvent, Item } from '../src/data/schema.js';
 import { buildEvalCases, evaluateRankers, reportToMarkdown } from '../src/eval/index.js';
 import { DAY_MS, MF_FEATURE_SET } from '../src/features/index.js';
@@ -61,16 +62,7 @@ function collaborativeOnlyLog(seed: number): Dataset {
     }
   }
   events.sort((a, b) => a.ts - b.ts);
-  const report = {
-    source: 'generated',
-    rowsRead: events.length,
-    rowsKept: events.length,
-    rejected: {},
-    examples: [],
-    corrections: {},
-    warnings: [],
-  };
-  return { source: 'generated', events, items, report };
+  return { source: 'generated', events, items, report: generatedReport('generated', events.length) };
 }
 
 const dataset =

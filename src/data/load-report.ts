@@ -17,6 +17,11 @@ function ordered(counts: Record<string, number>, order: readonly string[]): Reco
   return Object.fromEntries(Object.entries(counts).sort((a, b) => rank(a[0]) - rank(b[0])));
 }
 
+/** The report of rows generated in memory: every one read and kept, nothing rejected or corrected. */
+export function generatedReport(source: string, rows: number): LoadReport {
+  return { source, rowsRead: rows, rowsKept: rows, rejected: {}, examples: [], corrections: {}, warnings: [] };
+}
+
 /** Accumulates a LoadReport while a loader reads rows. */
 export class LoadReportBuilder {
   rowsRead = 0;

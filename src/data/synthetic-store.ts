@@ -22,6 +22,7 @@
  * would cost O(1) a view, but gave other events per seed.)
  */
 import { Rng } from '../util/random.js';
+import { generatedReport } from './load-report.js';
 import type { Dataset, GroundTruth, InteractionEvent, Item, LoadReport } from './schema.js';
 import { type SyntheticCatalogue, syntheticCatalogue } from './synthetic-catalogue.js';
 import { drawDistinctByPrefix, type PoolSums, ReleasedPool } from './synthetic-draws.js';
@@ -374,16 +375,7 @@ export function generateSyntheticStore(opts: SyntheticOptions = {}): SyntheticDa
       return u === undefined || i === undefined ? 0 : aff.of(u, i);
     },
   };
-  const report: SyntheticReport = {
-    source: 'synthetic',
-    rowsRead: events.length,
-    rowsKept: events.length,
-    rejected: {},
-    examples: [],
-    corrections: {},
-    warnings: [],
-    params,
-  };
+  const report: SyntheticReport = { ...generatedReport('synthetic', events.length), params };
   const items: Item[] = cat.items;
   return { source: 'synthetic', events, items, report, truth };
 }
