@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DataError, InvalidArgumentError, NotFoundError, UsageError, WORKBENCH_ERROR_CODES, WorkbenchError } from '../src/errors.js';
+import { DataError, ERROR_CODES, InvalidArgumentError, NotFoundError, UsageError, WorkbenchError } from '../src/errors.js';
 import { ApiError, STATUS_BY_CODE, toErrorResponse } from './http-errors.js';
 
 describe('the error taxonomy', () => {
   it('gives every code a status, and every status in the map is a listed code', () => {
-    expect(Object.keys(STATUS_BY_CODE).sort()).toEqual(Object.keys(WORKBENCH_ERROR_CODES).sort());
+    expect(Object.keys(STATUS_BY_CODE).sort()).toEqual(Object.keys(ERROR_CODES).sort());
     for (const status of Object.values(STATUS_BY_CODE)) expect(status).toBeGreaterThanOrEqual(400);
   });
 

@@ -8,7 +8,7 @@
  * Every code a WorkbenchError can carry, with what it means: the one list the CLI, the service's
  * status map (serve/http-errors.ts, exhaustive over it) and CONTRIBUTING.md's table follow.
  */
-export const WORKBENCH_ERROR_CODES = {
+export const ERROR_CODES = {
   usage: 'Bad command-line usage: an unknown flag or command, a missing or malformed value (CLI exit 2).',
   bad_data: 'Input data that cannot be used: names the file, line and field.',
   invalid_argument: 'A library function was called with a value it cannot use (names the parameter and value).',
@@ -76,8 +76,8 @@ export const WORKBENCH_ERROR_CODES = {
   internal: 'A bug: the service log has the details for the request id.',
 } as const;
 
-/** A machine-readable error code of the library (see WORKBENCH_ERROR_CODES for each one's meaning). */
-export type WorkbenchErrorCode = keyof typeof WORKBENCH_ERROR_CODES;
+/** A machine-readable error code of the library (see ERROR_CODES for each one's meaning). */
+export type WorkbenchErrorCode = keyof typeof ERROR_CODES;
 
 /** Base class: a failure a user can act on, with a stable machine-readable code. */
 export class WorkbenchError extends Error {
