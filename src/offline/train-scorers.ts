@@ -35,7 +35,8 @@ type WarmStart = NonNullable<Awaited<ReturnType<NonNullable<TrainRunOptions['war
  */
 export async function trainScorers(x: ScorerTrainingInput): Promise<{ scorers: TrainedScorer[]; served?: TrainedRun['served'] }> {
   // Epochs count on across kinds, so one progress bar spans the stage.
-  const budgets = x.kinds.map((kind) => trainingKnobs(kind, x.options, x.resolved).epochs ?? x.resolved.epochs);
+  const knobs = x.kinds.map((kind) => trainingKnobs(kind, x.options, x.resolved));
+  const budgets = knobs.map((t) => t.epochs ?? x.resolved.epochs);
   const total = budgets.reduce((a, b) => a + b, 0);
   x.options.onEpoch?.(0, total);
   const warm = await usableWarmStart(x);
@@ -67,7 +68,7 @@ export async function trainScorers(x: ScorerTrainingInput): Promise<{ scorers: T
         x.log(`warm start from version ${warm.version}'s weights and normalisation`);
       }
       const done = budgets.slice(0, index).reduce((a, b) => a + b, 0);
-      scorers.push(await trainOneKind(x, { kind, model, params, groups, epochs: { done, total } }));
+      scorers.push(await trainOneKind(x, { kind, model, params, training: knobs[index], groups, epochs: { done, total } }));
       current = undefined;
     }
   } catch (err) {
@@ -153,13 +154,15 @@ async function trainOneKind(
     kind: ScorerKind;
     model: tf.LayersModel;
     params: Record<string, unknown>;
+    /** The kind's training knobs (trainingKnobs). */
+    training: ScorerTrainingOptions;
     groups: CollectedGroups;
     /** Epochs of the kinds before this one, and of all kinds, for `onEpoch`. */
     epochs: { done: number; total: number };
   },
 ): Promise<TrainedScorer> {
   const { resolved: o, options } = x;
-  const training = trainingKnobs(k.kind, options, o);
+  const { training } = k;
   const fitted = k.groups.contract;
   // Validation scores the full catalogue with this window's features; the wrapper is not disposed
   // (it would dispose the model we keep).
