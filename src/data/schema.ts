@@ -133,5 +133,6 @@ export const EVENT_STRENGTH: Readonly<Record<EventType, number>> = {
 /** Strength of an event's intent: EVENT_STRENGTH x weight (0 for impressions and zero weights, never negative). */
 export function eventStrength(e: Readonly<Pick<InteractionEvent, 'type' | 'weight'>>): number {
   const s = (EVENT_STRENGTH[e.type] ?? 0) * (e.weight ?? 1);
+  // biome-ignore lint/complexity/useMathMinMax: a NaN weight must give 0, and Math.max would return NaN
   return s > 0 ? s : 0;
 }
