@@ -64,7 +64,10 @@ describe('tryLockFile', () => {
     writeFileSync(out, '');
     // Far enough ahead for every child to have started (tsx compiles on start).
     const startAt = Date.now() + 8000;
-    const codes = await Promise.all(Array.from({ length: 3 }, () => contender([dir, String(rounds), String(startAt), '25', out])));
+    const contenders = 3;
+    const codes = await Promise.all(
+      Array.from({ length: contenders }, () => contender([dir, String(rounds), String(startAt), '25', out, String(contenders)])),
+    );
     expect(codes).toEqual([0, 0, 0]);
     const perRound = new Map<string, number>();
     for (const line of readFileSync(out, 'utf8').split('\n').filter(Boolean)) {
