@@ -20,7 +20,7 @@ import { seedUserState } from '../src/pipeline/seed-state.js';
 import { listVersions, loadVersion } from '../src/registry/load-version.js';
 import { openServable } from '../src/serving/servable-factory.js';
 import { Rng } from '../src/util/random.js';
-import { impressionEvents, serveRanking } from './exploration.js';
+import { impressionEvents, serveRanking } from './served-list.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'served-training-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

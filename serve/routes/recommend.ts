@@ -4,13 +4,13 @@
  * and click events refer to. Recommendations log their impressions through the exposure buffer
  * (off the response path); /v1/rank does not, since the caller decides how many of the re-ranked
  * items are shown: it posts those impressions to /v1/events itself. What a variant serves and its
- * impressions carry (exploration, propensities, feature vectors) is decided in serve/exploration.ts.
+ * impressions carry (exploration, propensities, feature vectors) is decided in serve/served-list.ts.
  */
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { ScoredItem } from '../../src/serving/servable.js';
 import { readBody } from '../body.js';
-import { impressionEvents, type ServedList, serveRanking } from '../exploration.js';
+import { impressionEvents, type ServedList, serveRanking } from '../served-list.js';
 import { ApiError } from '../http-errors.js';
 import { acceptRankRequest, acceptRecommendRequest } from '../request-check.js';
 import { rankRequestSchema, recommendRequestSchema, recommendResponseSchema } from '../schemas.js';

@@ -82,7 +82,7 @@ describe('exploration and feature logging per variant', () => {
   });
 
   it("logs a product-page request's item and a caller's restriction with its impressions, so a replay knows what it can re-rank", async () => {
-    const { serveRanking, impressionEvents } = await import('./exploration.js');
+    const { serveRanking, impressionEvents } = await import('./served-list.js');
     const model = createFixtureModel({ name: 'demo', version: 1, tables });
     const at = { userId: 'u1', requestId: 'r', variant: 'control', ts: 5 };
     const page = impressionEvents(serveRanking(model, { userId: 'u1', k: 3, itemId: 'i1' }, experiment.variants[0], 'r'), at);
@@ -96,7 +96,7 @@ describe('exploration and feature logging per variant', () => {
   });
 
   it('the same request id draws the same list (seeded per request)', async () => {
-    const { serveRanking } = await import('./exploration.js');
+    const { serveRanking } = await import('./served-list.js');
     const model = createFixtureModel({ name: 'demo', version: 1, tables });
     const a = serveRanking(model, { userId: 'u1', k: 6 }, experiment.variants[0], 'fixed-id');
     expect(serveRanking(model, { userId: 'u1', k: 6 }, experiment.variants[0], 'fixed-id')).toEqual(a);
