@@ -1,14 +1,20 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../paths.js';
+import { writeReadmeModule } from '../util/testing/readme-code.js';
 import { BUILTIN_FEATURES } from './builtin.js';
 import { defaultContract } from './contract.js';
-import { defineFeature } from './definition.js';
+import type { FeatureDefinition } from './definition.js';
 import {
   contractOf,
+  type FeatureSet,
   featureSet,
   featureSetByName,
   featureSetId,
   registerFeature,
-  registerFeatureSet,
   resolveContract,
 } from './feature-set.js';
 import { DAY_MS } from './popularity.js';
@@ -17,24 +23,24 @@ import { randomShop } from './testing/shops.js';
 import type { UserStateDefinition } from './user-state.js';
 import { MemoryUserStateStore } from './user-state-store.js';
 
-/** A data scientist's feature with its own user state: the items of the user's current basket. */
-const basket: UserStateDefinition<{ items: string[] }> = {
-  key: 'test_current_basket',
-  version: 1,
-  doc: 'item ids of the basket the user is in',
-  init: () => ({ items: [] }),
-  update: (s, e, step) => {
-    if (step.strength === 0) return s;
-    return step.newBasket ? { items: [e.itemId] } : { items: [...s.items, e.itemId] };
-  },
-};
-const inBasket = defineFeature({
-  name: 'test_in_current_basket',
-  doc: '1 when the candidate is in the current basket',
-  scope: 'user_item',
-  userState: basket,
-  value: (req, c) => (c >= 0 && (req.state(basket)?.items.includes(req.items.d.itemIds[c]) ?? false) ? 1 : 0),
+/** The README's "Add a feature" module, as written there: a feature with its own user state. */
+interface InBasketModule {
+  basketItems: UserStateDefinition<{ items: string[] }>;
+  inBasket: FeatureDefinition;
+  inBasketFeatures: FeatureSet;
+}
+
+let tmp: string;
+let readme: InBasketModule;
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'readme-feature-'));
+  const from = path.join(PROJECT_ROOT, 'src', 'features', 'custom');
+  const file = await writeReadmeModule('// src/features/custom/in-basket.ts', from, tmp, 'in-basket');
+  readme = (await import(pathToFileURL(file).href)) as InBasketModule;
 });
+
+afterAll(() => rm(tmp, { recursive: true, force: true }));
 
 describe('feature sets', () => {
   it('have a stable id that changes with a feature version or order', () => {
@@ -49,8 +55,8 @@ describe('feature sets', () => {
   });
 
   it('refuse bad definitions and replacing a built-in', () => {
-    expect(() => registerFeature({ ...inBasket, name: 'Bad Name' })).toThrow(/snake_case/);
-    expect(() => registerFeature({ ...inBasket, doc: '' })).toThrow(/doc/);
+    expect(() => registerFeature({ ...readme.inBasket, name: 'Bad Name' })).toThrow(/snake_case/);
+    expect(() => registerFeature({ ...readme.inBasket, doc: '' })).toThrow(/doc/);
     expect(() => registerFeature({ ...BUILTIN_FEATURES[0], doc: 'mine' })).toThrow(/built in/);
     expect(() => featureSetByName('nope')).toThrow(/unknown feature set "nope"; registered: default/);
   });
@@ -61,15 +67,16 @@ describe('feature sets', () => {
     expect(() => resolveContract({ version: 1, names: ['log_pop'], versions: [2] })).toThrow(/"log_pop" version 2/);
   });
 
-  it('a custom feature with its own user state is computed offline and over a live store alike', async () => {
-    const set = registerFeatureSet('test-with-basket', [...BUILTIN_FEATURES, inBasket]);
+  it("the README's feature with its own user state is computed offline and over a live store alike", async () => {
+    const set = readme.inBasketFeatures;
+    expect(featureSetByName('in-basket')).toBe(set);
     const shop = randomShop(5, { users: 20, items: 30, sessions: 120 });
     const cutoff = shop.start + 30 * DAY_MS;
     const offline = await buildFeatureStore(shop.events, shop.items, { cutoff, featureSet: set, threads: 1 });
-    expect(offline.contract.names.at(-1)).toBe('test_in_current_basket');
+    expect(offline.contract.names.at(-1)).toBe('in_basket');
     const D = set.features.length;
     let ones = 0;
-    const live = new MemoryUserStateStore({ definitions: [basket] });
+    const live = new MemoryUserStateStore({ definitions: [readme.basketItems] });
     for (const e of [...shop.events].filter((e) => e.ts < cutoff).sort((a, b) => a.ts - b.ts)) live.apply([e]);
     const online = featureStoreFromTables(featureStoreToTables(offline), { users: live, contract: contractOf(set), now: cutoff });
     for (const u of offline.userIds) {
