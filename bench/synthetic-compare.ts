@@ -1,6 +1,6 @@
 /**
  * Statistical comparison of the synthetic store generator (src/data/synthetic-store.ts) with the frozen
- * O(users x items) generator it replaced (bench/synthetic-legacy.ts): for each of `--seeds` seeds,
+ * O(users x items) generator it replaced (bench/synthetic-legacy.ts, from git history): for each of `--seeds` seeds,
  * both generate the default store (2,000 users, 600 items, 10 weeks), and statistics of the
  * events are computed on each: events per type, events per user, item popularity (Gini, top-decile
  * share), the affinity of what is viewed and bought, purchases in the user's top attribute values
@@ -16,7 +16,9 @@
 import { parseArgs } from 'node:util';
 import type { InteractionEvent } from '../src/data/schema.js';
 import { generateSyntheticStore, type SyntheticDataset } from '../src/data/synthetic-store.js';
-import { generateSyntheticStore as legacyGenerateSyntheticStore } from './synthetic-legacy.js';
+import { legacySyntheticGenerator } from './synthetic-legacy.js';
+
+const legacyGenerateSyntheticStore = await legacySyntheticGenerator();
 
 const { values } = parseArgs({
   options: {

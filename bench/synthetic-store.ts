@@ -10,7 +10,9 @@
  */
 import { parseArgs } from 'node:util';
 import { generateSyntheticStore, type SyntheticOptions } from '../src/data/synthetic-store.js';
-import { generateSyntheticStore as legacyGenerateSyntheticStore } from './synthetic-legacy.js';
+import { legacySyntheticGenerator } from './synthetic-legacy.js';
+
+const legacyGenerateSyntheticStore = await legacySyntheticGenerator();
 
 const { values } = parseArgs({
   options: {

@@ -1,7 +1,7 @@
 /**
  * The known-answer check of src/offline/synthetic-truth.test.ts (the trained ranker against every
  * baseline on the TRUE affinities, paired bootstrap) at several seeds, on the store of the current
- * generator or of the frozen legacy one (bench/synthetic-legacy.ts), with the test's options. One
+ * generator or of the frozen legacy one (bench/synthetic-legacy.ts, from git history), with the test's options. One
  * line per seed and baseline: the top-20 and graded truth-NDCG@10 differences with 95% intervals.
  *
  *   npx tsx bench/synthetic-truth-seeds.ts [--generator current|legacy] [--seeds 42,7,2026]
@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { generateSyntheticStore, type SyntheticDataset } from '../src/data/synthetic-store.js';
 import { trainAndEvaluate } from '../src/offline/train-evaluate.js';
-import { generateSyntheticStore as legacyGenerateSyntheticStore } from './synthetic-legacy.js';
+import { legacySyntheticGenerator } from './synthetic-legacy.js';
 
 const { values } = parseArgs({
   options: {
@@ -17,7 +17,7 @@ const { values } = parseArgs({
     seeds: { type: 'string', default: '42,7,2026' },
   },
 });
-const generate = values.generator === 'legacy' ? legacyGenerateSyntheticStore : generateSyntheticStore;
+const generate = values.generator === 'legacy' ? await legacySyntheticGenerator() : generateSyntheticStore;
 const seeds = values.seeds.split(',').map(Number);
 const s = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
 

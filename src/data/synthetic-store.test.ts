@@ -19,8 +19,8 @@ describe('generateSyntheticStore', () => {
   });
 
   it('gives, per seed, the very events of the O(users x items) generator it replaced', () => {
-    // FNV-1a hashes of JSON.stringify(events) from that generator (bench/synthetic-legacy.ts, a
-    // frozen copy of src/data/synthetic-store.ts at 1805f7e): the same model, drawn with the same uniforms.
+    // FNV-1a hashes of JSON.stringify(events) from that generator (src/data/synthetic.ts at 1805f7e,
+    // which bench/synthetic-legacy.ts loads from git history): the same model, drawn with the same uniforms.
     const small = generateSyntheticStore({ seed: 7, users: 150, items: 80, weeks: 3 });
     expect(small.events).toHaveLength(2333);
     expect(hashString(JSON.stringify(small.events))).toBe(640027860);

@@ -10,8 +10,8 @@
  * revisit liked items (re-views and re-purchases). So popularity is a reasonable baseline, and a
  * model that learns a user's attribute affinities from their history beats it clearly.
  *
- * It samples the model of the O(users x items) generator it replaced (src/data/synthetic-store.ts at
- * 1805f7e, frozen as bench/synthetic-legacy.ts) with the same random draws, so a seed gives the
+ * It samples the model of the O(users x items) generator it replaced (src/data/synthetic.ts at
+ * 1805f7e, which bench/synthetic-legacy.ts loads from git history) with the same random draws, so a seed gives the
  * very same events: each session draws its items by inverse CDF from the same weights, pools and
  * pool order and the same uniforms (synthetic-draws.ts), but from block sums instead of a scan of
  * the pool per draw; a user's true affinities are computed only for the categories they browse
