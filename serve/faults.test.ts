@@ -6,72 +6,32 @@
  * - events posted in a loop while the process is SIGKILLed: after a restart, every acknowledged
  *   (202) event is in the log exactly once, and the log still reads (DuckDB) and takes appends.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type ServeProcess, startListeningProcess } from '../src/cli/testing/serve-process.js';
 import { scanEventLog } from '../src/data/eventlog.js';
-import { PROJECT_ROOT } from '../src/paths.js';
 import { publishVersion } from '../src/registry/publish.js';
 import { sampleInput } from '../src/registry/testing/models-dir.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'serve-faults-'));
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+const running: ServeProcess[] = [];
+afterAll(async () => {
+  for (const srv of running) if (srv.child.exitCode === null && srv.child.signalCode === null) srv.child.kill('SIGKILL');
+  await Promise.all(running.map((srv) => srv.exited));
   rmSync(root, { recursive: true, force: true });
 });
 
-interface Running {
-  url: string;
-  child: ChildProcess;
-  exited: Promise<void>;
-}
-
 /** Starts the fixture service (optionally under an open-files limit); resolves once it listens. */
-function start(dirs: { models: string; events: string }, opts: { nofile?: number; maxAgeMs?: number } = {}): Promise<Running> {
-  const node = [process.execPath, '--import', 'tsx', path.join('serve', 'testing', 'server-main.ts')];
-  const env = {
-    ...process.env,
-    MODELS_DIR: dirs.models,
-    EVENTS_DIR: dirs.events,
-    ...(opts.maxAgeMs ? { EVENT_MAX_AGE_MS: String(opts.maxAgeMs) } : {}),
-  };
-  const child = opts.nofile
-    ? spawn('bash', ['-c', `ulimit -n ${opts.nofile} && exec "$@"`, 'bash', ...node], {
-        cwd: PROJECT_ROOT,
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
-    : spawn(node[0], node.slice(1), { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString();
+async function start(dirs: { models: string; events: string }, opts: { nofile?: number; maxAgeMs?: number } = {}): Promise<ServeProcess> {
+  const env = { MODELS_DIR: dirs.models, EVENTS_DIR: dirs.events, ...(opts.maxAgeMs ? { EVENT_MAX_AGE_MS: String(opts.maxAgeMs) } : {}) };
+  const srv = await startListeningProcess([process.execPath, '--import', 'tsx', path.join('serve', 'testing', 'server-main.ts')], env, {
+    nofile: opts.nofile,
+    startTimeoutMs: 60_000,
   });
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`the service did not start: ${stderr.slice(-2000)}`)), 60_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      buf += d.toString();
-      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        try {
-          const parsed = JSON.parse(line) as { msg?: string; url?: string };
-          if (parsed.msg === 'listening' && parsed.url) {
-            clearTimeout(timer);
-            resolve({ url: parsed.url, child, exited });
-          }
-        } catch {
-          /* not a log line */
-        }
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`the service exited (${code}) before listening: ${stderr.slice(-2000)}`)));
-  });
+  running.push(srv);
+  return srv;
 }
 
 const post = (url: string, events: unknown[]) =>
@@ -117,8 +77,7 @@ describe('service faults', () => {
       expect(status.lastError).toBeUndefined();
       expect(status.model_version_status.find((v) => v.version === 2)?.state).toBe('AVAILABLE');
     } finally {
-      srv.child.kill('SIGTERM');
-      await srv.exited;
+      await srv.stop();
     }
   }, 120_000);
 
@@ -148,8 +107,7 @@ describe('service faults', () => {
     try {
       expect((await post(second.url, [{ type: 'click', userId: 'after-restart', itemId: 'i1' }])).status).toBe(202);
     } finally {
-      second.child.kill('SIGTERM');
-      await second.exited;
+      await second.stop();
     }
     const { events } = await scanEventLog(dirs.events);
     const count = new Map<string, number>();

@@ -5,15 +5,15 @@
  * (the purchased item's co-purchased items move up). A restart (one process, snapshot + event log)
  * serves the same updated list: nothing acknowledged is lost.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ServeProcess, startServeProcess } from '../src/cli/testing/serve-process.js';
 import { generateSyntheticStore } from '../src/data/synthetic-store.js';
 import { type FeatureTables, featureStoreFromTables, registeredUserStates } from '../src/features/index.js';
 import { restoreUserState } from '../src/features/user-state-snapshot.js';
-import { PROJECT_ROOT } from '../src/paths.js';
 import { runPipeline } from '../src/pipeline/pipeline-run.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'live-state-'));
@@ -23,64 +23,35 @@ const dirs = {
   eventsDir: path.join(root, 'events'),
   stateDir: path.join(root, 'state'),
 };
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+const running: ServeProcess[] = [];
+afterAll(async () => {
+  for (const srv of running) if (srv.child.exitCode === null) srv.child.kill('SIGKILL');
+  await Promise.all(running.map((srv) => srv.exited));
   rmSync(root, { recursive: true, force: true });
 });
 
-interface Running {
-  url: string;
-  lines: Record<string, unknown>[];
-  stop(): Promise<number | null>;
-}
-
 /** `workbench serve` as a child process; resolves once it listens. */
-function serve(workers: number): Promise<Running> {
-  const args = ['bin/workbench.js', 'serve', '--name', 'shop', '--port', '0', '--poll-ms', '0', '--no-exposures'];
-  const child = spawn(process.execPath, [...args, '--models', dirs.modelsDir, '--events', dirs.eventsDir, '--state', dirs.stateDir], {
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, WORKBENCH_WORKERS: String(workers), WORKBENCH_LOG_LEVEL: 'info', WORKBENCH_EVENT_MAX_AGE: '36500d' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const lines: Record<string, unknown>[] = [];
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${stderr.slice(-2000)}`)), 60_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      buf += d.toString();
-      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        let parsed: Record<string, unknown>;
-        try {
-          parsed = JSON.parse(line) as Record<string, unknown>;
-        } catch {
-          continue;
-        }
-        lines.push(parsed);
-        const listening = workers > 1 ? parsed.msg === 'cluster listening' : parsed.msg === 'listening';
-        if (listening && typeof parsed.url === 'string') {
-          clearTimeout(timer);
-          const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-          resolve({
-            url: parsed.url,
-            lines,
-            stop: async () => {
-              child.kill('SIGTERM');
-              return exited;
-            },
-          });
-        }
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr.slice(-2000)}`)));
-  });
+async function serve(workers: number): Promise<ServeProcess> {
+  const args = [
+    '--name',
+    'shop',
+    '--poll-ms',
+    '0',
+    '--no-exposures',
+    '--models',
+    dirs.modelsDir,
+    '--events',
+    dirs.eventsDir,
+    '--state',
+    dirs.stateDir,
+  ];
+  const srv = await startServeProcess(
+    args,
+    { WORKBENCH_WORKERS: String(workers), WORKBENCH_EVENT_MAX_AGE: '36500d' },
+    { startTimeoutMs: 60_000, readyMsg: workers > 1 ? 'cluster listening' : 'listening' },
+  );
+  running.push(srv);
+  return srv;
 }
 
 async function recommend(url: string, userId: string): Promise<string[]> {

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type RecordingIO, recordingIO } from '../../src/cli/testing/recording-io.js';
+import { startServeProcess } from '../../src/cli/testing/serve-process.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { publishVersion } from '../../src/registry/publish.js';
 import { sampleInput, tempModelsDir } from '../../src/registry/testing/models-dir.js';
@@ -152,35 +153,8 @@ describe('workbench serve (process)', () => {
     await publishVersion(dir, 'demo', sampleInput(1));
     const events = mkdtempSync(path.join(os.tmpdir(), 'serve-cli-'));
     cleanups.push(async () => rmSync(events, { recursive: true, force: true }));
-    const child = spawn(
-      process.execPath,
-      [path.join(PROJECT_ROOT, 'bin', 'workbench.js'), 'serve', '--models', dir, '--events', events, '--port', '0', '--workers', '1'],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const lines: Record<string, unknown>[] = [];
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no "listening" line: ${stderr}`)), 30_000);
-      let buf = '';
-      child.stdout.on('data', (d: Buffer) => {
-        buf += d.toString();
-        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-          const line = JSON.parse(buf.slice(0, nl)) as Record<string, unknown>;
-          buf = buf.slice(nl + 1);
-          lines.push(line);
-          if (line.msg === 'listening') {
-            clearTimeout(timer);
-            resolve(line.url as string);
-          }
-        }
-      });
-      child.on('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
-    });
+    const srv = await startServeProcess(['--models', dir, '--events', events, '--workers', '1'], {}, { startTimeoutMs: 30_000 });
+    const { url, lines } = srv;
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     const deadline = Date.now() + 20_000;
     let status: { model_version_status: { version: number; state: string }[] } = { model_version_status: [] };
@@ -193,9 +167,7 @@ describe('workbench serve (process)', () => {
     expect(['AVAILABLE', 'FAILED']).toContain(status.model_version_status.find((v) => v.version === 1)?.state);
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(status.model_version_status[0].state === 'AVAILABLE' ? 200 : 503);
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await srv.stop()).toBe(0);
     expect(lines.some((l) => l.msg === 'stopped')).toBe(true);
   });
 });

@@ -8,11 +8,11 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { type ServeProcess, startServeProcess } from '../../src/cli/testing/serve-process.js';
 import type { PublishKind } from '../../src/pipeline/publish-model.js';
 import { type PublishedVersion, trainAndPublish } from '../../src/pipeline/train-publish.js';
 import { type RedisServerHandle, startRedis } from '../../src/redis/testing/redis-server.js';
 import { startTestS3, type TestS3Server } from '../../src/registry/testing/s3-server.js';
-import { type ServeProcess, startServeProcess } from './serve-process.js';
 
 /** What a recommendation response carries that these tests read. */
 export interface Recommendation {

@@ -6,11 +6,11 @@
  * `workbench serve` process that learns the kind from WORKBENCH_MODEL_KINDS. A version whose kind
  * is not registered is refused, naming the kind.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServeProcess } from '../cli/testing/serve-process.js';
 import { generateSyntheticStore } from '../data/synthetic-store.js';
 import { type FeatureTables, featureStoreFromTables, withNormalisation } from '../features/index.js';
 import { initBackend, tf } from '../models/backend.js';
@@ -18,7 +18,6 @@ import { hasModelKind, importModelKinds, modelKind, scorerRanker } from '../mode
 import { LtrRanker } from '../models/ltr/index.js';
 import { writeLinearKindModule } from '../models/testing/example-kind.js';
 import { disposeTrainedRun, servingStore, type TrainedRun, trainAndEvaluate } from '../offline/train-evaluate.js';
-import { PROJECT_ROOT } from '../paths.js';
 import { setAlias } from '../registry/aliases.js';
 import { layersModelFiles } from '../registry/io-handlers.js';
 import { loadVersion } from '../registry/load-version.js';
@@ -140,52 +139,9 @@ describe('a model kind registered outside the registry code', () => {
   });
 });
 
-/** Starts `workbench serve` on the temp models dir; resolves with its URL once it listens. */
-async function startService(env: NodeJS.ProcessEnv, args: string[]): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      path.join(PROJECT_ROOT, 'bin', 'workbench.js'),
-      'serve',
-      '--models',
-      modelsDir,
-      '--name',
-      'shop',
-      '--port',
-      '0',
-      '--workers',
-      '1',
-      ...args,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "listening" line: ${stderr}`)), 60_000);
-    let buf = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      buf += d.toString();
-      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-        const line = JSON.parse(buf.slice(0, nl)) as Record<string, unknown>;
-        buf = buf.slice(nl + 1);
-        if (line.msg === 'listening') {
-          clearTimeout(timer);
-          resolve(line.url as string);
-        }
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
-  });
-  const stop = async () => {
-    const exited = new Promise((resolve) => child.on('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  };
-  return { url, stop };
-}
+/** Starts `workbench serve` on the temp models dir; resolves once it listens. */
+const startService = (env: Record<string, string>, args: string[]) =>
+  startServeProcess(['--models', modelsDir, '--name', 'shop', '--workers', '1', ...args], env, { startTimeoutMs: 60_000 });
 
 type VersionState = { version: number; state: string; error?: string };
 

@@ -1,16 +1,20 @@
 /**
- * Test helper (not product code): `workbench serve` as a separate process (one worker), resolved
- * once it logs that it listens, with its log lines kept and a SIGTERM stop (SIGKILL if it hangs).
+ * Test helper (not product code): a service as a separate process, resolved once it logs that it
+ * listens, with its log lines kept and a SIGTERM stop (SIGKILL if it hangs). `startServeProcess`
+ * runs `workbench serve`; `startListeningProcess` any command that logs pino's `listening` line.
+ * It lives under src/ (it imports nothing from serve/) so tests on both sides can use it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../../src/paths.js';
+import { PROJECT_ROOT } from '../../paths.js';
 
-/** A running `workbench serve` process. */
+/** A running service process. */
 export interface ServeProcess {
   url: string;
   child: ChildProcess;
   lines: Record<string, unknown>[];
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
   /** SIGTERM (SIGKILL after 15 s); resolves with the exit code (null when killed). */
   stop(): Promise<number | null>;
 }
@@ -19,6 +23,10 @@ export interface ServeProcess {
 export interface ServeProcessOptions {
   cwd?: string;
   startTimeoutMs?: number;
+  /** Run under `ulimit -n nofile` (through bash). */
+  nofile?: number;
+  /** The log message that means ready (default `listening`; a cluster logs `cluster listening`). */
+  readyMsg?: string;
 }
 
 /**
@@ -30,11 +38,24 @@ export function startServeProcess(
   env: Record<string, string> = {},
   opts: ServeProcessOptions = {},
 ): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'workbench.js'), 'serve', '--port', '0', ...args], {
-    cwd: opts.cwd ?? PROJECT_ROOT,
-    env: { ...process.env, WORKBENCH_WORKERS: '1', WORKBENCH_LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return startListeningProcess(
+    [process.execPath, path.join(PROJECT_ROOT, 'bin', 'workbench.js'), 'serve', '--port', '0', ...args],
+    { WORKBENCH_WORKERS: '1', WORKBENCH_LOG_LEVEL: 'info', ...env },
+    opts,
+  );
+}
+
+/**
+ * Starts `command` (with this process's environment plus `env`) and resolves once it logs a JSON
+ * line `{"msg": "listening", "url": ...}`; rejects, naming its stderr, when it exits or times out first.
+ */
+export function startListeningProcess(
+  command: readonly string[],
+  env: Record<string, string> = {},
+  opts: ServeProcessOptions = {},
+): Promise<ServeProcess> {
+  const [file, ...rest] = opts.nofile ? ['bash', '-c', `ulimit -n ${opts.nofile} && exec "$@"`, 'bash', ...command] : command;
+  const child = spawn(file, rest, { cwd: opts.cwd ?? PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: Record<string, unknown>[] = [];
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
@@ -50,7 +71,7 @@ export function startServeProcess(
   return new Promise((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => {
-      reject(new Error(`serve did not start: ${stderr.slice(-2000)}`));
+      reject(new Error(`${command.join(' ')} did not start: ${stderr.slice(-2000)}`));
       void stop();
     }, opts.startTimeoutMs ?? 90_000);
     child.stdout?.on('data', (d: Buffer) => {
@@ -61,9 +82,9 @@ export function startServeProcess(
         try {
           const parsed = JSON.parse(line) as Record<string, unknown>;
           lines.push(parsed);
-          if (parsed.msg === 'listening' && typeof parsed.url === 'string') {
+          if (parsed.msg === (opts.readyMsg ?? 'listening') && typeof parsed.url === 'string') {
             clearTimeout(timer);
-            resolve({ url: parsed.url, child, lines, stop });
+            resolve({ url: parsed.url, child, lines, exited, stop });
           }
         } catch {
           // not a log line
@@ -72,7 +93,7 @@ export function startServeProcess(
     });
     child.on('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`serve exited with ${code}: ${stderr.slice(-2000)}`));
+      reject(new Error(`${command.join(' ')} exited with ${code} before listening: ${stderr.slice(-2000)}`));
     });
   });
 }
