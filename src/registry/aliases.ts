@@ -47,6 +47,19 @@ async function requireVersion(modelsDir: string, name: string, version: number):
   }
 }
 
+/** Checks the alias name and that the model exists, then runs `change` under the model's lock. */
+async function lockedAliasChange(
+  modelsDir: string,
+  name: string,
+  alias: string,
+  opts: LockOptions,
+  change: () => Promise<AliasChange>,
+): Promise<AliasChange> {
+  checkAliasName(alias);
+  await requireModel(modelsDir, name);
+  return withModelLock(modelDir(modelsDir, name), change, opts);
+}
+
 /**
  * Points `alias` at `version` (promote). Refuses a version that does not exist
  * (NotFoundError) or fails verification (RegistryError); the alias is then unchanged.
@@ -133,36 +146,24 @@ export function dropAlias(file: AliasesFile, name: string, alias: string): Alias
  */
 export async function rollbackAlias(modelsDir: string, name: string, alias: string, opts: AliasOptions = {}): Promise<AliasChange> {
   if (isS3Url(modelsDir)) return (await s3RegistryFor(modelsDir)).rollbackAlias(name, alias, opts);
-  checkAliasName(alias);
-  await requireModel(modelsDir, name);
-  return withModelLock(
-    modelDir(modelsDir, name),
-    async () => {
-      const file = await readAliasesFile(modelsDir, name);
-      const target = rollbackTarget(file, name, alias);
-      await requireVersion(modelsDir, name, target);
-      await verifyVersion(modelsDir, name, target, opts);
-      await opts.check?.(name, target);
-      const step = stepBack(file, name, alias);
-      await writeAliasesFile(modelsDir, name, step.next);
-      return step.change;
-    },
-    opts,
-  );
+  return lockedAliasChange(modelsDir, name, alias, opts, async () => {
+    const file = await readAliasesFile(modelsDir, name);
+    const target = rollbackTarget(file, name, alias);
+    await requireVersion(modelsDir, name, target);
+    await verifyVersion(modelsDir, name, target, opts);
+    await opts.check?.(name, target);
+    const step = stepBack(file, name, alias);
+    await writeAliasesFile(modelsDir, name, step.next);
+    return step.change;
+  });
 }
 
 /** Removes an alias (and its history). Removing an unset alias changes nothing. */
 export async function removeAlias(modelsDir: string, name: string, alias: string, opts: LockOptions = {}): Promise<AliasChange> {
   if (isS3Url(modelsDir)) return (await s3RegistryFor(modelsDir)).removeAlias(name, alias, opts);
-  checkAliasName(alias);
-  await requireModel(modelsDir, name);
-  return withModelLock(
-    modelDir(modelsDir, name),
-    async () => {
-      const step = dropAlias(await readAliasesFile(modelsDir, name), name, alias);
-      if (step.change.changed) await writeAliasesFile(modelsDir, name, step.next);
-      return step.change;
-    },
-    opts,
-  );
+  return lockedAliasChange(modelsDir, name, alias, opts, async () => {
+    const step = dropAlias(await readAliasesFile(modelsDir, name), name, alias);
+    if (step.change.changed) await writeAliasesFile(modelsDir, name, step.next);
+    return step.change;
+  });
 }

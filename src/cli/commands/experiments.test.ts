@@ -15,20 +15,19 @@ function capture(cwd: string, env: NodeJS.ProcessEnv = {}): RecordingIO {
 
 const TS = Date.UTC(2026, 4, 1, 9);
 
+/** The experiment file: control (weight `controlWeight`) against treatment (weight 1). */
+function writeConfig(file: string, controlWeight: number): void {
+  const variants = [
+    { name: 'control', weight: controlWeight, alias: 'champion' },
+    { name: 'treatment', weight: 1, alias: 'challenger' },
+  ];
+  writeFileSync(file, JSON.stringify({ id: 'cli-exp', salt: 's', variants }));
+}
+
 async function setup(): Promise<{ root: string; config: string; events: string }> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'cli-exp-'));
   const config = path.join(root, 'exp.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      id: 'cli-exp',
-      salt: 's',
-      variants: [
-        { name: 'control', weight: 1, alias: 'champion' },
-        { name: 'treatment', weight: 1, alias: 'challenger' },
-      ],
-    }),
-  );
+  writeConfig(config, 1);
   const events = path.join(root, 'data', 'events');
   const w = new EventLogWriter(events);
   const rows: InteractionEvent[] = [];
@@ -77,17 +76,7 @@ describe('workbench experiments', () => {
     expect(io.stdout.join('\n')).toMatch(/control\s+50\.0%\s+alias champion\s+\(control\)/);
     // A report records the first-seen config; a changed config then shows as drift.
     expect(await main(['experiments', 'report', '--config', config, '--events', 'data/events', '--json'], capture(root))).toBe(0);
-    writeFileSync(
-      config,
-      JSON.stringify({
-        id: 'cli-exp',
-        salt: 's',
-        variants: [
-          { name: 'control', weight: 3, alias: 'champion' },
-          { name: 'treatment', weight: 1, alias: 'challenger' },
-        ],
-      }),
-    );
+    writeConfig(config, 3);
     const again = capture(root);
     expect(await main(['experiments', 'validate', '--config', config, '--events', 'data/events'], again)).toBe(0);
     expect(again.stdout.join('\n')).toMatch(/warning: weights changed .*control 50% -> 75%/);
