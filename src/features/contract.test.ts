@@ -8,6 +8,7 @@ import {
   FEATURE_NAMES,
   type FeatureContract,
   featureContractSchema,
+  fitGroupsNormalisation,
   fitNormalisation,
   normalise,
 } from './contract.js';
@@ -33,6 +34,12 @@ describe('feature contract', () => {
     expect(mean).toEqual([2, 5]);
     expect(std[0]).toBeCloseTo(Math.sqrt(2 / 3), 10);
     expect(std[1]).toBe(1);
+  });
+
+  it('fits several groups as one matrix, naming the row of a bad value across groups', () => {
+    const groups = [{ rows: new Float32Array([1, 10, 3, 10]) }, { rows: new Float32Array([5, 10]) }];
+    expect(fitGroupsNormalisation(groups, 2)).toEqual(fitNormalisation(new Float32Array([1, 10, 3, 10, 5, 10]), 2));
+    expect(() => fitGroupsNormalisation([groups[0], { rows: new Float32Array([Number.NaN, 1]) }], 2)).toThrow(/row 2, column 0/);
   });
 
   it('normalises into a new array with the contract statistics', () => {

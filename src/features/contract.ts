@@ -55,6 +55,20 @@ export function defaultContract(): FeatureContract {
   };
 }
 
+/**
+ * {@link fitNormalisation} over the rows of several groups taken together (e.g. a run's query
+ * groups, each a row-major matrix of `dim` columns).
+ */
+export function fitGroupsNormalisation(groups: readonly { readonly rows: Float32Array }[], dim: number): { mean: number[]; std: number[] } {
+  const all = new Float32Array(groups.reduce((n, g) => n + g.rows.length, 0));
+  let off = 0;
+  for (const g of groups) {
+    all.set(g.rows, off);
+    off += g.rows.length;
+  }
+  return fitNormalisation(all, dim);
+}
+
 /** Smallest standard deviation kept as is; constant columns get std 1 (they normalise to 0). */
 const MIN_STD = 1e-6;
 

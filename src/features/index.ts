@@ -25,6 +25,7 @@ export {
   FEATURE_NAMES,
   type FeatureContract,
   featureContractSchema,
+  fitGroupsNormalisation,
   fitNormalisation,
   normalise,
 } from './contract.js';

@@ -5,7 +5,7 @@
  */
 import { DataError } from '../errors.js';
 import { type EvalCase, tuneOnValidation } from '../eval/index.js';
-import { type FeatureContract, fitNormalisation, normalise, type TableFeatureStore } from '../features/index.js';
+import { type FeatureContract, fitGroupsNormalisation, normalise, type TableFeatureStore } from '../features/index.js';
 import type { tf } from '../models/backend.js';
 import { createScorerModel, kindParams, type ScorerKind, type ScorerTrainingOptions, scorerRanker } from '../models/kinds.js';
 import { buildTrainingGroups, type GroupsReport, LTR_KIND, type TrainingGroup, trainRanker } from '../models/ltr/index.js';
@@ -232,11 +232,5 @@ function servedBefore(served: ServedGroups, names: readonly string[], temporal: 
 /** The served rows' normalisation (z-score per column), on the store's contract. */
 function fitServedContract(contract: FeatureContract, groups: readonly ServedGroup[]): FeatureContract {
   const dim = contract.names.length;
-  const all = new Float32Array(groups.reduce((n, g) => n + g.rows.length, 0));
-  let off = 0;
-  for (const g of groups) {
-    all.set(g.rows, off);
-    off += g.rows.length;
-  }
-  return { ...contract, normalisation: fitNormalisation(all, dim) };
+  return { ...contract, normalisation: fitGroupsNormalisation(groups, dim) };
 }

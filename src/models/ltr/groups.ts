@@ -6,7 +6,7 @@
  */
 import { EVENT_STRENGTH, type InteractionEvent } from '../../data/schema.js';
 import { DataError } from '../../errors.js';
-import { type FeatureContract, fitNormalisation, normalise } from '../../features/contract.js';
+import { type FeatureContract, fitGroupsNormalisation, normalise } from '../../features/contract.js';
 import { Rng } from '../../util/random.js';
 import type { TrainingGroup } from './batches.js';
 
@@ -290,13 +290,7 @@ function fittedContract(base: FeatureContract, dim: number, raw: readonly RawGro
         `${report.usersWithoutNegatives} without negatives, ${report.eventsBeforeCutoff} events before the cutoff ignored`,
     );
   }
-  const all = new Float32Array(raw.reduce((s, g) => s + g.rows.length, 0));
-  let off = 0;
-  for (const g of raw) {
-    all.set(g.rows, off);
-    off += g.rows.length;
-  }
-  return { ...base, normalisation: fitNormalisation(all, dim) };
+  return { ...base, normalisation: fitGroupsNormalisation(raw, dim) };
 }
 
 /**
