@@ -23,6 +23,20 @@ interface Source {
   skip(): void;
 }
 
+/** Restores the max-heap property of `h[0 .. n)` below position `i`. */
+function siftDown(h: Float64Array, n: number, i: number): void {
+  const x = h[i];
+  for (;;) {
+    let c = 2 * i + 1;
+    if (c >= n) break;
+    if (c + 1 < n && h[c + 1] > h[c]) c++;
+    if (h[c] <= x) break;
+    h[i] = h[c];
+    i = c;
+  }
+  h[i] = x;
+}
+
 /** A source over a ready list. */
 class ListSource implements Source {
   private at = 0;
@@ -44,14 +58,16 @@ class ListSource implements Source {
 class KeyHeapSource implements Source {
   private next = -1;
   private left: number;
+  /** @param refill - the key that replaces a popped one (its source's next item), or -1: none. */
   constructor(
     private readonly popOrder: Int32Array,
     private readonly heap: Float64Array,
     private size: number,
     limit: number,
+    private readonly refill?: (top: number) => number,
   ) {
     this.left = limit;
-    for (let i = (size >> 1) - 1; i >= 0; i--) this.down(i);
+    for (let i = (size >> 1) - 1; i >= 0; i--) siftDown(heap, size, i);
     this.pop();
   }
   peek(): number {
@@ -67,24 +83,11 @@ class KeyHeapSource implements Source {
     }
     const h = this.heap;
     const top = h[0];
-    h[0] = h[--this.size];
-    this.down(0);
+    const key = this.refill ? this.refill(top) : -1;
+    h[0] = key >= 0 ? key : h[--this.size];
+    siftDown(h, this.size, 0);
     this.left--;
     this.next = this.popOrder[RANK_BITS - 1 - (top % RANK_BITS)];
-  }
-  private down(i: number): void {
-    const h = this.heap;
-    const n = this.size;
-    const x = h[i];
-    for (;;) {
-      let c = 2 * i + 1;
-      if (c >= n) break;
-      if (c + 1 < n && h[c + 1] > h[c]) c++;
-      if (h[c] <= x) break;
-      h[i] = h[c];
-      i = c;
-    }
-    h[i] = x;
   }
 }
 
@@ -112,32 +115,85 @@ function topByScore(rt: ItemRuntime, items: ArrayLike<number>, scores: ArrayLike
   return new KeyHeapSource(rt.popOrder, keys, m, limit);
 }
 
+/**
+ * The (at most `limit`) items of classes with a positive score, best first, ties by popularity
+ * rank, leaving out item `skip` (-1: none): the order `topByScore` gives over the classes' items,
+ * from a k-way merge of the classes (each lists its items by popularity) instead of every item.
+ */
+function topByClassScore(rt: ItemRuntime, scores: Float64Array, skip: number, limit: number): Source {
+  const { rep, offsets, items, classOf } = rt.classes;
+  const K = rep.length;
+  let max = 0;
+  for (let k = 0; k < K; k++) {
+    // A class holding only the skipped item scores no item.
+    if (scores[k] > max && !(offsets[k + 1] - offsets[k] === 1 && items[offsets[k]] === skip)) max = scores[k];
+  }
+  if (max <= 0) return new ListSource(NO_CANDIDATES);
+  if (rt.popRank.length >= RANK_BITS) {
+    const ids = Int32Array.from(rt.popOrder.filter((j) => j !== skip));
+    return topByScore(
+      rt,
+      ids,
+      Float64Array.from(ids, (j) => scores[classOf[j]]),
+      ids.length,
+      limit,
+    );
+  }
+  return classMergeSource(rt, scores, max, skip, limit);
+}
+
+/** {@link topByClassScore} read to the end: the ranked item indices (for tests of the merge). */
+export function rankedByClassScore(rt: ItemRuntime, scores: Float64Array, skip: number, limit: number): number[] {
+  const src = topByClassScore(rt, scores, skip, limit);
+  const out: number[] = [];
+  for (let j = src.peek(); j >= 0; j = src.peek()) {
+    out.push(j);
+    src.skip();
+  }
+  return out;
+}
+
+/**
+ * The merge behind `topByClassScore`: a heap of each class's next item's packed key; taking a
+ * class's item puts the key of its next one (by popularity) in its place.
+ */
+function classMergeSource(rt: ItemRuntime, scores: Float64Array, max: number, skip: number, limit: number): Source {
+  const { rep, offsets, items, classOf } = rt.classes;
+  const at = offsets.slice(0, rep.length);
+  /** The key of class k's next item (passing the skipped item), or -1 when the class is done. */
+  const keyOf = (k: number, q: number) => {
+    if (at[k] < offsets[k + 1] && items[at[k]] === skip) at[k]++;
+    return at[k] < offsets[k + 1] ? q * RANK_BITS + (RANK_BITS - 1 - rt.popRank[items[at[k]]]) : -1;
+  };
+  const heap = new Float64Array(rep.length);
+  let size = 0;
+  for (let k = 0; k < rep.length; k++) {
+    const key = scores[k] > 0 ? keyOf(k, Math.floor((scores[k] / max) * SCORE_STEPS)) : -1;
+    if (key >= 0) heap[size++] = key;
+  }
+  return new KeyHeapSource(rt.popOrder, heap, size, limit, (top) => {
+    const k = classOf[rt.popOrder[RANK_BITS - 1 - (top % RANK_BITS)]];
+    at[k]++;
+    return keyOf(k, Math.floor(top / RANK_BITS));
+  });
+}
+
 /** Items by attribute similarity to the context item (ties: popularity). */
 function contextAttributeNeighbours(rt: ItemRuntime, ctx: number, limit: number): Source {
-  const n = rt.d.itemIds.length;
-  const items = new Int32Array(n);
-  const scores = new Float64Array(n);
-  let m = 0;
-  for (let j = 0; j < n; j++) {
-    if (j === ctx) continue;
-    const sim = attributeSimilarityAt(rt.d.attrs, ctx, j);
-    if (sim > 0) {
-      items[m] = j;
-      scores[m++] = sim;
-    }
-  }
-  return topByScore(rt, items, scores, m, limit);
+  const { rep } = rt.classes;
+  const scores = new Float64Array(rep.length);
+  for (let k = 0; k < rep.length; k++) scores[k] = attributeSimilarityAt(rt.d.attrs, ctx, rep[k]);
+  return topByClassScore(rt, scores, ctx, limit);
 }
 
 /** Items by the user's summed attribute affinity (scratch must hold the user's affinities). */
 function userAttributeNeighbours(rt: ItemRuntime, limit: number): Source {
   const a = rt.d.attrs;
   const aff = rt.s.aff;
-  const n = rt.d.itemIds.length;
-  const items = new Int32Array(n);
-  const scores = new Float64Array(n);
-  let m = 0;
-  for (let j = 0; j < n; j++) {
+  const { rep } = rt.classes;
+  const scores = new Float64Array(rep.length);
+  for (let k = 0; k < rep.length; k++) {
+    const j = rep[k];
     let sc = 0;
     if (a.brand[j] >= 0) sc += aff.brand[a.brand[j]];
     if (a.colour[j] >= 0) sc += aff.colour[a.colour[j]];
@@ -147,12 +203,9 @@ function userAttributeNeighbours(rt: ItemRuntime, limit: number): Source {
       const v = a.extra[x].index[j];
       if (v >= 0) sc += aff.extra[x][v];
     }
-    if (sc > 0) {
-      items[m] = j;
-      scores[m++] = sc;
-    }
+    scores[k] = sc;
   }
-  return topByScore(rt, items, scores, m, limit);
+  return topByClassScore(rt, scores, -1, limit);
 }
 
 /** The user's own items by weight desc, then last interaction desc, then vocabulary order. */

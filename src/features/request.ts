@@ -6,6 +6,7 @@
  * synchronous and JavaScript is single-threaded, so one set of scratch arrays per item runtime is
  * safe; `closeRequest` resets exactly the cells `openRequest` set.
  */
+import { type AttributeClasses, attributeClasses } from './attribute-classes.js';
 import type { AttributeColumns } from './attributes.js';
 import type { NeighbourTable } from './cooccurrence.js';
 import { FittedItemStates } from './item-state.js';
@@ -61,6 +62,8 @@ export interface ItemRuntime {
   popOrder: Int32Array;
   /** Position of each item in popOrder (0 = most popular). */
   popRank: Int32Array;
+  /** Items grouped by attribute values, for the attribute-based candidate sources. */
+  classes: AttributeClasses;
   logPop: Float32Array;
   logRecent: Float32Array;
   logAge: Float32Array;
@@ -121,6 +124,7 @@ export function createItemRuntime(d: ItemTables, fitted = new FittedItemStates(d
     itemIndex: new Map(d.itemIds.map((id, i) => [id, i])),
     popOrder,
     popRank,
+    classes: attributeClasses(d.attrs, popOrder),
     logPop: Float32Array.from(count, (c) => Math.log1p(c)),
     logRecent: Float32Array.from(recent, (c) => Math.log1p(c)),
     logAge: Float32Array.from(firstTs, (t) => (Number.isNaN(t) ? 0 : Math.log1p(Math.max(0, d.cutoff - t) / DAY_MS))),
