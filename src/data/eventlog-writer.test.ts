@@ -47,6 +47,11 @@ describe('EventLogWriter', () => {
 
   it('names partitions by UTC date', () => {
     expect(partitionOf(Date.UTC(2011, 11, 9, 23, 59))).toBe('date=2011-12-09');
+    // Across midnight, back again and before 1970 (the last day named is remembered).
+    expect(partitionOf(Date.UTC(2011, 11, 10))).toBe('date=2011-12-10');
+    expect(partitionOf(Date.UTC(2011, 11, 10) - 1)).toBe('date=2011-12-09');
+    expect(partitionOf(Date.UTC(1969, 11, 31, 12))).toBe('date=1969-12-31');
+    expect(() => partitionOf(Number.NaN)).toThrow(RangeError);
   });
 
   it('keeps at most maxOpenFiles part files open, however many dates the events span', async () => {

@@ -20,9 +20,15 @@ import { type FileHandle, mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import type { InteractionEvent } from './schema.js';
 
+/** The last partition named: its UTC day number and name. */
+let lastPartition = { day: Number.NaN, name: '' };
+
 /** The partition folder name of an event time: `date=YYYY-MM-DD` (UTC). */
 export function partitionOf(ts: number): string {
-  return `date=${new Date(ts).toISOString().slice(0, 10)}`;
+  // Events of a batch mostly share a day: formatting a Date per event showed in the service's profile.
+  const day = Math.floor(ts / 86_400_000);
+  if (day !== lastPartition.day) lastPartition = { day, name: `date=${new Date(ts).toISOString().slice(0, 10)}` };
+  return lastPartition.name;
 }
 
 /** Default bound on part files held open at once (see the module comment). */

@@ -154,6 +154,9 @@ export function createItemRuntime(d: ItemTables, fitted = new FittedItemStates(d
   };
 }
 
+/** Packed history keys hold the entry's position below this (item index x ENTRY_SLOTS stays below 2^53). */
+const ENTRY_SLOTS = 2 ** 26;
+
 /**
  * Resolves a user's state against the model's items. Entries come in item-index order, so every
  * sum over the history (co-occurrence, affinities) adds in one fixed order whatever order the
@@ -161,7 +164,10 @@ export function createItemRuntime(d: ItemTables, fitted = new FittedItemStates(d
  */
 export function userView(rt: ItemRuntime, userId: string, state: Readonly<UserState>): UserView {
   const h = state.history;
-  const known: { i: number; it: HistoryItemState }[] = [];
+  // Known entries as packed keys (item index, then position in `entries`): a numeric sort of
+  // the keys puts them in item order without a comparator.
+  const entries: HistoryItemState[] = [];
+  const keys: number[] = [];
   let total = 0;
   let occasions = 0;
   let bought = 0;
@@ -170,10 +176,13 @@ export function userView(rt: ItemRuntime, userId: string, state: Readonly<UserSt
     occasions += it.purchases;
     if (it.purchases > 0) bought++;
     const i = rt.itemIndex.get(id);
-    if (i !== undefined) known.push({ i, it });
+    if (i !== undefined) {
+      keys.push(i * ENTRY_SLOTS + entries.length);
+      entries.push(it);
+    }
   }
-  if (known.length > 1) known.sort((a, b) => a.i - b.i);
-  const k = known.length;
+  const order = Float64Array.from(keys).sort();
+  const k = order.length;
   const items = new Int32Array(k);
   const weights = new Float64Array(k);
   const purchases = new Int32Array(k);
@@ -182,7 +191,8 @@ export function userView(rt: ItemRuntime, userId: string, state: Readonly<UserSt
   let pw = 0;
   let plog = 0;
   for (let e = 0; e < k; e++) {
-    const { i, it } = known[e];
+    const i = Math.floor(order[e] / ENTRY_SLOTS);
+    const it = entries[order[e] - i * ENTRY_SLOTS];
     items[e] = i;
     weights[e] = it.weight;
     purchases[e] = it.purchases;
