@@ -11,7 +11,8 @@ import { partitionOf } from '../src/data/eventlog-writer.js';
 import type { InteractionEvent } from '../src/data/schema.js';
 import { errorMessage } from '../src/errors.js';
 import { MemoryUserStateStore, type UserState, type UserStateDefinition, type UserStateStore } from '../src/features/index.js';
-import { type RestoreReport, restoreUserState, writeUserStateSnapshot } from '../src/features/user-state-snapshot.js';
+import { SnapshotRows } from '../src/features/snapshot-rows.js';
+import { type RestoreReport, restoreUserState, snapshotLines, writeSnapshotLines } from '../src/features/user-state-snapshot.js';
 import type { EventSink } from './exposure.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { ModelSource } from './model-source.js';
@@ -45,6 +46,12 @@ export class LiveUserState implements UserStateStore {
   private readonly logger: Logger;
   private timer: NodeJS.Timeout | undefined;
   private dirty = false;
+  /** Encoded rows of `inner`, so a snapshot re-encodes only the users who changed. */
+  private rows = new SnapshotRows();
+  /** The snapshot being written (one at a time), and the one queued behind it. */
+  private writing: Promise<void> = Promise.resolve();
+  private busy = false;
+  private queued: Promise<void> | undefined;
   /** What the last restore found. */
   lastRestore: RestoreReport | undefined;
 
@@ -74,6 +81,7 @@ export class LiveUserState implements UserStateStore {
   }
   apply(events: readonly InteractionEvent[]): { applied: number; skipped: number } {
     this.dirty = true;
+    for (const e of events) this.rows.changed(e.userId);
     return this.inner.apply(events);
   }
 
@@ -91,6 +99,7 @@ export class LiveUserState implements UserStateStore {
       definitions: this.opts.definitions,
     });
     this.inner = store;
+    this.rows = new SnapshotRows();
     this.lastRestore = report;
     this.logger.info('user state restored', {
       snapshot: report.snapshot ?? null,
@@ -111,7 +120,7 @@ export class LiveUserState implements UserStateStore {
     }
     const every = this.opts.snapshotEveryMs ?? 60_000;
     if (this.canWrite() && every > 0) {
-      this.timer = setInterval(() => this.snapshotIfDirty(), every);
+      this.timer = setInterval(() => void this.snapshotIfDirty(), every);
       this.timer.unref();
     }
     return report;
@@ -153,25 +162,58 @@ export class LiveUserState implements UserStateStore {
     };
   }
 
-  /** Writes a snapshot when something changed since the last one. */
-  snapshotIfDirty(): void {
-    if (!this.dirty || !this.canWrite()) return;
+  /**
+   * Writes a snapshot when something changed since the last one. The state is captured at once
+   * (rows and watermark agree; only changed users are encoded again); the file is written and
+   * synced off the event loop, so requests keep being served meanwhile.
+   */
+  snapshotIfDirty(): Promise<void> {
+    if (!this.canWrite()) return this.writing;
+    if (this.busy) {
+      // One write at a time: the next capture happens once this one is on disk.
+      this.queued ??= this.writing.then(() => {
+        this.queued = undefined;
+        return this.snapshotIfDirty();
+      });
+      return this.queued;
+    }
+    if (!this.dirty) return this.writing;
     this.dirty = false;
+    const t0 = performance.now();
+    let lines: string[];
     try {
-      const t0 = performance.now();
-      writeUserStateSnapshot(this.opts.stateDir as string, this.inner, { writer: 'workbench serve', pid: process.pid });
-      this.logger.debug('user state snapshot written', { users: this.inner.size, ms: Math.round(performance.now() - t0) });
+      lines = snapshotLines(this.inner, { writer: 'workbench serve', pid: process.pid }, this.rows);
     } catch (err) {
       this.dirty = true;
       this.logger.error('user state snapshot failed', { error: errorMessage(err) });
+      return this.writing;
     }
+    const captureMs = performance.now() - t0;
+    this.busy = true;
+    this.writing = writeSnapshotLines(this.opts.stateDir as string, lines)
+      .then(
+        () =>
+          this.logger.debug('user state snapshot written', {
+            users: lines.length - 1,
+            captureMs: Math.round(captureMs * 10) / 10,
+            ms: Math.round(performance.now() - t0),
+          }),
+        (err: unknown) => {
+          this.dirty = true;
+          this.logger.error('user state snapshot failed', { error: errorMessage(err) });
+        },
+      )
+      .finally(() => {
+        this.busy = false;
+      });
+    return this.writing;
   }
 
-  /** Stops the timer and writes a last snapshot. */
-  close(): void {
+  /** Stops the timer and writes a last snapshot; resolves once it is on disk. */
+  close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    this.snapshotIfDirty();
+    return this.snapshotIfDirty();
   }
 }
 

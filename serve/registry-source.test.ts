@@ -82,7 +82,7 @@ describe('createRegistrySource', () => {
       expect(model.predict([{ userId: 'u0001', itemId: items[0].itemId }])).toHaveLength(1);
       model.dispose();
     }
-    userState.close();
+    await userState.close();
     // It trains and publishes a real run: past 60 s on a busy 2-core machine.
   }, 180_000);
 });

@@ -143,7 +143,7 @@ export function createService(options: ServiceOptions): Service {
       closing ??= (async () => {
         await exposures?.close();
         await writer?.close();
-        live?.close();
+        await live?.close();
         await shared?.close();
         await store.close();
       })();

@@ -25,12 +25,14 @@ import {
   rmSync,
   writeSync,
 } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { type InteractionEvent, interactionEventSchema } from '../data/schema.js';
 import { DataError, errorMessage } from '../errors.js';
-import type { UserState, UserStateDefinition } from './user-state.js';
-import { decodeUserRow, encodeUserRow, type UserRow } from './user-state-codec.js';
+import { SnapshotRows } from './snapshot-rows.js';
+import type { UserStateDefinition } from './user-state.js';
+import { decodeUserRow, type UserRow } from './user-state-codec.js';
 import { MemoryUserStateStore } from './user-state-store.js';
 
 /** The snapshot's file name inside the state folder. */
@@ -180,6 +182,34 @@ export function readUserStateSnapshot(file: string, definitions: readonly UserSt
   return decode.finish();
 }
 
+/**
+ * The lines of `store`'s snapshot at this instant, header first: the rows and the watermark agree,
+ * whatever the caller does next. `rows` keeps encoded rows between snapshots of the same store.
+ */
+export function snapshotLines(
+  store: MemoryUserStateStore,
+  origin: UserStateSnapshotHeader['origin'] = {},
+  rows = new SnapshotRows(),
+): string[] {
+  const lines = rows.rowsOf(store);
+  lines.unshift(JSON.stringify(encodeHeader(store, origin)));
+  return lines;
+}
+
+/** The lines joined into chunks of about CHUNK_BYTES, each line ending in a newline. */
+function* chunksOf(lines: readonly string[]): Generator<string> {
+  let at = 0;
+  while (at < lines.length) {
+    const part: string[] = [];
+    let bytes = 0;
+    while (at < lines.length && bytes < CHUNK_BYTES) {
+      part.push(lines[at]);
+      bytes += lines[at++].length + 1;
+    }
+    yield `${part.join('\n')}\n`;
+  }
+}
+
 /** Writes the snapshot atomically into `stateDir`, one line per user; returns its path. */
 export function writeUserStateSnapshot(
   stateDir: string,
@@ -191,15 +221,7 @@ export function writeUserStateSnapshot(
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = openSync(tmp, 'w');
   try {
-    let chunk = `${JSON.stringify(encodeHeader(store, origin))}\n`;
-    for (const id of store.userIds()) {
-      chunk += `${JSON.stringify([id, encodeUserRow(store.get(id) as UserState, store.definitions)])}\n`;
-      if (chunk.length >= CHUNK_BYTES) {
-        writeFully(fd, chunk);
-        chunk = '';
-      }
-    }
-    writeFully(fd, chunk);
+    for (const chunk of chunksOf(snapshotLines(store, origin))) writeFully(fd, chunk);
     fsyncSync(fd);
   } catch (err) {
     closeSync(fd);
@@ -210,6 +232,29 @@ export function writeUserStateSnapshot(
   renameSync(tmp, file);
   // The version 1 file would be read by an older build over the newer state: remove it.
   rmSync(path.join(stateDir, LEGACY_USER_STATE_SNAPSHOT), { force: true });
+  return file;
+}
+
+/**
+ * Writes lines captured by {@link snapshotLines} atomically into `stateDir`, off the event loop
+ * (the service's periodic snapshot: capturing is synchronous, writing and fsync are not).
+ */
+export async function writeSnapshotLines(stateDir: string, lines: readonly string[]): Promise<string> {
+  await mkdir(stateDir, { recursive: true });
+  const file = path.join(stateDir, USER_STATE_SNAPSHOT);
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fh = await open(tmp, 'w');
+  try {
+    for (const chunk of chunksOf(lines)) await fh.writeFile(chunk);
+    await fh.sync();
+  } catch (err) {
+    await fh.close();
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  await fh.close();
+  await rename(tmp, file);
+  await rm(path.join(stateDir, LEGACY_USER_STATE_SNAPSHOT), { force: true });
   return file;
 }
 
