@@ -81,7 +81,8 @@ export class LiveUserState implements UserStateStore {
   }
   apply(events: readonly InteractionEvent[]): { applied: number; skipped: number } {
     this.dirty = true;
-    for (const e of events) this.rows.changed(e.userId);
+    // Only the process that writes snapshots keeps rows (the others would hold every user's id for nothing).
+    if (this.canWrite()) for (const e of events) this.rows.changed(e.userId);
     return this.inner.apply(events);
   }
 
