@@ -167,7 +167,7 @@ export function userView(rt: ItemRuntime, userId: string, state: Readonly<UserSt
   // Known entries as packed keys (item index, then position in `entries`): a numeric sort of
   // the keys puts them in item order without a comparator.
   const entries: HistoryItemState[] = [];
-  const keys: number[] = [];
+  const keys = new Float64Array(h.items.size);
   let total = 0;
   let occasions = 0;
   let bought = 0;
@@ -177,11 +177,11 @@ export function userView(rt: ItemRuntime, userId: string, state: Readonly<UserSt
     if (it.purchases > 0) bought++;
     const i = rt.itemIndex.get(id);
     if (i !== undefined) {
-      keys.push(i * ENTRY_SLOTS + entries.length);
+      keys[entries.length] = i * ENTRY_SLOTS + entries.length;
       entries.push(it);
     }
   }
-  const order = Float64Array.from(keys).sort();
+  const order = keys.subarray(0, entries.length).sort();
   const k = order.length;
   const items = new Int32Array(k);
   const weights = new Float64Array(k);

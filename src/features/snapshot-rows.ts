@@ -7,7 +7,7 @@ import type { UserState, UserStateDefinition } from './user-state.js';
 import { encodeUserRow } from './user-state-codec.js';
 
 /** A user's line in a snapshot (`[userId, row]` as JSON). */
-export function snapshotRow(userId: string, state: Readonly<UserState>, definitions: readonly UserStateDefinition[]): string {
+function snapshotRow(userId: string, state: Readonly<UserState>, definitions: readonly UserStateDefinition[]): string {
   return JSON.stringify([userId, encodeUserRow(state, definitions)]);
 }
 

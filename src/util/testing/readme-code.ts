@@ -1,5 +1,6 @@
 /**
- * The README's example modules as code a test can import (imported by tests only): a ```ts block
+ * The README's example modules as code a test can import (imported by tests, and by
+ * bench/synthetic-legacy.ts for `withSourceImports`): a ```ts block
  * is found by its first line (a `// src/...` path comment or a `//| export` marker) and its
  * relative imports are pointed at the TypeScript sources, so a test runs exactly what a reader copies.
  */
