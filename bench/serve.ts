@@ -235,15 +235,19 @@ async function main(): Promise<void> {
     }
     console.log(`model.recommend alone, ${n ? `${n} given` : 'store'} candidates: ${median(times).toFixed(3)} ms median per call`);
   }
+  const ranked = model.kind.startsWith('ltr-');
   model.dispose();
 
-  // The request path stage by stage, in this process, with the service's own components.
-  const live = await liveRegistry(modelsDir, { stateDir });
-  const profiled = createService({ ...live, modelName: 'bench', events: { append: async () => {} }, pollIntervalMs: 0 });
-  await profiled.start();
-  console.log('\nRequest path of POST /v1/recommendations (k=10, candidates from the store), per stage:');
-  printStages(await profileStages(profiled, loaded, bodies(0, rng)));
-  await profiled.close();
+  // The request path stage by stage, in this process, with the service's own components (the
+  // stages are a learnt ranker's: other kinds, e.g. a baseline served to see the floor, skip it).
+  if (ranked) {
+    const live = await liveRegistry(modelsDir, { stateDir });
+    const profiled = createService({ ...live, modelName: 'bench', events: { append: async () => {} }, pollIntervalMs: 0 });
+    await profiled.start();
+    console.log('\nRequest path of POST /v1/recommendations (k=10, candidates from the store), per stage:');
+    printStages(await profileStages(profiled, loaded, bodies(0, rng)));
+    await profiled.close();
+  } else console.log(`\n(no stage profile: ${model.kind} is not a learnt ranker)`);
 
   const child = fork(process.argv[1], ['--server'], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

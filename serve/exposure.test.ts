@@ -48,6 +48,32 @@ describe('ExposureBuffer', () => {
     expect(logger.lines.filter((l) => l.msg === 'impressions dropped').length).toBeLessThanOrEqual(2);
   });
 
+  it('expands compact records at flush, in order with plain events, in slices, and counts them as events', async () => {
+    const appended: InteractionEvent[][] = [];
+    let expansions = 0;
+    const record = (from: number, count: number) => ({
+      count,
+      expand: () => {
+        expansions++;
+        return Array.from({ length: count }, (_, k) => ev(from + k));
+      },
+    });
+    const buf = new ExposureBuffer({ append: async (b) => void appended.push([...b]) }, { flushMs: 60_000 });
+    buf.log(record(0, 150));
+    buf.log([ev(150)]);
+    buf.log(record(151, 149));
+    expect(expansions).toBe(0); // held compact until the flush
+    await buf.flush();
+    expect(expansions).toBe(2);
+    expect(appended.flat().map((e) => e.position)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    expect(Math.max(...appended.map((b) => b.length))).toBeLessThan(300); // more than one slice
+    expect(buf.written).toBe(300);
+    const full = new ExposureBuffer({ append: () => new Promise(() => {}) }, { maxBuffered: 100 });
+    full.log(record(0, 60));
+    full.log(record(60, 60)); // over the limit: dropped whole, counted as its 60 events
+    expect(full.dropped).toBe(60);
+  });
+
   it('refuses events after close (counted)', async () => {
     const buf = new ExposureBuffer({ append: async () => {} });
     await buf.close();

@@ -12,6 +12,19 @@ import type { ServiceMetrics } from './service-metrics.js';
 /** Events handed to the sink per append call (see flush). */
 const APPEND_SLICE = 200;
 
+/**
+ * Events kept compact until the flush: a served list's impressions as one record, expanded into
+ * events only when they are appended. Ten event objects per response held for up to `flushMs`
+ * outlive the young generation, so V8 pretenures them and the service pays old-space allocation
+ * and marking on every request; one small record per response does not.
+ */
+export interface PendingEvents {
+  /** How many events `expand` returns. */
+  readonly count: number;
+  /** The events (called once, at flush time). */
+  expand(): InteractionEvent[];
+}
+
 /** Where events go: EventLogWriter satisfies this. */
 export interface EventSink {
   /** Resolves once the events are durably appended. */
@@ -32,7 +45,9 @@ export interface ExposureOptions {
 
 /** Buffers impression events and appends them asynchronously. */
 export class ExposureBuffer {
-  private buffer: InteractionEvent[] = [];
+  private buffer: (InteractionEvent | PendingEvents)[] = [];
+  /** Events in `buffer` (a PendingEvents entry counts its events). */
+  private buffered = 0;
   private timer?: NodeJS.Timeout;
   private writing: Promise<void> = Promise.resolve();
   private inFlight = 0;
@@ -59,15 +74,18 @@ export class ExposureBuffer {
     this.metrics = options.metrics;
   }
 
-  /** Queues events; returns at once. */
-  log(events: readonly InteractionEvent[]): void {
-    if (events.length === 0) return;
-    if (this.closed || this.buffer.length + this.inFlight + events.length > this.maxBuffered) {
-      this.drop(events.length, this.closed ? 'exposure log closed' : 'exposure buffer full (event log too slow)');
+  /** Queues events (or a compact record of them, see PendingEvents); returns at once. */
+  log(events: readonly InteractionEvent[] | PendingEvents): void {
+    const n = isPending(events) ? events.count : events.length;
+    if (n === 0) return;
+    if (this.closed || this.buffered + this.inFlight + n > this.maxBuffered) {
+      this.drop(n, this.closed ? 'exposure log closed' : 'exposure buffer full (event log too slow)');
       return;
     }
-    for (const e of events) this.buffer.push(e);
-    if (this.buffer.length >= this.maxBatch) this.schedule(0);
+    if (isPending(events)) this.buffer.push(events);
+    else for (const e of events) this.buffer.push(e);
+    this.buffered += n;
+    if (this.buffered >= this.maxBatch) this.schedule(0);
     else this.schedule(this.flushMs);
   }
 
@@ -79,25 +97,35 @@ export class ExposureBuffer {
     }
     if (this.buffer.length === 0) return this.writing;
     const batch = this.buffer;
+    const count = this.buffered;
     this.buffer = [];
-    this.inFlight += batch.length;
+    this.buffered = 0;
+    this.inFlight += count;
     // One write at a time: while the log is slow, later events batch up behind it.
     this.writing = this.writing.then(async () => {
       try {
         // Hand the batch over in small slices with a yield between them: the sink serialises on
         // append, and one large slice would stall every request waiting on the event loop.
+        // Compact records are expanded slice by slice, so their events die young.
         const appends: Promise<void>[] = [];
-        for (let i = 0; i < batch.length; i += APPEND_SLICE) {
-          if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-          appends.push(this.sink.append(batch.slice(i, i + APPEND_SLICE)));
+        let slice: InteractionEvent[] = [];
+        for (const entry of batch) {
+          for (const e of isPending(entry) ? entry.expand() : [entry]) {
+            slice.push(e);
+            if (slice.length < APPEND_SLICE) continue;
+            appends.push(this.sink.append(slice));
+            slice = [];
+            await new Promise<void>((resolve) => setImmediate(resolve));
+          }
         }
+        if (slice.length) appends.push(this.sink.append(slice));
         await Promise.all(appends);
-        this.written += batch.length;
-        this.metrics?.exposuresLogged.inc(batch.length);
+        this.written += count;
+        this.metrics?.exposuresLogged.inc(count);
       } catch (err) {
-        this.drop(batch.length, `event log append failed: ${err instanceof Error ? err.message : String(err)}`);
+        this.drop(count, `event log append failed: ${err instanceof Error ? err.message : String(err)}`);
       } finally {
-        this.inFlight -= batch.length;
+        this.inFlight -= count;
       }
     });
     return this.writing;
@@ -129,4 +157,8 @@ export class ExposureBuffer {
       this.logger.error('impressions dropped', { count: n, totalDropped: this.dropped, reason });
     }
   }
+}
+
+function isPending(x: readonly InteractionEvent[] | InteractionEvent | PendingEvents): x is PendingEvents {
+  return typeof (x as PendingEvents).expand === 'function';
 }

@@ -15,6 +15,7 @@ import type { Variant } from '../src/experiments/assignment.js';
 import { describeExploration, exploreRanking, poolSize, requestRng } from '../src/experiments/exploration.js';
 import type { RecommendQuery, ScoredItem, ServableModel } from '../src/serving/servable.js';
 import { hashString } from '../src/util/random.js';
+import type { PendingEvents } from './exposure.js';
 
 /** The served list and what its impressions carry. */
 export interface ServedList {
@@ -69,26 +70,63 @@ export function serveRanking(model: ServableModel, query: RecommendQuery, varian
   return out;
 }
 
+/** Where and when a served list was shown: what each of its impressions carries besides the item. */
+export interface ImpressionContext {
+  userId: string;
+  requestId: string;
+  variant: string;
+  ts: number;
+}
+
+/**
+ * A served list's impressions as one compact record (the item ids and what every impression
+ * shares), for the exposure buffer to hold until its flush expands them into events.
+ */
+export class ServedImpressions implements PendingEvents {
+  readonly count: number;
+  private readonly itemIds: string[];
+  private readonly propensities?: number[];
+  private readonly features?: number[][];
+  private readonly policy: string;
+  private readonly contextItemId?: string;
+  private readonly restricted?: InteractionEvent['restricted'];
+
+  constructor(
+    served: ServedList,
+    private readonly at: ImpressionContext,
+  ) {
+    this.itemIds = served.items.map((it) => it.itemId);
+    this.count = this.itemIds.length;
+    this.propensities = served.propensities;
+    this.features = served.features;
+    this.policy = served.policy;
+    this.contextItemId = served.contextItemId;
+    this.restricted = served.restricted;
+  }
+
+  expand(): InteractionEvent[] {
+    const { at } = this;
+    return this.itemIds.map((itemId, position) => {
+      const e: InteractionEvent = {
+        userId: at.userId,
+        itemId,
+        ts: at.ts,
+        type: 'impression',
+        requestId: at.requestId,
+        position,
+        variant: at.variant,
+        policy: this.policy,
+      };
+      if (this.propensities) e.propensity = this.propensities[position];
+      if (this.features) e.features = this.features[position];
+      if (this.contextItemId !== undefined) e.contextItemId = this.contextItemId;
+      if (this.restricted) e.restricted = this.restricted;
+      return e;
+    });
+  }
+}
+
 /** The impression events of a served list. */
-export function impressionEvents(
-  served: ServedList,
-  at: { userId: string; requestId: string; variant: string; ts: number },
-): InteractionEvent[] {
-  return served.items.map((it, position) => {
-    const e: InteractionEvent = {
-      userId: at.userId,
-      itemId: it.itemId,
-      ts: at.ts,
-      type: 'impression',
-      requestId: at.requestId,
-      position,
-      variant: at.variant,
-      policy: served.policy,
-    };
-    if (served.propensities) e.propensity = served.propensities[position];
-    if (served.features) e.features = served.features[position];
-    if (served.contextItemId !== undefined) e.contextItemId = served.contextItemId;
-    if (served.restricted) e.restricted = served.restricted;
-    return e;
-  });
+export function impressionEvents(served: ServedList, at: ImpressionContext): InteractionEvent[] {
+  return new ServedImpressions(served, at).expand();
 }

@@ -13,7 +13,7 @@ import { readBody } from '../body.js';
 import { ApiError } from '../http-errors.js';
 import { acceptRankRequest, acceptRecommendRequest } from '../request-check.js';
 import { rankRequestSchema, recommendRequestSchema, recommendResponseSchema } from '../schemas.js';
-import { impressionEvents, type ServedList, serveRanking } from '../served-list.js';
+import { ServedImpressions, type ServedList, serveRanking } from '../served-list.js';
 import { prefetchUsers } from '../user-state-access.js';
 import type { Routed } from '../variants.js';
 import { type App, type AppEnv, dedupe, errorResponses, jsonBody, jsonResponse, mount, type Resolved } from './shared.js';
@@ -103,7 +103,7 @@ export function mountRecommendRoutes(app: App, d: Resolved): void {
       routed.lease.release();
     }
     if (d.logExposures && d.exposures && served.items.length) {
-      d.exposures.log(impressionEvents(served, { userId: body.userId, requestId, variant: routed.variant, ts: Date.now() }));
+      d.exposures.log(new ServedImpressions(served, { userId: body.userId, requestId, variant: routed.variant, ts: Date.now() }));
     }
     return respond(c, d, body.userId, routed, served.items, degraded);
   });
