@@ -12,6 +12,12 @@
  * are medians over the runs; ratios compare with /healthz measured in the same run. `cpu us` is the
  * service process's CPU time per request (process.cpuUsage around each run): on a machine shared
  * with other work, its ratios move far less than the throughput ones.
+ * Two more rows say what the targets are measured against. "Route floor": the same service code
+ * serving a popularity baseline over 10 given candidates (no candidate generation, features or
+ * scoring worth the name): the throughput of the route itself (HTTP, body, assignment, response,
+ * impression logging, metrics, request log), the ceiling of any model's ratio. "Constant work":
+ * a plain node:http server that spins for the ranker's in-process median per request (no
+ * variance, no allocation): the p99 that autocannon and this machine add to a fixed cost.
  * BENCH_EXPOSURES=0 turns impression logging off and BENCH_LOGS=0 request logs, to see their cost.
  * BENCH_MODELS_DIR and BENCH_STATE_DIR (printed by a run) serve an earlier run's model instead of training.
  * The model is REAL: the TF.js ranker trained and published on Online Retail (3,659 items; the
@@ -20,8 +26,10 @@
  */
 import { fork } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { liveRegistry } from '../serve/live-state.js';
@@ -40,6 +48,8 @@ import { printStages, profileStages } from './serve-profile.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+/** Seconds of load before the rows of a service: the JIT keeps improving the tail for a while after start. */
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 8);
 
 interface Urls {
   service: string;
@@ -54,12 +64,16 @@ let serverCpu: () => Promise<number> = async () => Number.NaN;
 
 /** Child mode: start the service, report its URL, stop on request. */
 async function serveChild(): Promise<void> {
-  const { userState, source } = await liveRegistry(process.env.BENCH_MODELS_DIR ?? '', { stateDir: process.env.BENCH_STATE_DIR });
+  // An empty BENCH_STATE_DIR: no snapshot (the route floor's model reads no user state).
+  const { userState, source } = await liveRegistry(process.env.BENCH_MODELS_DIR ?? '', {
+    stateDir: process.env.BENCH_STATE_DIR || undefined,
+  });
+  const modelName = process.env.BENCH_MODEL_NAME ?? 'bench';
   const devNull = openSync('/dev/null', 'w');
   const srv = await startServer({
     source,
     userState,
-    modelName: 'bench',
+    modelName,
     port: 0,
     eventsDir: mkdtempSync(path.join(os.tmpdir(), 'bench-serve-events-')),
     pollIntervalMs: 2000,
@@ -75,6 +89,36 @@ async function serveChild(): Promise<void> {
       return;
     }
     await srv.close();
+    process.exit(0);
+  });
+}
+
+/** Child mode: a plain node:http server spinning BENCH_SPIN_MS per request (answers 10 fixed items). */
+async function constantWorkChild(): Promise<void> {
+  const spinMs = Number(process.env.BENCH_SPIN_MS);
+  const body = JSON.stringify({ items: Array.from({ length: 10 }, (_, i) => ({ itemId: `item-${i}`, score: 1 - i / 10 })) });
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const until = performance.now() + spinMs;
+      while (performance.now() < until) {
+        // the fixed cost of a request: nothing allocated, nothing varies
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(body);
+    });
+  });
+  server.listen(0, '127.0.0.1', () => {
+    const { port } = server.address() as AddressInfo;
+    process.send?.({ service: `http://127.0.0.1:${port}` } satisfies Urls);
+  });
+  process.on('message', (m) => {
+    if (m === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send?.({ cpuUs: user + system } satisfies CpuReport);
+      return;
+    }
+    server.close();
     process.exit(0);
   });
 }
@@ -193,6 +237,10 @@ const REC_STORE = 'recommendations k=10, store candidates';
 const REC_500 = 'recommendations k=10, 500 given';
 const RANK_500 = 'rank 500 ids';
 const HEALTHZ = 'GET /healthz';
+const HEALTHZ_REQUESTS = [{ method: 'GET', path: '/healthz' }];
+const FLOOR = 'route floor: popularity, 10 given';
+const FLOOR_HEALTHZ = 'GET /healthz (route floor service)';
+const CONSTANT = 'constant work, plain node:http';
 
 /**
  * The model and user state the bench serves: trained and published now, or (BENCH_MODELS_DIR and
@@ -214,6 +262,71 @@ async function publishedModel(): Promise<{ modelsDir: string; stateDir: string }
   return { modelsDir, stateDir };
 }
 
+/** A service (or plain server) child process being measured. */
+interface Child {
+  url: string;
+  /** The child's CPU time so far (µs). */
+  cpu: () => Promise<number>;
+  stop: () => void;
+}
+
+/** Starts this file in child mode `mode` (--server, --constant-work) and waits for its URL. */
+async function startChild(mode: string, env: Record<string, string>): Promise<Child> {
+  const child = fork(process.argv[1], [mode], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } });
+  // Never leave a child behind, whatever happens here.
+  process.on('exit', () => child.kill());
+  const urls = await new Promise<Urls>((resolve) => child.once('message', (m) => resolve(m as Urls)));
+  return {
+    url: urls.service,
+    cpu: () =>
+      new Promise((resolve) => {
+        child.once('message', (m) => resolve((m as CpuReport).cpuUs));
+        child.send('cpu');
+      }),
+    stop: () => child.send('stop'),
+  };
+}
+
+const FLOOR_MODEL = 'bench-floor';
+
+/**
+ * The route floor: the same service serving a popularity baseline (published beside the ranker
+ * when missing) over 10 given candidates, with its own /healthz, at 1 and 32 connections.
+ */
+async function floorRows(modelsDir: string, rng: Rng): Promise<Row[]> {
+  if (!existsSync(path.join(modelsDir, FLOOR_MODEL))) {
+    const source = existsSync(onlineRetailPath()) ? 'online-retail' : 'synthetic';
+    const stateDir = mkdtempSync(path.join(os.tmpdir(), 'bench-serve-floor-state-'));
+    await trainAndPublish({ data: { source }, modelsDir, stateDir, name: FLOOR_MODEL, kinds: ['popularity'] });
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+  const floor = await startChild('--server', { BENCH_MODELS_DIR: modelsDir, BENCH_MODEL_NAME: FLOOR_MODEL, BENCH_STATE_DIR: '' });
+  serverCpu = floor.cpu;
+  const json = { 'content-type': 'application/json' };
+  const given = Array.from({ length: 64 }, () => JSON.stringify({ userId: pickUser(rng), k: 10, candidates: pickItems(10, rng) })).map(
+    (body) => ({ method: 'POST', path: '/v1/recommendations', headers: json, body }),
+  );
+  await load(floor.url, 8, WARMUP_SECONDS, given);
+  const rows: Row[] = [];
+  for (const connections of [1, 32]) {
+    rows.push(await measure(FLOOR_HEALTHZ, floor.url, connections, HEALTHZ_REQUESTS));
+    rows.push(await measure(FLOOR, floor.url, connections, given));
+  }
+  floor.stop();
+  return rows;
+}
+
+/** A plain node:http server spinning the ranker's in-process median per request, at 1 connection. */
+async function constantWorkRow(spinMs: number): Promise<Row> {
+  const plain = await startChild('--constant-work', { BENCH_SPIN_MS: String(spinMs) });
+  serverCpu = plain.cpu;
+  const requests = [{ method: 'POST', path: '/', headers: { 'content-type': 'application/json' }, body: '{"userId":"u","k":10}' }];
+  await load(plain.url, 1, 2, requests);
+  const row = await measure(`${CONSTANT} (${spinMs.toFixed(2)} ms spin)`, plain.url, 1, requests);
+  plain.stop();
+  return row;
+}
+
 async function main(): Promise<void> {
   const rng = new Rng(5);
   const { modelsDir, stateDir } = await publishedModel();
@@ -225,6 +338,7 @@ async function main(): Promise<void> {
   ids.items = tables.items.ids;
   ids.users = users.userIds();
   console.log(`model: ${model.kind} over ${ids.items.length} items and ${ids.users.length} known users`);
+  let recommendMs = Number.NaN;
   for (const n of [0, 500]) {
     const qs = bodies(n, rng).map((b) => JSON.parse(b) as { userId: string; candidates?: string[] });
     const times: number[] = [];
@@ -234,6 +348,7 @@ async function main(): Promise<void> {
       times.push((performance.now() - t0) / qs.length);
     }
     console.log(`model.recommend alone, ${n ? `${n} given` : 'store'} candidates: ${median(times).toFixed(3)} ms median per call`);
+    if (n === 0) recommendMs = median(times);
   }
   const ranked = model.kind.startsWith('ltr-');
   model.dispose();
@@ -249,40 +364,41 @@ async function main(): Promise<void> {
     await profiled.close();
   } else console.log(`\n(no stage profile: ${model.kind} is not a learnt ranker)`);
 
-  const child = fork(process.argv[1], ['--server'], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, BENCH_MODELS_DIR: modelsDir, BENCH_STATE_DIR: stateDir },
-  });
-  // Never leave the server child behind, whatever happens here.
-  process.on('exit', () => child.kill());
-  const urls = await new Promise<Urls>((resolve) => child.once('message', (m) => resolve(m as Urls)));
-  serverCpu = () =>
-    new Promise((resolve) => {
-      child.once('message', (m) => resolve((m as CpuReport).cpuUs));
-      child.send('cpu');
-    });
+  const main = await startChild('--server', { BENCH_MODELS_DIR: modelsDir, BENCH_STATE_DIR: stateDir });
+  serverCpu = main.cpu;
   const json = { 'content-type': 'application/json' };
   const rec = (n: number) => bodies(n, rng).map((body) => ({ method: 'POST', path: '/v1/recommendations', headers: json, body }));
   const rank = rankBodies(500, rng).map((body) => ({ method: 'POST', path: '/v1/rank', headers: json, body }));
-  const healthz = [{ method: 'GET', path: '/healthz' }];
   const knobs = `exposures ${process.env.BENCH_EXPOSURES === '0' ? 'off' : 'on'}, request logs ${process.env.BENCH_LOGS === '0' ? 'off' : 'on'}`;
   console.log(`\n${os.cpus().length} cores, one service process, ${SECONDS} s per run, median of ${RUNS} runs, ${knobs}; latency in ms\n`);
   console.log(
     `${'target'.padEnd(44)} ${'conns'.padStart(5)} ${'req/s'.padStart(8)} ${'cpu us'.padStart(8)} ${'p50'.padStart(8)} ${'p99'.padStart(8)} ${'failures'.padStart(8)}`,
   );
-  // Warm up (JIT) before measuring.
-  await load(urls.service, 8, 2, rec(0));
-  await load(urls.service, 8, 1, rank);
-  await load(urls.service, 8, 1, healthz);
+  // Warm up (JIT: the p99 at one connection keeps falling for several seconds after start).
+  await load(main.url, 8, WARMUP_SECONDS, rec(0));
+  await load(main.url, 8, 2, rank);
+  await load(main.url, 8, 1, HEALTHZ_REQUESTS);
   const rows: Row[] = [];
   for (const connections of [1, 32]) {
-    rows.push(await measure(HEALTHZ, urls.service, connections, healthz));
-    rows.push(await measure(REC_STORE, urls.service, connections, rec(0)));
-    rows.push(await measure(REC_500, urls.service, connections, rec(500)));
-    rows.push(await measure(RANK_500, urls.service, connections, rank));
+    rows.push(await measure(HEALTHZ, main.url, connections, HEALTHZ_REQUESTS));
+    rows.push(await measure(REC_STORE, main.url, connections, rec(0)));
+    rows.push(await measure(REC_500, main.url, connections, rec(500)));
+    rows.push(await measure(RANK_500, main.url, connections, rank));
   }
-  child.send('stop');
+  main.stop();
+  rows.push(...(await floorRows(modelsDir, rng)));
+  rows.push(await constantWorkRow(recommendMs));
+  printSummary(rows);
+  const out = path.join(process.cwd(), 'bench', 'results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(
+    path.join(out, 'serve.json'),
+    `${JSON.stringify({ at: new Date().toISOString(), seconds: SECONDS, runs: RUNS, rows }, null, 2)}\n`,
+  );
+}
 
+/** The ratios against /healthz, the targets of issue 19, and what they are measured against. */
+function printSummary(rows: readonly Row[]): void {
   const find = (name: string, c: number) => rows.find((r) => r.name === name && r.connections === c)!;
   console.log('\nThroughput against GET /healthz of the same service, this run:');
   for (const c of [1, 32]) {
@@ -311,13 +427,19 @@ async function main(): Promise<void> {
   console.log(`  /v1/rank 500 ids / healthz at 32 connections: ${rankRatio.toFixed(3)}x (target >= 0.25x): ${met(rankRatio >= 0.25)}`);
   const failures = rows.reduce((n, r) => n + r.failures, 0);
   console.log(`  failed requests (errors + non-2xx): ${failures}`);
-  const out = path.join(process.cwd(), 'bench', 'results');
-  mkdirSync(out, { recursive: true });
-  writeFileSync(
-    path.join(out, 'serve.json'),
-    `${JSON.stringify({ at: new Date().toISOString(), seconds: SECONDS, runs: RUNS, rows }, null, 2)}\n`,
+  const floor = find(FLOOR, 32).rps / find(FLOOR_HEALTHZ, 32).rps;
+  const floorCpu = find(FLOOR_HEALTHZ, 32).cpuUs / find(FLOOR, 32).cpuUs;
+  const constant = rows.find((r) => r.name.startsWith(CONSTANT))!;
+  console.log('What the targets are measured against, this run:');
+  console.log(
+    `  route floor (the same service, popularity over 10 given) / its /healthz at 32 connections: ${floor.toFixed(3)}x (CPU ${floorCpu.toFixed(3)}x): no model's ratio can exceed it`,
+  );
+  console.log(`  route floor p99 at 1 connection: ${find(FLOOR, 1).p99.toFixed(2)} ms`);
+  console.log(
+    `  ${constant.name} p99 at 1 connection: ${constant.p99.toFixed(2)} ms (p50 ${constant.p50.toFixed(2)}): what the load generator and this machine add to a fixed cost`,
   );
 }
 
 if (process.argv.includes('--server')) await serveChild();
+else if (process.argv.includes('--constant-work')) await constantWorkChild();
 else await main();
