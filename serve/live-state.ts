@@ -52,6 +52,8 @@ export class LiveUserState implements UserStateStore {
   private writing: Promise<void> = Promise.resolve();
   private busy = false;
   private queued: Promise<void> | undefined;
+  /** Appended batches waiting for their turn to be applied (see applyInTurn). */
+  private readonly applyQueue: (() => void)[] = [];
   /** What the last restore found. */
   lastRestore: RestoreReport | undefined;
 
@@ -140,6 +142,32 @@ export class LiveUserState implements UserStateStore {
   }
 
   /**
+   * Applies `batch` in an event-loop turn of its own, after the batches queued before it. The
+   * slices of an exposure flush become durable together; applied in one go they held every waiting
+   * request behind the whole flush (bursts up to several ms), one per turn lets requests in between.
+   */
+  private applyInTurn(batch: AppliedBatch): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.applyQueue.push(() => {
+        try {
+          this.applyBatch(batch);
+          resolve();
+        } catch (err) {
+          reject(err);
+        }
+      });
+      if (this.applyQueue.length === 1) setImmediate(() => this.applyNext());
+    });
+  }
+
+  private applyNext(): void {
+    this.applyQueue[0]();
+    this.applyQueue.shift();
+    // An immediate queued from an immediate runs after the poll phase: I/O gets in between.
+    if (this.applyQueue.length > 0) setImmediate(() => this.applyNext());
+  }
+
+  /**
    * Wraps the event log sink: after each durable append the events are applied here and relayed
    * to the other workers (the append's promise resolves after both).
    * @param fileOf - the log file (relative path) an event was appended to (omit for a sink that is
@@ -150,7 +178,7 @@ export class LiveUserState implements UserStateStore {
       append: async (events) => {
         await inner.append(events);
         const batch: AppliedBatch = { events: [...events], files: fileOf ? events.map(fileOf) : [] };
-        this.applyBatch(batch);
+        await this.applyInTurn(batch);
         if (this.opts.relay) {
           try {
             await this.opts.relay(batch);
