@@ -191,6 +191,13 @@ function bodies(candidates: number, rng: Rng): string[] {
   );
 }
 
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+/** POST /v1/recommendations requests over `bodies(candidates)`. */
+function recRequests(candidates: number, rng: Rng): AutocannonRequest[] {
+  return bodies(candidates, rng).map((body) => ({ method: 'POST', path: '/v1/recommendations', headers: JSON_HEADERS, body }));
+}
+
 /** POST /v1/rank bodies with `n` item ids. */
 function rankBodies(n: number, rng: Rng): string[] {
   return Array.from({ length: 64 }, () => JSON.stringify({ userId: pickUser(rng), itemIds: pickItems(n, rng) }));
@@ -313,10 +320,7 @@ async function floorRows(modelsDir: string, rng: Rng): Promise<Row[]> {
   }
   const floor = await startChild('--server', { BENCH_MODELS_DIR: modelsDir, BENCH_MODEL_NAME: FLOOR_MODEL, BENCH_STATE_DIR: '' });
   serverCpu = floor.cpu;
-  const json = { 'content-type': 'application/json' };
-  const given = Array.from({ length: 64 }, () => JSON.stringify({ userId: pickUser(rng), k: 10, candidates: pickItems(10, rng) })).map(
-    (body) => ({ method: 'POST', path: '/v1/recommendations', headers: json, body }),
-  );
+  const given = recRequests(10, rng);
   await load(floor.url, 8, WARMUP_SECONDS, given);
   const rows: Row[] = [];
   for (const connections of [1, 32]) {
@@ -331,7 +335,7 @@ async function floorRows(modelsDir: string, rng: Rng): Promise<Row[]> {
 async function constantWorkRow(spinMs: number): Promise<Row> {
   const plain = await startChild('--constant-work', { BENCH_SPIN_MS: String(spinMs) });
   serverCpu = plain.cpu;
-  const requests = [{ method: 'POST', path: '/', headers: { 'content-type': 'application/json' }, body: '{"userId":"u","k":10}' }];
+  const requests = [{ method: 'POST', path: '/', headers: JSON_HEADERS, body: '{"userId":"u","k":10}' }];
   await load(plain.url, 1, 2, requests);
   const row = await measure(`${CONSTANT} (${spinMs.toFixed(2)} ms spin)`, plain.url, 1, requests);
   plain.stop();
@@ -377,9 +381,8 @@ async function main(): Promise<void> {
 
   const main = await startChild('--server', { BENCH_MODELS_DIR: modelsDir, BENCH_STATE_DIR: stateDir });
   serverCpu = main.cpu;
-  const json = { 'content-type': 'application/json' };
-  const rec = (n: number) => bodies(n, rng).map((body) => ({ method: 'POST', path: '/v1/recommendations', headers: json, body }));
-  const rank = rankBodies(500, rng).map((body) => ({ method: 'POST', path: '/v1/rank', headers: json, body }));
+  const rec = (n: number) => recRequests(n, rng);
+  const rank = rankBodies(500, rng).map((body) => ({ method: 'POST', path: '/v1/rank', headers: JSON_HEADERS, body }));
   const knobs = `exposures ${process.env.BENCH_EXPOSURES === '0' ? 'off' : 'on'}, request logs ${process.env.BENCH_LOGS === '0' ? 'off' : 'on'}`;
   console.log(
     `\n${os.cpus().length} cores, one service process, ${SECONDS} s per run, median of ${RUNS} runs, ${knobs}; latency in ms (svc p99: inside the service, request to response)\n`,

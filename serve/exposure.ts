@@ -22,7 +22,7 @@ export interface PendingEvents {
   /** How many events `expand` returns. */
   readonly count: number;
   /** The events (called once, at flush time). */
-  expand(): InteractionEvent[];
+  expand(): readonly InteractionEvent[];
 }
 
 /** Where events go: EventLogWriter satisfies this. */
@@ -45,8 +45,8 @@ export interface ExposureOptions {
 
 /** Buffers impression events and appends them asynchronously. */
 export class ExposureBuffer {
-  private buffer: (InteractionEvent | PendingEvents)[] = [];
-  /** Events in `buffer` (a PendingEvents entry counts its events). */
+  private buffer: PendingEvents[] = [];
+  /** Events in `buffer` (the sum of its counts). */
   private buffered = 0;
   private timer?: NodeJS.Timeout;
   private writing: Promise<void> = Promise.resolve();
@@ -82,8 +82,8 @@ export class ExposureBuffer {
       this.drop(n, this.closed ? 'exposure log closed' : 'exposure buffer full (event log too slow)');
       return;
     }
-    if (isPending(events)) this.buffer.push(events);
-    else for (const e of events) this.buffer.push(e);
+    // A plain array is held as it is (its caller chose to build the events now).
+    this.buffer.push(isPending(events) ? events : { count: n, expand: () => events });
     this.buffered += n;
     if (this.buffered >= this.maxBatch) this.schedule(0);
     else this.schedule(this.flushMs);
@@ -110,7 +110,7 @@ export class ExposureBuffer {
         const appends: Promise<void>[] = [];
         let slice: InteractionEvent[] = [];
         for (const entry of batch) {
-          for (const e of isPending(entry) ? entry.expand() : [entry]) {
+          for (const e of entry.expand()) {
             slice.push(e);
             if (slice.length < APPEND_SLICE) continue;
             appends.push(this.sink.append(slice));
@@ -159,6 +159,6 @@ export class ExposureBuffer {
   }
 }
 
-function isPending(x: readonly InteractionEvent[] | InteractionEvent | PendingEvents): x is PendingEvents {
-  return typeof (x as PendingEvents).expand === 'function';
+function isPending(x: readonly InteractionEvent[] | PendingEvents): x is PendingEvents {
+  return !Array.isArray(x);
 }

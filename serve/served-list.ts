@@ -85,27 +85,21 @@ export interface ImpressionContext {
 export class ServedImpressions implements PendingEvents {
   readonly count: number;
   private readonly itemIds: string[];
-  private readonly propensities?: number[];
-  private readonly features?: number[][];
-  private readonly policy: string;
-  private readonly contextItemId?: string;
-  private readonly restricted?: InteractionEvent['restricted'];
+  /** Everything of the served list but its scored items (which need not outlive the response). */
+  private readonly shared: Omit<ServedList, 'items'>;
 
   constructor(
     served: ServedList,
     private readonly at: ImpressionContext,
   ) {
-    this.itemIds = served.items.map((it) => it.itemId);
+    const { items, ...shared } = served;
+    this.itemIds = items.map((it) => it.itemId);
     this.count = this.itemIds.length;
-    this.propensities = served.propensities;
-    this.features = served.features;
-    this.policy = served.policy;
-    this.contextItemId = served.contextItemId;
-    this.restricted = served.restricted;
+    this.shared = shared;
   }
 
   expand(): InteractionEvent[] {
-    const { at } = this;
+    const { at, shared } = this;
     return this.itemIds.map((itemId, position) => {
       const e: InteractionEvent = {
         userId: at.userId,
@@ -115,12 +109,12 @@ export class ServedImpressions implements PendingEvents {
         requestId: at.requestId,
         position,
         variant: at.variant,
-        policy: this.policy,
+        policy: shared.policy,
       };
-      if (this.propensities) e.propensity = this.propensities[position];
-      if (this.features) e.features = this.features[position];
-      if (this.contextItemId !== undefined) e.contextItemId = this.contextItemId;
-      if (this.restricted) e.restricted = this.restricted;
+      if (shared.propensities) e.propensity = shared.propensities[position];
+      if (shared.features) e.features = shared.features[position];
+      if (shared.contextItemId !== undefined) e.contextItemId = shared.contextItemId;
+      if (shared.restricted) e.restricted = shared.restricted;
       return e;
     });
   }
